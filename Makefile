@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine, set-up included:
+#   make report   parse the documents in data/raw/, check them, write the HTML reports
+#   make test     run the whole test suite
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SYS_STAMP := $(VENV)/.system-deps
+JOBS ?= 2
+
+.PHONY: setup report test bench lab screenshot clean
+
+setup: $(STAMP) $(SYS_STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PY)" || { echo "Python 3.11+ is needed (python3.11 or python3 on PATH)"; exit 1; }
+	@$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "budgetlib needs Python 3.11+"'
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	# The notebooks' kernel is this venv's Python, installed inside the venv.
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (budgetlib)" >/dev/null
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+$(SYS_STAMP):
+	@mkdir -p $(VENV)
+	bash scripts/system-deps.sh
+	@touch $@
+
+report: setup
+	$(BIN)/budgetlib parse data/raw/
+	$(BIN)/budgetlib tables data/raw/beijing-2025-citizen-hotline-center.txt
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m budgetlib.bench
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) reports data/processed/*/ .pytest_cache

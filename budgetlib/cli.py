@@ -1,0 +1,137 @@
+"""Command line: argument parsing only; every command calls the library.
+
+    budgetlib parse SOURCE... [--out data/processed] [--engine mupdf|tabula]
+    budgetlib tables SOURCE
+    budgetlib check SOURCE... [--out DIR] [--strict]
+    budgetlib report SOURCE [--out reports]
+    budgetlib batch DIR_OR_FILES... [--out reports] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import config
+from .loader import DEFAULT_ENGINE, PDF_ENGINES
+from .readers.base import ReadError
+
+
+def _err(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+
+
+def cmd_parse(args) -> int:
+    from .export import write_document
+    from .loader import load
+
+    failed = []
+    for src in config.expand_sources(args.sources):
+        try:
+            doc = load(src, engine=args.engine)
+            folder = write_document(doc, Path(args.out))
+        except ReadError as exc:
+            _err(str(exc))
+            failed.append((src, str(exc)))
+            continue
+        rows = sum(len(t.data) for t in doc.tables.values())
+        print(f"{src}: {len(doc.tables)} tables, {rows} rows -> {folder}")
+        for w in doc.warnings:
+            print(f"  warning: {w}", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} of {len(config.expand_sources(args.sources))} documents failed:", file=sys.stderr)
+        for src, msg in failed:
+            print(f"  {src}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_tables(args) -> int:
+    from .loader import load
+
+    try:
+        doc = load(args.source, engine=args.engine)
+    except ReadError as exc:
+        _err(str(exc))
+        return 1
+    meta = doc.meta
+    print(f"{meta['source']}  {meta.get('department') or ''} {meta.get('year') or ''} "
+          f"({meta['kind']}, {meta['unit']}, {meta['engine']})")
+    print(doc.summary().to_string(index=False))
+    for w in doc.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .reconcile import check_paths
+
+    return check_paths(config.expand_sources(args.sources), Path(args.out), strict=args.strict,
+                       lang=args.lang, engine=args.engine)
+
+
+def cmd_report(args) -> int:
+    from .report import report_cli
+
+    return report_cli([Path(args.source)], Path(args.out), jobs=1, lang=args.lang, engine=args.engine,
+                      processed=Path(args.processed), usd_rate=args.usd_rate)
+
+
+def cmd_batch(args) -> int:
+    from .report import report_cli
+
+    return report_cli(config.expand_sources(args.sources), Path(args.out), jobs=args.jobs, lang=args.lang,
+                      engine=args.engine, processed=Path(args.processed), usd_rate=args.usd_rate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="budgetlib", description="Chinese departmental budget disclosures "
+                                "(部门预算公开) into tidy, checked data and narrative reports.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_text, many=True):
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        if many:
+            sp.add_argument("sources", nargs="+", metavar="SOURCE", help="files (.txt, .pdf, .xlsx) or folders")
+        else:
+            sp.add_argument("source", metavar="SOURCE", help="one file (.txt, .pdf, .xlsx)")
+        sp.add_argument("--engine", choices=PDF_ENGINES, default=DEFAULT_ENGINE,
+                        help=f"PDF engine (default {DEFAULT_ENGINE})")
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = add("parse", cmd_parse, "parse documents into data/processed/<name>/ (CSV, Parquet, datapackage.json)")
+    sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="output root (default data/processed)")
+    add("tables", cmd_tables, "list the tables recognised in one document", many=False)
+    sp = add("check", cmd_check, "reconcile documents: which identities hold, which break, by how much")
+    sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where reconciliation reports go")
+    sp.add_argument("--strict", action="store_true", help="exit non-zero when any identity is a mismatch")
+    sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the explanations")
+    for name, func, help_text, many in (
+            ("report", cmd_report, "run the four analysis notebooks for one document into HTML", False),
+            ("batch", cmd_batch, "run the reports for many documents in parallel, with an index.html", True)):
+        sp = add(name, func, help_text, many=many)
+        sp.add_argument("--out", default=str(config.REPORTS_DIR), help="output folder (default reports/)")
+        sp.add_argument("--processed", default=str(config.PROCESSED_DIR),
+                        help="parsed-data cache, reused when the file's sha256 is unchanged")
+        sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language")
+        sp.add_argument("--usd-rate", type=float, default=7.1, help="万元 per 万美元 for USD cost indicators")
+        if name == "batch":
+            sp.add_argument("--jobs", type=int, default=2, help="documents in parallel (default 2)")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ReadError as exc:
+        _err(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Write a parsed document to a folder: CSV (UTF-8 with BOM, for Excel) and Parquet per table,
+the facts view, document.json and a Frictionless datapackage.json. Atomic: a failed write
+leaves any earlier folder as it was and no half-written one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .catalog import table_catalog
+from .model import BudgetDocument
+from .normalize import AMOUNT_DTYPE
+
+_FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
+              "line": "line of the text file, or row on the PDF page, the row was read from"}
+
+
+def _field(name: str, series: pd.Series, headers: dict, unit: str | None) -> dict:
+    if series.dtype == AMOUNT_DTYPE:
+        typ = "number"
+    elif str(series.dtype) in ("Int64", "int64"):
+        typ = "integer"
+    elif str(series.dtype) == "bool":
+        typ = "boolean"
+    else:
+        typ = "string"
+    field = {"name": name, "type": typ}
+    zh = headers.get(name) or headers.get(name.rsplit("_", 1)[0])
+    if zh:
+        field["title"] = zh
+    if name in _FIELD_DOC:
+        field["description"] = _FIELD_DOC[name]
+    elif typ == "number" and unit:
+        field["description"] = f"amount in {unit}, exact to 6 decimals as printed"
+    if typ == "boolean":
+        field["trueValues"], field["falseValues"] = ["True"], ["False"]
+    return field
+
+
+def _table_frames(doc: BudgetDocument):
+    """(resource name, frame, table) for every table: data, plus the printed totals."""
+    for tid, table in doc.tables.items():
+        yield tid, table.data, table
+        if not table.total.empty:
+            yield f"{tid}_total", table.total, table
+
+
+def write_document(doc: BudgetDocument, out_root: Path) -> Path:
+    """Write `doc` to out_root/<source name>/ and return that folder."""
+    out_root = Path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    final = out_root / doc.meta["source_name"]
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out_root))
+    try:
+        resources = []
+        catalog = table_catalog()["tables"]
+        frames = list(_table_frames(doc)) + [("facts", doc.facts(), None)]
+        for name, frame, table in frames:
+            frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            headers = table.headers if table is not None else {}
+            unit = table.unit if table is not None else None
+            spec = catalog.get(name.split("_")[0])
+            resources.append({
+                "name": name.lower(),
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "encoding": "utf-8-sig",
+                "title": table.title if table is not None else "facts: every amount, long",
+                "description": (f"{spec.zh} / {spec.en}" if spec else "one row per amount") +
+                               (" (printed 合计 rows)" if name.endswith("_total") else ""),
+                "schema": {"fields": [_field(c, frame[c], headers, unit) for c in frame.columns]},
+            })
+        (tmp / "document.json").write_text(
+            json.dumps({**doc.meta, "warnings": doc.warnings,
+                        "unrecognised_tables": [r.title for r in doc.raw_tables]},
+                       ensure_ascii=False, indent=2), encoding="utf-8")
+        package = {"name": final.name.lower().replace("_", "-"), "profile": "tabular-data-package",
+                   "title": f"{doc.meta.get('department') or final.name} {doc.meta.get('year') or ''}".strip(),
+                   "sources": [{"title": Path(doc.meta["source"]).name, "sha256": doc.meta["sha256"]}],
+                   "resources": resources}
+        (tmp / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        # Swap in: the old folder is removed only once the new one is complete.
+        old = None
+        if final.exists():
+            old = out_root / f".{final.name}.old"
+            shutil.rmtree(old, ignore_errors=True)
+            final.rename(old)
+        tmp.rename(final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return final
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def read_document_meta(folder: Path) -> dict | None:
+    """document.json of an earlier parse, or None."""
+    p = Path(folder) / "document.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None

@@ -1,0 +1,115 @@
+"""load(path) -> BudgetDocument: pick the reader, assemble, attach metadata."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from pathlib import Path
+
+from .model import BudgetDocument
+from .normalize import clean_text, fold
+from .readers.assemble import Assembler
+from .readers.base import Line, ReadError
+
+PDF_ENGINES = ("mupdf", "tabula")
+DEFAULT_ENGINE = "mupdf"
+TEXT_SUFFIXES = {".txt", ".tsv", ".tab"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _lines(path: Path, engine: str):
+    """The reader for a file, chosen by its content first and its name second."""
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    suffix = path.suffix.lower()
+    if magic.startswith(b"%PDF") or suffix == ".pdf":
+        if engine not in PDF_ENGINES:
+            raise ReadError(f"{path}: unknown PDF engine {engine!r}; use one of {', '.join(PDF_ENGINES)}")
+        if engine == "tabula":
+            from .readers import pdf_tabula as mod
+        else:
+            from .readers import pdf_mupdf as mod
+        return mod.iter_lines(path), engine
+    if magic.startswith(b"PK\x03\x04") or suffix in EXCEL_SUFFIXES:
+        from .readers import excel
+        return excel.iter_lines(path), "excel"
+    from .readers import text
+    return text.iter_lines(path), "text"
+
+
+def _manifest_entry(path: Path) -> dict:
+    """Metadata a MANIFEST.tsv beside the file gives (department, year), if there is one."""
+    manifest = path.parent / "MANIFEST.tsv"
+    if not manifest.exists():
+        return {}
+    with open(manifest, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if Path(row.get("file", "")).name == path.name:
+                return {k: v for k, v in row.items() if v and v != "-"}
+    return {}
+
+
+def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int | None]:
+    dept, year = None, None
+    t13 = doc_tables.get("T13")
+    rows = [[clean_text(c) for c in l.cells] for l in lines]
+    if t13 is not None:
+        rows += t13.data.drop(columns=["page", "line"]).values.tolist()
+    for row in rows:
+        cells = [c for c in row if c]
+        for i, c in enumerate(cells):
+            if dept is None and fold(c) == "部门名称" and i + 1 < len(cells):
+                dept = cells[i + 1]
+            if year is None and (m := re.search(r"(20\d\d)\s*年", c)):
+                year = int(m.group(1))
+    return dept, year
+
+
+def load(path, engine: str = DEFAULT_ENGINE) -> BudgetDocument:
+    """Parse one disclosure (text, PDF or Excel) into a BudgetDocument.
+
+    Raises ReadError, with a one-line message naming the file (and table, place, cell where it
+    applies), for any input it cannot read faithfully."""
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(f"{path}: no such file; check the path")
+    if path.stat().st_size == 0:
+        raise ReadError(f"{path}: the file is empty (0 bytes); download it again")
+    lines_iter, used = _lines(path, engine)
+    assembler = Assembler(str(path))
+    kept: list[Line] = []
+
+    def keep(it):
+        # Remember the first lines for metadata without reading the file twice.
+        for line in it:
+            if len(kept) < 400:
+                kept.append(line)
+            yield line
+
+    result = assembler.run(keep(lines_iter))
+    manifest = _manifest_entry(path)
+    dept, year = _department_and_year(result.preamble + kept[:10], result.tables)
+    units = [t.unit for t in result.tables.values() if t.unit]
+    meta = {
+        "source": str(path),
+        "source_name": path.stem,
+        "sha256": sha256_of(path),
+        "format": "pdf" if used in PDF_ENGINES else used,
+        "engine": used,
+        "department": dept or manifest.get("department"),
+        "year": year or (int(manifest["year"]) if manifest.get("year", "").isdigit() else None),
+        "kind": "final_accounts" if result.is_final else "budget",
+        "unit": max(set(units), key=units.count) if units else None,
+        "tables": sorted(result.tables),
+    }
+    return BudgetDocument(meta=meta, tables=result.tables, raw_tables=result.raw_tables,
+                          warnings=result.warnings)

@@ -1,0 +1,141 @@
+"""The one document model: every reader produces it, everything downstream reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+
+from .normalize import AMOUNT_DTYPE
+
+PROVENANCE = ["page", "line"]
+
+
+@dataclass
+class Table:
+    """One canonical table of a disclosure (e.g. T03 支出总表).
+
+    ``data`` holds the detail rows, tidy, with snake_case columns, codes split from names and
+    the provenance columns ``page`` (PDF page, 1-based; NA for text) and ``line`` (text line
+    or row on the page). ``total`` holds the printed 合计 row(s) with the same columns, kept
+    apart so that summing ``data`` never double counts. ``headers`` maps each column to the
+    Chinese header it was read from.
+    """
+
+    id: str
+    title: str
+    unit: str | None
+    data: pd.DataFrame
+    total: pd.DataFrame
+    headers: dict[str, str] = field(default_factory=dict)
+    empty: bool = False
+    note: str | None = None
+
+    @property
+    def pages(self) -> list[int]:
+        frames = [f["page"] for f in (self.data, self.total) if len(f)]
+        if not frames:
+            return []
+        return sorted({int(p) for p in pd.concat(frames).dropna()})
+
+    @property
+    def amount_columns(self) -> list[str]:
+        return [c for c in self.data.columns if self.data[c].dtype == AMOUNT_DTYPE]
+
+    def printed_total(self, column: str) -> Decimal | None:
+        """The amount printed in the 合计 row for ``column``, or None if there is no 合计 row."""
+        if self.total.empty or column not in self.total:
+            return None
+        return self.total[column].iloc[0]
+
+    def location(self) -> str:
+        """'pages 3-5' or 'lines 40-92': where the table sits, for messages."""
+        frame = pd.concat([f for f in (self.data, self.total) if len(f)]) if (len(self.data) or len(self.total)) else None
+        if frame is None:
+            return "no rows"
+        if frame["page"].notna().any():
+            p = frame["page"].dropna().astype(int)
+            return f"page {p.min()}" if p.min() == p.max() else f"pages {p.min()}-{p.max()}"
+        ln = frame["line"].dropna().astype(int)
+        return f"lines {ln.min()}-{ln.max()}"
+
+
+@dataclass
+class RawTable:
+    """A table whose title the catalogue does not know: kept as rows of text, with a warning."""
+
+    title: str
+    rows: list[list[str]]
+    page: int | None
+    line: int | None
+
+
+@dataclass
+class BudgetDocument:
+    """A parsed disclosure (部门预算公开): metadata plus canonical tables keyed T01…T14.
+
+    T12 (项目支出绩效目标表) is split in two: ``T12`` holds one row per project and
+    ``T12_indicators`` one row per performance indicator.
+    """
+
+    meta: dict
+    tables: dict[str, Table]
+    raw_tables: list[RawTable] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __getitem__(self, table_id: str) -> pd.DataFrame:
+        return self.tables[table_id].data
+
+    def __contains__(self, table_id: str) -> bool:
+        return table_id in self.tables
+
+    def has_rows(self, table_id: str) -> bool:
+        """True when the table is present and has detail rows (not only a header or 合计)."""
+        t = self.tables.get(table_id)
+        return t is not None and not t.empty and len(t.data) > 0
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("department") or self.meta.get("source_name") or "document"
+
+    def summary(self) -> pd.DataFrame:
+        """What was recognised: one row per table with title, location and row count."""
+        rows = [{"table": t.id, "title": t.title, "unit": t.unit, "where": t.location(),
+                 "rows": len(t.data), "total_row": not t.total.empty, "empty": t.empty}
+                for t in self.tables.values()]
+        rows += [{"table": "?", "title": r.title, "unit": None,
+                  "where": f"page {r.page}" if r.page else f"line {r.line}",
+                  "rows": len(r.rows), "total_row": False, "empty": False} for r in self.raw_tables]
+        return pd.DataFrame(rows)
+
+    def facts(self) -> pd.DataFrame:
+        """Every amount in one long table: table, row keys, measure, amount, unit, provenance.
+
+        ``row_kind`` is 'detail' or 'total'; ``key`` joins the row's codes or item label, so
+        cross-table rules can align rows without knowing each table's shape."""
+        frames = []
+        for t in self.tables.values():
+            for kind, frame in (("detail", t.data), ("total", t.total)):
+                if frame.empty:
+                    continue
+                amounts = [c for c in frame.columns if frame[c].dtype == AMOUNT_DTYPE]
+                if not amounts:
+                    continue
+                keys = [c for c in frame.columns if c not in amounts and c not in PROVENANCE
+                        and (c.endswith("_code") or c in ("side", "item", "line_kind"))]
+                key = frame[keys].astype(str).agg("|".join, axis=1) if keys else pd.Series("", index=frame.index)
+                long = (frame.assign(key=key)
+                        .melt(id_vars=["key", *PROVENANCE], value_vars=amounts, var_name="measure",
+                              value_name="_amount")
+                        .rename(columns={"_amount": "amount"}))
+                long.insert(0, "row_kind", kind)
+                long.insert(0, "table", t.id)
+                long["unit"] = t.unit
+                frames.append(long)
+        if not frames:
+            return pd.DataFrame(columns=["table", "row_kind", "key", "page", "line", "measure", "amount", "unit"])
+        out = pd.concat(frames, ignore_index=True)
+        out["amount"] = out["amount"].astype(AMOUNT_DTYPE)
+        out.insert(0, "document", self.meta.get("source_name"))
+        return out

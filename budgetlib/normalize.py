@@ -1,0 +1,108 @@
+"""Cell-level normalisation: text folding, exact amounts, code/name splitting.
+
+Every reader's cells pass through here, so a PDF and a text rendering of the same table give
+the same values.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+import pyarrow as pa
+
+# Amounts are exact decimals: 万元 with 6 places is exact to the fen (分).
+AMOUNT_DTYPE = pd.ArrowDtype(pa.decimal128(24, 6))
+ZERO = Decimal("0")
+
+# Full-width forms that documents use interchangeably with ASCII; folded for matching and keys.
+_FOLD = str.maketrans({"＝": "=", "≧": "≥", "≦": "≤", "－": "-", "—": "-", "–": "-", "：": ":",
+                       "（": "(", "）": ")", "，": ",", "　": " ", "\u00a0": " "})
+_TAG = re.compile(r"<[^>]{0,200}>")
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》"
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_AMOUNT = re.compile(r"^[-+]?\d{1,3}(,\d{3})*(\.\d+)?$|^[-+]?\d+(\.\d+)?$")
+_CODE_NAME = re.compile(r"^([0-9A-Za-z][0-9A-Za-z\s]*?)\s*[-－—]\s*(.*)$", re.S)
+
+
+def clean_text(value: str) -> str:
+    """Cell text as a reader should see it: HTML tags stripped to text, entities decoded,
+    whitespace runs collapsed. Punctuation is kept as printed."""
+    if not value:
+        return ""
+    text = value
+    if "<" in text and ">" in text:
+        # Cells sometimes carry literal HTML (<p>…</p>); keep its text, paragraphs as spaces.
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())
+
+
+def fold(value: str) -> str:
+    """Key for matching titles and headers: whitespace removed, full-width folded."""
+    return re.sub(r"\s+", "", value.translate(_FOLD))
+
+
+def join_wrapped(value: str) -> str:
+    """Undo line wrapping in a name: whitespace next to a CJK character is a wrap, not a space."""
+    return _SPACE_NEAR_CJK.sub("", clean_text(value))
+
+
+def is_amount(value: str) -> bool:
+    v = value.strip()
+    return bool(v) and bool(_AMOUNT.match(v))
+
+
+def is_blank_amount(value: str) -> bool:
+    """Blank and '-' cells mean zero in these tables."""
+    return value.strip() in ("", "-", "－", "—", "--")
+
+
+def parse_amount(value: str) -> Decimal:
+    """Exact amount from a printed cell ("1,145.329360"); blank or '-' is zero.
+
+    Raises ValueError for anything else, so the caller can name the cell."""
+    v = value.strip()
+    if is_blank_amount(v):
+        return ZERO
+    if not _AMOUNT.match(v):
+        raise ValueError(v)
+    try:
+        return Decimal(v.replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
+        raise ValueError(v) from exc
+
+
+def split_code_name(value: str) -> tuple[str, str]:
+    """'2010301-行政运行' -> ('2010301', '行政运行'); a wrapped '11000024T0000 02780436- 12345对外
+    宣传 经费' -> ('11000024T000002780436', '12345对外宣传经费'). No code -> ('', name)."""
+    text = clean_text(value)
+    m = _CODE_NAME.match(text)
+    if not m:
+        return "", join_wrapped(text)
+    code = re.sub(r"\s+", "", m.group(1))
+    # A code is mostly digits; "A-货物" (procurement category) is the one-letter exception.
+    if not (sum(ch.isdigit() for ch in code) >= 3 or re.fullmatch(r"[A-Z]", code)):
+        return "", join_wrapped(text)
+    return code, join_wrapped(m.group(2))
+
+
+def is_total_label(value: str) -> bool:
+    """合计 / 总计 rows (printed with spaces: '合 计')."""
+    return fold(value) in ("合计", "总计", "合计:")
+
+
+def decimal_column(values) -> pd.Series:
+    return pd.Series(list(values), dtype=AMOUNT_DTYPE)
+
+
+def indicator_value(value: str) -> Decimal | None:
+    """An indicator's 指标值 as a number where it is one ('99.99', '≥95' after the operator is
+    split, '1,040'); None for text such as '优' or '有'."""
+    v = fold(clean_text(value)).replace(",", "")
+    if re.fullmatch(r"[-+]?\d+(\.\d+)?", v):
+        return Decimal(v)
+    return None

@@ -1,0 +1,430 @@
+"""Engine-independent assembly: a stream of Lines -> canonical tables.
+
+Finds titles (by the catalogue, not by number), the unit line, header blocks (and the headers
+repeated where pages broke), maps physical columns to catalogue columns by their header text,
+and turns rows into tidy DataFrames with exact amounts and provenance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+
+from ..catalog import ColumnSpec, TableSpec, match_title, table_catalog
+from ..model import PROVENANCE, RawTable, Table
+from ..normalize import (AMOUNT_DTYPE, ZERO, clean_text, fold, indicator_value, is_amount,
+                         is_total_label, join_wrapped, parse_amount, split_code_name)
+from .base import Line, ReadError
+
+_UNIT_RE = re.compile(r"(?:金额)?单位[:：]\s*(\S+)")
+_CODE_START = re.compile(r"^\s*([0-9]{3,}|[A-Z]\s*[-－])")
+_NOTE_RE = re.compile(r"^本(部门|单位)?.{0,6}无|^无.{0,10}(支出|预算|经费|项目)")
+
+
+@dataclass
+class Segment:
+    """The lines between one table title and the next."""
+
+    table_id: str | None
+    title: str
+    is_final: bool
+    first: Line
+    unit: str | None = None
+    unit_line: Line | None = None
+    rows: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class Assembled:
+    tables: dict[str, Table]
+    raw_tables: list[RawTable]
+    warnings: list[str]
+    preamble: list[Line]
+    is_final: bool
+
+
+class Assembler:
+    """Holds the source name so every error can name the file, table, place and cell."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.catalog = table_catalog()
+        self.warnings: list[str] = []
+
+    # -- errors -------------------------------------------------------------------------
+    def fail(self, seg: Segment | None, line: Line | None, what: str, todo: str) -> ReadError:
+        where = [self.source]
+        if seg is not None:
+            where.append(f"{seg.title}" + (f" ({seg.table_id})" if seg.table_id else ""))
+        if line is not None:
+            where.append(line.where())
+        return ReadError(f"{': '.join(where)}: {what}; {todo}")
+
+    # -- segmentation -------------------------------------------------------------------
+    def segments(self, lines: Iterable[Line]) -> tuple[list[Segment], list[Line]]:
+        segs: list[Segment] = []
+        preamble: list[Line] = []
+        for line in lines:
+            cells = line.nonempty()
+            if not cells:
+                continue
+            title = match_title(cells[0]) if len(cells) <= 2 else None
+            if title is not None:
+                tid, printed, final = title
+                # A title repeated on a continuation page continues the same table.
+                if segs and tid is not None and segs[-1].table_id == tid:
+                    continue
+                segs.append(Segment(tid, printed, final, line))
+                continue
+            if len(cells) == 1 and (m := _UNIT_RE.search(cells[0])) and segs and segs[-1].unit is None:
+                segs[-1].unit, segs[-1].unit_line = m.group(1), line
+                continue
+            (segs[-1].rows if segs else preamble).append(line)
+        return segs, preamble
+
+    # -- header / column mapping ----------------------------------------------------------
+    @staticmethod
+    def header_paths(header: list[Line], ncols: int) -> list[str]:
+        """Each column's header cells top to bottom; a merged parent is carried right over the
+        columns it spans (only in the upper rows: the bottom row names leaves)."""
+        paths: list[list[str]] = [[] for _ in range(ncols)]
+        for depth, line in enumerate(header):
+            carried = ""
+            last = depth == len(header) - 1
+            for j in range(ncols):
+                text = fold(clean_text(line.cells[j])) if j < len(line.cells) else ""
+                if text:
+                    carried = text
+                elif not last:
+                    text = carried
+                if text and (not paths[j] or paths[j][-1] != text):
+                    paths[j].append(text)
+        return ["/".join(p) for p in paths]
+
+    def map_columns(self, seg: Segment, header: list[Line], specs: tuple[ColumnSpec, ...]
+                    ) -> dict[int, ColumnSpec]:
+        ncols = max(len(h.cells) for h in header)
+        paths = self.header_paths(header, ncols)
+        mapping: dict[int, ColumnSpec] = {}
+        taken: set[str] = set()
+        scored = []
+        for j, path in enumerate(paths):
+            for spec in specs:
+                s = spec.specificity(path)
+                if s:
+                    scored.append((s, -j, j, spec))
+        # Most specific first, so '项目支出/扣除基建…' claims its spec before plain '项目支出'.
+        for s, _, j, spec in sorted(scored, key=lambda x: (-x[0], -x[1])):
+            if j in mapping or spec.name in taken:
+                continue
+            mapping[j] = spec
+            taken.add(spec.name)
+        missing = [s for s in specs if s.required and s.name not in taken]
+        if missing:
+            names = ", ".join(s.zh for s in missing)
+            raise self.fail(seg, header[0], f"header has no column {names} (the table looks truncated "
+                            "or its header is not one the catalogue knows)",
+                            "check the table is complete, or add the header variant to catalog/tables.yaml")
+        return mapping
+
+    # -- rows -----------------------------------------------------------------------------
+    @staticmethod
+    def looks_like_data(line: Line, level1: tuple[str, ...] = ()) -> bool:
+        cells = [c for c in line.cells if c.strip()]
+        if not cells:
+            return False
+        if any(is_amount(c) for c in cells):
+            return True
+        if is_total_label(cells[0]) and len(cells) == 1:  # the 合计 row of an empty table
+            return True
+        if _CODE_START.match(cells[0]):
+            return True
+        return bool(level1) and any(fold(c) in level1 for c in cells)
+
+    def blocks(self, seg: Segment, level1: tuple[str, ...] = ()) -> list[tuple[list[Line], list[Line]]]:
+        """Split a segment's rows into (header rows, data rows) blocks: a header repeated where
+        a page broke opens a new block (its columns may differ)."""
+        out: list[tuple[list[Line], list[Line]]] = []
+        header: list[Line] = []
+        data: list[Line] = []
+        first_header_key = None
+        for line in seg.rows:
+            key = tuple(fold(c) for c in line.cells if c.strip())
+            if data and key == first_header_key:
+                out.append((header, data))
+                header, data = [line], []
+                continue
+            if not data and not self.looks_like_data(line, level1):
+                if _NOTE_RE.search(fold(line.nonempty()[0])) and header:
+                    data.append(line)  # "本部门无…" note: kept, handled as an empty table
+                    continue
+                header.append(line)
+                if first_header_key is None:
+                    first_header_key = key
+                continue
+            data.append(line)
+        if header or data:
+            out.append((header, data))
+        return out
+
+    def amount(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> Decimal:
+        try:
+            return parse_amount(clean_text(cell))
+        except ValueError:
+            raise self.fail(seg, line, f"column {spec.zh}: {cell.strip()!r} is not an amount",
+                            "correct the cell (amounts look like 1,234.567890; blank or - means 0)") from None
+
+    def convert(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> dict:
+        if spec.kind == "amount":
+            return {spec.name: self.amount(seg, line, spec, cell)}
+        if spec.kind == "code_name":
+            code, name = split_code_name(cell)
+            return dict(zip(spec.fields, (code, name)))
+        if spec.kind == "code":
+            return {spec.name: fold(clean_text(cell))}
+        if spec.kind == "name":
+            return {spec.name: join_wrapped(cell)}
+        return {spec.name: clean_text(cell)}
+
+    @staticmethod
+    def frame(records: list[dict], specs: tuple[ColumnSpec, ...]) -> pd.DataFrame:
+        cols = [o for s in specs for o in s.outputs] + PROVENANCE
+        df = pd.DataFrame.from_records(records, columns=cols)
+        for s in specs:
+            if s.kind == "amount":
+                df[s.name] = df[s.name].fillna(ZERO).astype(AMOUNT_DTYPE)
+            else:
+                for o in s.outputs:
+                    df[o] = df[o].fillna("").astype(str)
+        df["page"] = df["page"].astype("Int64")
+        df["line"] = df["line"].astype("Int64")
+        return df
+
+    def unit_of(self, seg: Segment, default: str | None) -> str | None:
+        if seg.unit is None:
+            return default
+        unit = fold(seg.unit).rstrip(")")
+        if unit not in self.catalog["units"]:
+            raise self.fail(seg, seg.unit_line, f"unknown 金额单位 {seg.unit!r}",
+                            f"budgetlib knows {', '.join(self.catalog['units'])}; convert the table or "
+                            "add the unit to catalog/tables.yaml")
+        return unit
+
+    # -- layouts ----------------------------------------------------------------------------
+    def grid(self, seg: Segment, spec: TableSpec, unit: str | None) -> Table:
+        specs = spec.columns
+        records, totals, notes, headers = [], [], [], {}
+        blocks = self.blocks(seg)
+        if not blocks or not blocks[0][0]:
+            raise self.fail(seg, seg.first, "no header rows after the title (the table looks truncated)",
+                            "check the file is complete")
+        for header, data in blocks:
+            mapping = self.map_columns(seg, header, specs)
+            headers.update({s.name: s.zh for s in mapping.values()})
+            for line in data:
+                first = line.nonempty()[0]
+                if len(line.nonempty()) == 1 and _NOTE_RE.search(fold(first)):
+                    notes.append(clean_text(first))
+                    continue
+                rec: dict = {"page": line.page, "line": line.line}
+                for j, cs in mapping.items():
+                    rec.update(self.convert(seg, line, cs, line.cells[j] if j < len(line.cells) else ""))
+                stray = [c for j, c in enumerate(line.cells) if c.strip() and j not in mapping]
+                if stray:
+                    self.warnings.append(f"{self.source}: {spec.id} {line.where()}: text outside the known "
+                                         f"columns ignored: {' | '.join(clean_text(c) for c in stray)[:80]}")
+                is_total = any(is_total_label(c) for c in line.cells[:3] if c.strip())
+                (totals if is_total else records).append(rec)
+        data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
+        amounts = spec.amount_columns
+        all_zero = all((data_df[c] == 0).all() for c in amounts) if len(data_df) else True
+        empty = (len(data_df) == 0 or all_zero) and all((total_df[c] == 0).all() for c in amounts)
+        if spec.total_row and len(data_df) and total_df.empty and not empty:
+            last = seg.rows[-1]
+            raise self.fail(seg, last, "detail rows but no 合计 row (the table looks truncated)",
+                            "check the file is complete")
+        return Table(spec.id, seg.title, unit, data_df, total_df, headers, empty, "; ".join(notes) or None)
+
+    def two_sided(self, seg: Segment, spec: TableSpec, unit: str | None) -> Table:
+        """收支总表: one record per side per line, with the line kind (item, current_total, …)."""
+        kinds = self.catalog["two_sided_line_kinds"]
+        blocks = self.blocks(seg)
+        if not blocks or not blocks[0][0]:
+            raise self.fail(seg, seg.first, "no header rows after the title", "check the file is complete")
+        records, headers = [], {}
+        for header, data in blocks:
+            mapping = {cs.name: j for j, cs in self.map_columns(seg, header, self.catalog["two_sided_columns"]).items()}
+            headers.update({"item": "项目", "amount": "预算数"})
+            for side in ("income", "expenditure"):
+                after_carryover = False
+                for line in data:
+                    cells = line.cells
+                    item_cell = cells[mapping[f"{side}_item"]] if mapping[f"{side}_item"] < len(cells) else ""
+                    amt_cell = cells[mapping[f"{side}_amount"]] if mapping[f"{side}_amount"] < len(cells) else ""
+                    if not item_cell.strip():
+                        if amt_cell.strip():
+                            raise self.fail(seg, line, f"an amount {amt_cell.strip()!r} on the {side} side has "
+                                            "no item label", "check the row against the PDF")
+                        continue
+                    m = re.match(r"^\s*([一二三四五六七八九十]+)\s*[、.．]\s*(.*)$", clean_text(item_cell))
+                    line_no, item = (m.group(1), join_wrapped(m.group(2))) if m else ("", join_wrapped(item_cell))
+                    kind = kinds.get(fold(item), "item")
+                    if kind == "carryover":
+                        after_carryover = True
+                    elif kind == "grand_total":
+                        after_carryover = False
+                    elif kind == "item" and after_carryover:
+                        kind = "carryover_item"
+                    cs = self.catalog["two_sided_columns"][1]
+                    records.append({"side": side, "line_no": line_no, "item": item, "line_kind": kind,
+                                    "amount": self.amount(seg, line, cs, amt_cell),
+                                    "page": line.page, "line": line.line})
+        df = pd.DataFrame.from_records(records, columns=["side", "line_no", "item", "line_kind", "amount", *PROVENANCE])
+        df["amount"] = df["amount"].astype(AMOUNT_DTYPE)
+        df[PROVENANCE] = df[PROVENANCE].astype("Int64")
+        empty_total = df.iloc[0:0]
+        if not (df["line_kind"] == "grand_total").any():
+            raise self.fail(seg, seg.rows[-1] if seg.rows else seg.first, "no 收入总计/支出总计 line "
+                            "(the table looks truncated)", "check the file is complete")
+        return Table(spec.id, seg.title, unit, df, empty_total, headers, empty=bool((df["amount"] == 0).all()))
+
+    def performance(self, seg: Segment, unit: str | None) -> tuple[Table, Table]:
+        """预算12表: project blocks -> (projects, indicators). Indicator rows are placed by their
+        content (the 一级指标 word), because text renderings shift some of them left or right."""
+        pcols = self.catalog["performance_columns"]
+        level1_words = tuple(fold(w) for w in self.catalog["indicator_level1"])
+        ops = {fold(o) for o in self.catalog["indicator_operators"]}
+        by = {c.name: c for c in pcols}
+        projects, indicators = [], []
+        current = None
+        blocks = self.blocks(seg, level1_words)
+        if not blocks or not blocks[0][0]:
+            raise self.fail(seg, seg.first, "no header rows after the title", "check the file is complete")
+        for header, data in blocks:
+            mapping = {cs.name: j for j, cs in self.map_columns(seg, header, pcols).items()}
+            l1_col = mapping["level1"]
+            for line in data:
+                cells = line.cells
+                k = next((j for j, c in enumerate(cells) if fold(c) in level1_words), None)
+                head = cells[: (k if k is not None else l1_col)]
+                if any(c.strip() for c in head):
+                    if is_total_label(next(c for c in head if c.strip())):
+                        continue
+                    code, name = split_code_name(next(c for c in head if c.strip()))
+                    if code:
+                        current = self._project(seg, line, head, mapping, by, k == l1_col or k is None)
+                        current.update(project_code=code, project_name=name)
+                        projects.append(current)
+                    elif current is not None and k is None:
+                        # goal text continued on the next page
+                        current["goal"] = (current["goal"] + " " + clean_text(" ".join(head))).strip()
+                if current is None:
+                    if k is not None:
+                        raise self.fail(seg, line, "an indicator row before any project row",
+                                        "check the table against the PDF")
+                    continue
+                if k is None:
+                    # a merged 一级指标 cell: the row's indicator starts in the level-2 column
+                    if l1_col + 1 < len(cells) and any(c.strip() for c in cells[l1_col + 1:]) and indicators \
+                            and indicators[-1]["project_code"] == current["project_code"]:
+                        k, carried = l1_col, indicators[-1]["level1"]
+                    else:
+                        continue
+                else:
+                    carried = None
+                ind = [clean_text(c) for c in cells[k:k + 6]] + [""] * 6
+                level1 = carried or fold(ind[0])
+                op = fold(ind[3])
+                if op and op not in ops:
+                    self.warnings.append(f"{self.source}: T12 {line.where()}: unknown indicator operator {ind[3]!r}")
+                indicators.append({"project_code": current["project_code"], "level1": level1,
+                                   "level2": ind[1], "level3": ind[2], "operator": op, "value": ind[4],
+                                   "value_number": indicator_value(ind[4]), "unit": ind[5],
+                                   "page": line.page, "line": line.line})
+        proj = pd.DataFrame.from_records(projects, columns=["project_code", "project_name", "project_total",
+                                                            "fiscal_funds", "other_funds", "goal", *PROVENANCE])
+        for c in ("project_total", "fiscal_funds", "other_funds"):
+            proj[c] = proj[c].astype(AMOUNT_DTYPE)
+        ind = pd.DataFrame.from_records(indicators, columns=["project_code", "level1", "level2", "level3", "operator",
+                                                             "value", "value_number", "unit", *PROVENANCE])
+        ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
+        ind["is_cost"] = ind["level1"] == "成本指标"
+        ind["is_qualitative"] = ind["operator"] == "定性"
+        for df in (proj, ind):
+            df[PROVENANCE] = df[PROVENANCE].astype("Int64")
+        headers = {c.name: c.zh for c in pcols}
+        empty = proj.empty
+        return (Table("T12", seg.title, unit, proj, proj.iloc[0:0], headers, empty),
+                Table("T12_indicators", seg.title, unit, ind, ind.iloc[0:0], headers, empty))
+
+    def _project(self, seg, line, head, mapping, by, aligned: bool) -> dict:
+        """Project cells before the indicators. Aligned rows are read by position; shifted rows
+        by content: the amounts in order are total, fiscal, other; the remaining text is the goal."""
+        rec = {"page": line.page, "line": line.line, "fiscal_funds": ZERO, "other_funds": ZERO, "goal": ""}
+        if aligned:
+            for name in ("project_total", "fiscal_funds", "other_funds"):
+                j = mapping.get(name)
+                rec[name] = self.amount(seg, line, by[name], head[j]) if j is not None and j < len(head) else ZERO
+            j = mapping.get("goal")
+            rec["goal"] = clean_text(head[j]) if j is not None and j < len(head) else ""
+            return rec
+        cells = [c for c in head[1:] if c.strip()]
+        amounts = [c for c in cells if is_amount(c)]
+        for name, cell in zip(("project_total", "fiscal_funds", "other_funds"), amounts):
+            rec[name] = self.amount(seg, line, by[name], cell)
+        rec["goal"] = " ".join(clean_text(c) for c in cells if not is_amount(c))
+        if not amounts:
+            raise self.fail(seg, line, "a project row without 项目总额", "check the row against the PDF")
+        return rec
+
+    def text_grid(self, seg: Segment, spec: TableSpec, unit: str | None) -> Table:
+        """Tables kept as text (部门整体支出绩效目标表 and the like): rows of cleaned cells."""
+        ncols = max((len(l.cells) for l in seg.rows), default=0)
+        cols = [f"c{j + 1}" for j in range(ncols)]
+        records = [dict(zip(cols, [clean_text(c) for c in l.cells] + [""] * ncols), page=l.page, line=l.line)
+                   for l in seg.rows]
+        df = pd.DataFrame.from_records(records, columns=cols + PROVENANCE)
+        df[cols] = df[cols].fillna("")
+        df[PROVENANCE] = df[PROVENANCE].astype("Int64")
+        return Table(spec.id, seg.title, unit, df, df.iloc[0:0], {}, empty=df.empty)
+
+    # -- driver -------------------------------------------------------------------------------
+    def run(self, lines: Iterable[Line]) -> Assembled:
+        segs, preamble = self.segments(lines)
+        if not segs:
+            raise ReadError(f"{self.source}: no budget table found (no title such as '预算01表 收支总表'); "
+                            "check that this is a departmental budget disclosure")
+        units = [fold(s.unit) for s in segs if s.unit and fold(s.unit) in self.catalog["units"]]
+        doc_unit = max(set(units), key=units.count) if units else None
+        tables: dict[str, Table] = {}
+        raw: list[RawTable] = []
+        specs = self.catalog["tables"]
+        for seg in segs:
+            if seg.table_id is None:
+                raw.append(RawTable(seg.title, [[clean_text(c) for c in l.cells] for l in seg.rows],
+                                    seg.first.page, seg.first.line))
+                self.warnings.append(f"{self.source}: {seg.first.where()}: table {seg.title!r} is not in the "
+                                     "catalogue; kept as raw rows")
+                continue
+            spec = specs[seg.table_id]
+            if seg.table_id in tables:
+                self.warnings.append(f"{self.source}: {seg.first.where()}: a second {seg.table_id} "
+                                     f"({seg.title}) ignored")
+                continue
+            unit = self.unit_of(seg, doc_unit)
+            if seg.unit is None and spec.layout != "text_grid":
+                self.warnings.append(f"{self.source}: {seg.table_id} has no 金额单位 line; using the "
+                                     f"document's {doc_unit}")
+            if spec.layout == "grid":
+                tables[spec.id] = self.grid(seg, spec, unit)
+            elif spec.layout == "two_sided":
+                tables[spec.id] = self.two_sided(seg, spec, unit)
+            elif spec.layout == "performance":
+                tables["T12"], tables["T12_indicators"] = self.performance(seg, unit)
+            else:
+                tables[spec.id] = self.text_grid(seg, spec, unit)
+        return Assembled(tables, raw, self.warnings, preamble, any(s.is_final for s in segs))

@@ -1,0 +1,58 @@
+"""Outputs: CSV with BOM, Parquet, facts, document.json, a datapackage that frictionless accepts,
+written atomically."""
+
+import json
+import subprocess
+import sys
+from decimal import Decimal as D
+
+import pandas as pd
+import pytest
+
+from budgetlib.export import write_document
+
+
+def test_parse_writes_everything(tmp_path, sample_path):
+    r = subprocess.run([sys.executable, "-m", "budgetlib", "parse", str(sample_path), "--out", str(tmp_path)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    folder = tmp_path / "beijing-2025-citizen-hotline-center"
+    raw = (folder / "T05.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel opens the Chinese
+    csv = pd.read_csv(folder / "T05.csv", encoding="utf-8-sig", dtype=str)
+    assert csv.loc[0, "personnel_cost"] == "18464.861207"  # exact as printed, no float drift
+    pq = pd.read_parquet(folder / "T05.parquet")
+    assert sum(pq["personnel_cost"]) == D("19357.945631")
+    meta = json.loads((folder / "document.json").read_text(encoding="utf-8"))
+    assert meta["department"] == "北京市市民热线服务中心"
+    assert (folder / "facts.parquet").exists()
+
+
+def test_datapackage_validates(tmp_path, sample_doc):
+    frictionless = pytest.importorskip("frictionless")
+    folder = write_document(sample_doc, tmp_path)
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])[:5]
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    t05 = next(r for r in package["resources"] if r["name"] == "t05")
+    fields = {f["name"]: f for f in t05["schema"]["fields"]}
+    assert fields["personnel_cost"]["type"] == "number" and fields["personnel_cost"]["title"] == "基本支出/人员经费"
+
+
+def test_atomic_write_keeps_the_old_folder(tmp_path, sample_doc, monkeypatch):
+    folder = write_document(sample_doc, tmp_path)
+    before = (folder / "T05.csv").read_bytes()
+    calls = {"n": 0}
+    original = pd.DataFrame.to_parquet
+
+    def failing(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", failing)
+    with pytest.raises(OSError):
+        write_document(sample_doc, tmp_path)
+    assert (folder / "T05.csv").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]  # no half-written folder left
