@@ -9,13 +9,9 @@
 from .loader import load
 from .model import BudgetDocument, Table
 from .readers.base import ReadError
+# Imported eagerly: the function shadows its module's name, so the package attribute
+# `reconcile` is the function whatever is imported later.
+from .reconcile import ReconciliationReport, reconcile
 
-__all__ = ["load", "reconcile", "BudgetDocument", "Table", "ReadError"]
+__all__ = ["load", "reconcile", "ReconciliationReport", "BudgetDocument", "Table", "ReadError"]
 __version__ = "0.1.0"
-
-
-def reconcile(doc, **kwargs):
-    """Check every identity of the rule catalogue; see budgetlib.reconcile."""
-    from .reconcile import reconcile as _reconcile
-
-    return _reconcile(doc, **kwargs)

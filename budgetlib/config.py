@@ -18,7 +18,8 @@ def expand_sources(items) -> list[Path]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.suffix.lower() in SOURCE_SUFFIXES)
+            out += sorted(f for f in p.iterdir()
+                          if f.suffix.lower() in SOURCE_SUFFIXES and f.name != "MANIFEST.tsv")
         else:
             out.append(p)
     return out

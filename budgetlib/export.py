@@ -13,8 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import table_catalog
-from .model import BudgetDocument
+from .model import BudgetDocument, Table
 from .normalize import AMOUNT_DTYPE
+
+# Bumped whenever the folder's layout or the model changes, so old caches are re-parsed.
+FORMAT_VERSION = 1
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}
@@ -77,9 +80,12 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
                                (" (printed 合计 rows)" if name.endswith("_total") else ""),
                 "schema": {"fields": [_field(c, frame[c], headers, unit) for c in frame.columns]},
             })
+        tables_meta = {tid: {"title": t.title, "unit": t.unit, "headers": t.headers, "empty": t.empty,
+                             "note": t.note} for tid, t in doc.tables.items()}
         (tmp / "document.json").write_text(
             json.dumps({**doc.meta, "warnings": doc.warnings,
-                        "unrecognised_tables": [r.title for r in doc.raw_tables]},
+                        "unrecognised_tables": [r.title for r in doc.raw_tables],
+                        "tables_meta": tables_meta, "format_version": FORMAT_VERSION},
                        ensure_ascii=False, indent=2), encoding="utf-8")
         package = {"name": final.name.lower().replace("_", "-"), "profile": "tabular-data-package",
                    "title": f"{doc.meta.get('department') or final.name} {doc.meta.get('year') or ''}".strip(),
@@ -106,3 +112,27 @@ def read_document_meta(folder: Path) -> dict | None:
     """document.json of an earlier parse, or None."""
     p = Path(folder) / "document.json"
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pandas(
+        types_mapper=lambda t: AMOUNT_DTYPE if pa.types.is_decimal(t) else None)
+
+
+def read_document(folder: Path) -> BudgetDocument:
+    """The BudgetDocument an earlier write_document() stored in `folder` (from its Parquet files)."""
+    folder = Path(folder)
+    meta = read_document_meta(folder)
+    tables = {}
+    for tid, tm in meta.pop("tables_meta").items():
+        data = _read_parquet(folder / f"{tid}.parquet")
+        total_path = folder / f"{tid}_total.parquet"
+        total = _read_parquet(total_path) if total_path.exists() else data.iloc[0:0]
+        tables[tid] = Table(tid, tm["title"], tm["unit"], data, total, tm["headers"], tm["empty"], tm["note"])
+    warnings = meta.pop("warnings", [])
+    for key in ("unrecognised_tables", "format_version"):
+        meta.pop(key, None)
+    return BudgetDocument(meta=meta, tables=tables, warnings=warnings)

@@ -74,16 +74,40 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
     return dept, year
 
 
-def load(path, engine: str = DEFAULT_ENGINE) -> BudgetDocument:
+def load(path, engine: str = DEFAULT_ENGINE, cache=None) -> BudgetDocument:
     """Parse one disclosure (text, PDF or Excel) into a BudgetDocument.
 
-    Raises ReadError, with a one-line message naming the file (and table, place, cell where it
-    applies), for any input it cannot read faithfully."""
+    With ``cache`` (a folder such as data/processed), an earlier parse of the same bytes
+    (same sha256, engine and format version) is read back from cache/<name>/ instead of parsing
+    again, and a fresh parse is written there. Raises ReadError, with a one-line message naming
+    the file (and table, place, cell where it applies), for any input it cannot read faithfully."""
     path = Path(path)
     if not path.exists():
         raise ReadError(f"{path}: no such file; check the path")
     if path.stat().st_size == 0:
         raise ReadError(f"{path}: the file is empty (0 bytes); download it again")
+    if cache is not None:
+        return _load_cached(path, engine, Path(cache))
+    return _parse(path, engine)
+
+
+def _load_cached(path: Path, engine: str, cache: Path) -> BudgetDocument:
+    from .export import FORMAT_VERSION, read_document, read_document_meta, write_document
+
+    folder = cache / path.stem
+    meta = read_document_meta(folder)
+    wanted_engine = engine if path.suffix.lower() == ".pdf" else None
+    if (meta and meta.get("sha256") == sha256_of(path) and meta.get("format_version") == FORMAT_VERSION
+            and (wanted_engine is None or meta.get("engine") == wanted_engine)):
+        doc = read_document(folder)
+        doc.meta["source"] = str(path)
+        return doc
+    doc = _parse(path, engine)
+    write_document(doc, cache)
+    return doc
+
+
+def _parse(path: Path, engine: str) -> BudgetDocument:
     lines_iter, used = _lines(path, engine)
     assembler = Assembler(str(path))
     kept: list[Line] = []

@@ -84,8 +84,9 @@ def split_code_name(value: str) -> tuple[str, str]:
     if not m:
         return "", join_wrapped(text)
     code = re.sub(r"\s+", "", m.group(1))
-    # A code is mostly digits; "A-货物" (procurement category) is the one-letter exception.
-    if not (sum(ch.isdigit() for ch in code) >= 3 or re.fullmatch(r"[A-Z]", code)):
+    # A code is mostly digits ("01-公共服务" in the service catalogue has two); "A-货物"
+    # (procurement category) is the one-letter exception.
+    if not (sum(ch.isdigit() for ch in code) >= 2 or re.fullmatch(r"[A-Z]", code)):
         return "", join_wrapped(text)
     return code, join_wrapped(m.group(2))
 

@@ -16,19 +16,23 @@ by pyplot's registry in a long batch.
 
 from __future__ import annotations
 
+import io
 import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 import pandas as pd
+from matplotlib.figure import Figure
 
-__all__ = ["setup_fonts", "apply_style", "bar_chart", "pie_or_share_chart", "PALETTE"]
+__all__ = ["PALETTE", "ReportFigure", "apply_style", "bar_chart", "pie_or_share_chart",
+           "setup_fonts"]
 
-# Family names that cover simplified Chinese, best first. The first three come from files we
-# register ourselves; the rest are what other machines (macOS, Windows) may already have.
+# Family names that cover simplified Chinese, best first: the pip font, Debian's two packages
+# (matplotlib 3.11 registers every face of a .ttc; older releases only the first, which is
+# "Noto Sans CJK JP" in Debian's file), then what macOS or Windows may already have.
 CJK_FAMILIES = [
-    "Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans CJK JP",
-    "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", "SimHei",
+    "Noto Sans SC", "Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Micro Hei",
+    "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "SimHei",
 ]
 # Debian's packages (apt-get install fonts-noto-cjk / fonts-wqy-microhei). Registered by path
 # because matplotlib's font cache may predate the apt install.
@@ -103,12 +107,9 @@ def setup_fonts() -> str:
 def apply_style() -> str:
     """Fonts plus the house style (报告样式). Call once at the top of a report notebook.
 
-    Imports pyplot so that in a kernel the inline backend is active (it then also renders the
-    pyplot-free figures the helpers return) and its own rc defaults are already applied, so
-    ours win.
+    Also applies to figures drawn with pyplot directly (the inline backend keeps rcParams).
     """
     import matplotlib
-    import matplotlib.pyplot  # noqa: F401  (see docstring)
 
     family = setup_fonts()
     matplotlib.rcParams.update({
@@ -147,11 +148,27 @@ def _as_float_series(data) -> pd.Series:
     return s[s.notna() & s.map(math.isfinite)]
 
 
-def _new_figure(size):
-    from matplotlib.figure import Figure
+class ReportFigure(Figure):
+    """A Figure that shows itself as PNG in a notebook (IPython calls ``_repr_png_``).
 
+    Needed because matplotlib loads the inline backend lazily: until some pyplot figure
+    exists, IPython has no PNG formatter for figures and would print ``<Figure ...>``.
+    """
+
+    def _repr_png_(self):
+        # Drawn at twice the figure's dpi and shown at its nominal size: sharp on high-DPI
+        # screens, and the same size on the page as a pyplot inline figure.
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", bbox_inches="tight", dpi=2 * self.dpi)
+        from PIL import Image
+
+        width, height = Image.open(io.BytesIO(buf.getvalue())).size
+        return buf.getvalue(), {"width": width // 2, "height": height // 2}
+
+
+def _new_figure(size) -> ReportFigure:
     setup_fonts()
-    return Figure(figsize=size, layout="constrained")
+    return ReportFigure(figsize=size, layout="constrained")
 
 
 def _fmt(fmt: str | Callable[[float], str]) -> Callable[[float], str]:
@@ -210,7 +227,7 @@ def bar_chart(series, title: str = "", *, xlabel: str | None = None,
 
 
 def pie_or_share_chart(series, title: str = "", *, max_slices: int = 6,
-                       other_label: str = "其他", xlabel: str = "占比 (%)",
+                       other_label: str = "其他", xlabel: str = "%",
                        fmt: str | Callable[[float], str] = "{:,.2f}"):
     """Composition chart (构成/占比): a donut when there are few parts, else share bars.
 
@@ -231,7 +248,7 @@ def pie_or_share_chart(series, title: str = "", *, max_slices: int = 6,
         return fig
 
     fmt = _fmt(fmt)
-    fig = _new_figure((8.0, 4.5))
+    fig = _new_figure((7.0, 3.8))
     ax = fig.add_subplot()
     wedges, _, _ = ax.pie(
         s.to_numpy(), colors=PALETTE[: len(s)], startangle=90, counterclock=False,

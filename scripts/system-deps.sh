@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# System packages budgetlib needs beyond pip: a Java runtime (tabula-py), a CJK font
-# (Chinese chart labels) and Chromium (rendering a report to PNG in the tests).
+# System packages budgetlib needs beyond pip: a Java runtime (tabula-py) and Chromium
+# (rendering a report to PNG). The CJK font comes from pip (pylopdf-fonts-zh-cn).
 # Installs only what is missing, through apt-get, when run as root; otherwise says what to run.
 set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
-fc-list 2>/dev/null | grep -qiE "Noto Sans CJK|Noto Serif CJK|WenQuanYi" || need+=(fonts-noto-cjk fontconfig)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

@@ -56,3 +56,30 @@ def test_atomic_write_keeps_the_old_folder(tmp_path, sample_doc, monkeypatch):
         write_document(sample_doc, tmp_path)
     assert (folder / "T05.csv").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]  # no half-written folder left
+
+
+def test_cache_round_trip_is_exact(tmp_path, sample_path, sample_doc):
+    import budgetlib
+
+    first = budgetlib.load(sample_path, cache=tmp_path)
+    folder = tmp_path / sample_path.stem
+    stamp = (folder / "document.json").stat().st_mtime_ns
+    again = budgetlib.load(sample_path, cache=tmp_path)
+    assert (folder / "document.json").stat().st_mtime_ns == stamp  # read back, not parsed again
+    for tid, table in sample_doc.tables.items():
+        assert again.tables[tid].data.equals(table.data), tid
+        assert list(again.tables[tid].data.dtypes) == list(table.data.dtypes), tid
+        assert again.tables[tid].headers == table.headers
+    assert again.meta == first.meta
+
+
+def test_cache_is_refreshed_when_the_file_changes(tmp_path, sample_text):
+    import budgetlib
+
+    src = tmp_path / "doc.txt"
+    src.write_text(sample_text, encoding="utf-8")
+    cache = tmp_path / "cache"
+    budgetlib.load(src, cache=cache)
+    src.write_text(sample_text.replace("26.765421", "26.765422"), encoding="utf-8")
+    doc = budgetlib.load(src, cache=cache)
+    assert str(doc["T09"].iloc[0]["total"]) == "26.765422"

@@ -25,6 +25,7 @@ class ColumnSpec:
     match: tuple[str, ...]
     fields: tuple[str, ...] = ()
     required: bool = False
+    hierarchy: bool = False
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -59,7 +60,8 @@ def _read_yaml(name: str) -> dict:
 
 def _columns(rows: list[dict]) -> tuple[ColumnSpec, ...]:
     return tuple(ColumnSpec(name=r["name"], zh=r["zh"], kind=r["kind"], match=tuple(r["match"]),
-                            fields=tuple(r.get("fields", ())), required=bool(r.get("required")))
+                            fields=tuple(r.get("fields", ())), required=bool(r.get("required")),
+                            hierarchy=bool(r.get("hierarchy")))
                  for r in rows)
 
 

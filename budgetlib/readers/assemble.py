@@ -199,7 +199,7 @@ class Assembler:
                 df[s.name] = df[s.name].fillna(ZERO).astype(AMOUNT_DTYPE)
             else:
                 for o in s.outputs:
-                    df[o] = df[o].fillna("").astype(str)
+                    df[o] = df[o].astype(object).fillna("").astype(str)
         df["page"] = df["page"].astype("Int64")
         df["line"] = df["line"].astype("Int64")
         return df
@@ -238,7 +238,12 @@ class Assembler:
                     self.warnings.append(f"{self.source}: {spec.id} {line.where()}: text outside the known "
                                          f"columns ignored: {' | '.join(clean_text(c) for c in stray)[:80]}")
                 is_total = any(is_total_label(c) for c in line.cells[:3] if c.strip())
+                keys = [o for cs in mapping.values() if cs.kind != "amount" for o in cs.outputs]
+                # a row of amounts with no label at all is the 合计 row printed without its label
+                if keys and not any(rec.get(k) for k in keys):
+                    is_total = True
                 (totals if is_total else records).append(rec)
+        records, totals = self.split_hierarchy(specs, records, totals)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
         amounts = spec.amount_columns
         all_zero = all((data_df[c] == 0).all() for c in amounts) if len(data_df) else True
@@ -248,6 +253,19 @@ class Assembler:
             raise self.fail(seg, last, "detail rows but no 合计 row (the table looks truncated)",
                             "check the file is complete")
         return Table(spec.id, seg.title, unit, data_df, total_df, headers, empty, "; ".join(notes) or None)
+
+    @staticmethod
+    def split_hierarchy(specs, records: list[dict], totals: list[dict]) -> tuple[list[dict], list[dict]]:
+        """Rows whose hierarchical code (单位编码 015) prefixes another row's (015001) are
+        aggregates: they go with the totals, so the detail rows can be summed."""
+        for cs in specs:
+            if not cs.hierarchy:
+                continue
+            codes = [r.get(cs.name, "") for r in records]
+            parents = {c for c in codes if c and any(o != c and o.startswith(c) for o in codes)}
+            totals = [r for r in records if r.get(cs.name) in parents] + totals
+            records = [r for r in records if r.get(cs.name) not in parents]
+        return records, totals
 
     def two_sided(self, seg: Segment, spec: TableSpec, unit: str | None) -> Table:
         """收支总表: one record per side per line, with the line kind (item, current_total, …)."""

@@ -1,0 +1,845 @@
+"""Reconciliation (勾稽关系核对): every accounting identity of a disclosure, checked exactly.
+
+The identities are data (``catalog/rules.yaml``); this module is the small engine that runs
+them. Each rule *kind* is one short function; each returns one or more results (one per rule
+instance), and every result says what was compared, where it sits in the document and, for a
+difference, which rows or keys account for it.
+
+    report = budgetlib.reconcile(doc)          # lang="zh" | "en"
+    report.summary()                           # counts by status
+    report.failures()                          # mismatches first
+    report.drilldown("X.T03_T05.by_function")  # the function codes that differ
+    report.write("data/processed/<name>/")     # reconciliation.csv + reconciliation.html
+
+Amounts are compared as exact decimals in the document's unit (元 tables in a 万元 document
+are converted, 1 万元 = 10000 元). A document printed to the fen (万元 with 6 decimals, 元
+with 2) gets no tolerance; one printed with fewer decimals gets half a unit of its last
+decimal per printed value involved, and a difference inside that is "rounding".
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .catalog import classification, table_catalog
+from .model import BudgetDocument
+from .normalize import AMOUNT_DTYPE, ZERO, fold
+
+STATUSES = ("pass", "rounding", "mismatch", "not_applicable")
+KINDS = ("row_sum", "column_total", "equal", "le", "coverage", "aggregate_match",
+         "classification", "known_codes")
+# Decimals at which a printed amount is exact to the fen (分).
+FEN_DECIMALS = {"万元": 6, "元": 2}
+COLUMNS = ["rule_id", "instance", "status", "severity", "left", "right", "difference", "tolerance",
+           "unit", "tables", "location", "explanation", "description"]
+
+
+# ------------------------------------------------------------------------------------ rules
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the rule catalogue (勾稽规则), after `each` expansion."""
+
+    id: str
+    kind: str
+    zh: str
+    en: str
+    tables: tuple[str, ...]
+    check: str
+    tolerance: str = "printed"
+    severity: str = "error"
+    optional: tuple[str, ...] = ()
+    when: str | None = None
+    otherwise: str | None = None
+    instance: str = ""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    rules: tuple[Rule, ...]
+    conditions: dict
+
+
+def load_rules(path: str | Path | None = None) -> Catalogue:
+    """Read a rule catalogue (default: the package's catalog/rules.yaml) and expand `each`."""
+    if path is None:
+        return _default_rules()
+    return _parse_rules(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def _default_rules() -> Catalogue:
+    text = resources.files("budgetlib.catalog").joinpath("rules.yaml").read_text(encoding="utf-8")
+    return _parse_rules(yaml.safe_load(text))
+
+
+def _parse_rules(raw: dict) -> Catalogue:
+    rules = []
+    for r in raw["rules"]:
+        if r["kind"] not in KINDS:
+            raise ValueError(f"rule {r['id']}: unknown kind {r['kind']!r}; use one of {', '.join(KINDS)}")
+        base = {"id": r["id"], "kind": r["kind"], "tables": tuple(r["tables"]),
+                "tolerance": r.get("tolerance", "printed"), "severity": r.get("severity", "error"),
+                "optional": tuple(r.get("optional", ())), "when": r.get("when"), "otherwise": r.get("otherwise")}
+        for sub in r.get("each") or [{}]:
+            sub = {k: str(v) for k, v in sub.items()}
+            inst = sub.get("instance") or next(iter(sub.values()), "")
+            fmt = dict(sub, instance=inst)
+            rules.append(Rule(zh=r["zh"].format(**fmt), en=r["en"].format(**fmt),
+                              check=r["check"].format(**fmt), instance=inst, **base))
+    return Catalogue(tuple(rules), dict(raw.get("conditions") or {}))
+
+
+# ------------------------------------------------------------------------------- expressions
+_REF = re.compile(r"^(?:(?P<fn>sum|printed|total)\(\s*(?P<inner>[^()]*)\)|(?P<plain>[^()]*))$")
+_COL = re.compile(r"^(?P<table>T\d\d\w*)\.(?P<column>[\w*]+)\s*(?:\[(?P<filters>[^\]]*)\])?$")
+_FILTER = re.compile(r"^\s*(\w+)\s*(\^=|!=|~=|=)\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A term: rows of one table (detail or printed 合计), one column, signed."""
+
+    fn: str  # value | sum | printed | total
+    table: str
+    column: str
+    filters: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    sign: int = 1
+
+    def text(self) -> str:
+        f = ", ".join(f"{k}{op}{'|'.join(v)}" for k, op, v in self.filters)
+        core = f"{self.table}.{self.column}" + (f"[{f}]" if f else "")
+        return core if self.fn == "value" else f"{self.fn}({core})"
+
+
+def _split_top(text: str, seps: tuple[str, ...]) -> list[str]:
+    """Split at separators outside brackets; each separator is kept as its own item."""
+    out, depth, cur, i = [], 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        depth += ch in "[(" and 1 or 0
+        depth -= ch in "])" and 1 or 0
+        sep = next((s for s in seps if depth == 0 and text.startswith(s, i)), None)
+        if sep:
+            out += [cur, sep]
+            cur, i = "", i + len(sep)
+            continue
+        cur += ch
+        i += 1
+    return out + [cur]
+
+
+@cache
+def _split_comparison(text: str) -> tuple[str, str, str]:
+    parts = _split_top(text, ("<=", ">=", "="))
+    if len(parts) != 3:
+        raise ValueError(f"expected one comparison (=, <=, >=) in {text!r}")
+    return parts[0].strip(), parts[1], parts[2].strip()
+
+
+def _parse_filters(text: str | None):
+    if not text:
+        return ()
+    out = []
+    for part in text.split(","):
+        m = _FILTER.match(part)
+        if not m:
+            raise ValueError(f"bad filter {part!r}")
+        out.append((m.group(1), m.group(2), tuple(v.strip() for v in m.group(3).split("|"))))
+    return tuple(out)
+
+
+@cache
+def parse_side(text: str) -> tuple[Ref, ...] | Decimal:
+    """'T01.amount[side=income] + total(T07.total)' -> [Ref, Ref]; '0' -> Decimal(0)."""
+    text = text.strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return Decimal(text)
+    refs, sign = [], 1
+    for tok in _split_top(text, ("+", "-")):
+        tok = tok.strip()
+        if tok in ("+", "-"):
+            sign = -1 if tok == "-" else 1
+            continue
+        if not tok:
+            continue
+        m = _REF.match(tok)
+        inner = (m.group("inner") if m.group("fn") else m.group("plain")).strip()
+        c = _COL.match(inner)
+        if not c:
+            raise ValueError(f"bad term {tok!r}: expected TABLE.column[filters]")
+        refs.append(Ref(m.group("fn") or "value", c.group("table"), c.group("column"),
+                        _parse_filters(c.group("filters")), sign))
+        sign = 1
+    return tuple(refs)
+
+
+# ------------------------------------------------------------------------------ the document
+# Rules work on plain records (one dict per row): the tables are small and a rule touches a
+# few columns, so list comprehensions beat DataFrame indexing by two orders of magnitude,
+# which is what lets the mutation test run hundreds of reconciliations.
+@dataclass
+class Rows:
+    """Rows of one table that a term or group used: their records and whether 合计 rows."""
+
+    table: str
+    recs: list[dict]
+    kind: str = "detail"  # detail | total
+
+
+class Context:
+    """A document prepared for checking: records with Decimal amounts in the document's unit,
+    and the rounding allowance per printed value of each table."""
+
+    def __init__(self, doc: BudgetDocument):
+        self.doc = doc
+        units = [t.unit for t in doc.tables.values() if t.unit]
+        self.unit = doc.meta.get("unit") or (max(set(units), key=units.count) if units else "万元")
+        self._recs: dict[tuple[str, str], list[dict]] = {}
+        self.amounts = {tid: [c for c in t.data.columns if t.data[c].dtype == AMOUNT_DTYPE]
+                        for tid, t in doc.tables.items()}
+        self.keys = {tid: _key_columns(t.data) for tid, t in doc.tables.items()}
+        self._decimals = self._printed_decimals()
+        self.classes = _class_names()
+
+    def present(self, tid: str) -> bool:
+        """Present with detail rows: a table with only a zero 合计 row is empty (不适用)."""
+        return self.doc.has_rows(tid)
+
+    def factor(self, tid: str) -> Decimal:
+        """Multiply a table's amounts by this to get the document's unit (元 -> 万元: /10000)."""
+        units = table_catalog()["units"]
+        tu = self.doc.tables[tid].unit or self.unit
+        return Decimal(units.get(self.unit, 1)) / Decimal(units.get(tu, 1))
+
+    def _printed_decimals(self) -> dict[str, int]:
+        """Decimals printed per unit: the most any amount of that unit shows. The model keeps 6
+        decimals, so a document printed to the fen is recognised by its non-round values."""
+        best: dict[str, int] = {}
+        for tid, t in self.doc.tables.items():
+            u = t.unit or self.unit
+            for kind in ("detail", "total"):
+                for rec in self.rows(tid, kind, scaled=False):
+                    for c in self.amounts[tid]:
+                        v = rec[c]
+                        if v and c != "value_number":
+                            best[u] = max(best.get(u, 0), -min(0, v.normalize().as_tuple().exponent))
+        return best
+
+    def half_ulp(self, tid: str) -> Decimal:
+        """Rounding allowance of one printed value of table `tid`, in the document's unit."""
+        u = self.doc.tables[tid].unit or self.unit
+        d = self._decimals.get(u, FEN_DECIMALS.get(u, 6))
+        if d >= FEN_DECIMALS.get(u, 6):
+            return ZERO  # printed to the fen: exact
+        return Decimal(5).scaleb(-(d + 1)) * self.factor(tid)
+
+    def rows(self, tid: str, kind: str = "detail", scaled: bool = True) -> list[dict] | None:
+        """Detail or 合计 rows of `tid` as records (amounts: Decimal, document unit), or None."""
+        if tid not in self.doc.tables:
+            return None
+        key = (tid, kind, scaled)
+        if key not in self._recs:
+            t = self.doc.tables[tid]
+            frame = t.data if kind == "detail" else t.total
+            f = self.factor(tid) if scaled else None
+            cols = {c: frame[c].tolist() for c in frame.columns}  # column-wise: fast on Arrow arrays
+            for c in self.amounts[tid]:
+                cols[c] = [ZERO if v is None or v is pd.NA else (v * f if f is not None else v) for v in cols[c]]
+            for c in ("page", "line"):
+                cols[c] = [None if v is None or v is pd.NA else int(v) for v in cols.get(c, [None] * len(frame))]
+            names = list(cols)
+            self._recs[key] = [dict(zip(names, vals), _kind=kind, _i=i)
+                               for i, vals in enumerate(zip(*cols.values()))]
+        return self._recs[key]
+
+    def select(self, ref: Ref) -> tuple[Decimal, list[Rows], int, list[str]]:
+        """Evaluate one term: (signed amount, rows used, printed values used, notes)."""
+        notes: list[str] = []
+        kinds = {"value": ["detail"], "sum": ["detail"], "printed": ["total"]}.get(ref.fn)
+        if ref.fn == "total":
+            kinds = ["total"] if self.rows(ref.table, "total") else ["detail"]
+        amount, used, n = ZERO, [], 0
+        for kind in kinds:
+            recs = self.rows(ref.table, kind)
+            if recs is None:
+                notes.append(f"{ref.table} absent")
+                continue
+            if ref.column not in self.doc.tables[ref.table].data.columns:
+                notes.append(f"{ref.table} has no column {ref.column}")
+                continue
+            picked = [r for r in recs if _matches(r, ref.filters)]
+            if not picked and ref.fn in ("value", "printed"):
+                notes.append(f"no row {ref.text()}")
+            amount += sum((r[ref.column] for r in picked), ZERO)
+            n += len(picked)
+            used.append(Rows(ref.table, [dict(r, _amount=ref.sign * r[ref.column]) for r in picked], kind))
+        return ref.sign * amount, used, n, notes
+
+
+def _matches(rec: dict, filters) -> bool:
+    for col, op, values in filters:
+        v = rec.get(col)
+        s = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+        if op == "^=":
+            ok = s.startswith(values)
+        elif op == "~=":
+            ok = any(fold(x) in fold(s) for x in values)
+        else:
+            ok = (s in values) == (op == "=")
+        if not ok:
+            return False
+    return True
+
+
+def _key_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns that name a row: its codes, else its item label, else the project code."""
+    return [c for c in frame.columns if c.endswith("_code")] or [c for c in ("item",) if c in frame.columns]
+
+
+@lru_cache(maxsize=1)
+def _class_names() -> dict[str, str]:
+    """Function class (类) name -> 3-digit code, by folded name: T01/T04 lines are named, not coded."""
+    codes = classification()
+    cls = codes[(codes["kind"] == "function") & (codes["level"] == "类")]
+    return {fold(n): c for c, n in zip(cls["code"], cls["name"])}
+
+
+# ------------------------------------------------------------------------------- results
+@dataclass
+class Result:
+    """One rule instance checked on one document."""
+
+    rule: Rule
+    status: str
+    left: Decimal | None = None
+    right: Decimal | None = None
+    tolerance: Decimal | None = None
+    tables: tuple[str, ...] = ()
+    location: str = ""
+    text: dict = field(default_factory=dict)  # lang -> explanation
+    drill: list[dict] = field(default_factory=list)  # the rows / keys behind a difference
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.left is None or self.right is None else self.left - self.right
+
+
+def _status(diff: Decimal, tol: Decimal, op: str = "=") -> str:
+    """pass / rounding / mismatch for left - right = diff under comparison op."""
+    excess = {"=": abs(diff), "<=": max(diff, ZERO), ">=": max(-diff, ZERO)}[op]
+    if excess == 0:
+        return "pass"
+    return "rounding" if excess <= tol else "mismatch"
+
+
+def _worst(statuses) -> str:
+    order = {"mismatch": 3, "rounding": 2, "pass": 1, "not_applicable": 0}
+    return max(statuses, key=order.get, default="not_applicable")
+
+
+def _fmt(d: Decimal | None, unit: str) -> str:
+    if d is None:
+        return "—"
+    return f"{d:,.{FEN_DECIMALS.get(unit, 6)}f}"
+
+
+def _label(rec: dict, keys: list[str]) -> str:
+    if rec.get("_kind") == "total":
+        return "合计"
+    return "/".join(str(rec[c]) for c in keys if rec.get(c) not in (None, ""))
+
+
+def _pos(recs: list[dict]) -> str:
+    pages = [r["page"] for r in recs if r.get("page") is not None]
+    lines = [r["line"] for r in recs if r.get("line") is not None]
+    if pages:
+        if len(recs) == 1:
+            return f"p.{pages[0]} r.{lines[0]}" if lines else f"p.{pages[0]}"
+        return f"p.{min(pages)}" if min(pages) == max(pages) else f"pp.{min(pages)}-{max(pages)}"
+    if lines:
+        return f"line {lines[0]}" if len(lines) == 1 else f"lines {min(lines)}-{max(lines)}"
+    return ""
+
+
+def _where(rows: list[Rows], ctx: Context, limit: int = 3) -> str:
+    """'T03 lines 53-94 (39 rows)', 'T01 line 35 (本年支出合计)', 'T05 p.5 r.3 (2010301)'."""
+    parts = []
+    for r in rows:
+        if not r.recs:
+            continue
+        if r.kind == "total":
+            parts.append(f"{r.table} 合计 {_pos(r.recs)}")
+            continue
+        keys = ctx.keys.get(r.table, [])
+        labels = [_label(x, keys) for x in r.recs]
+        tail = f" ({'; '.join(labels)})" if keys and len(labels) <= limit else \
+            (f" ({len(labels)} rows)" if len(labels) > 1 else "")
+        parts.append(f"{r.table} {_pos(r.recs)}{tail}")
+    return "; ".join(parts)
+
+
+def _drill_rows(rows: list[Rows], side: str, ctx: Context) -> list[dict]:
+    return [{"side": side, "table": r.table, "row_kind": r.kind, "key": _label(x, ctx.keys.get(r.table, [])),
+             "amount": x["_amount"], "page": x.get("page"), "line": x.get("line")}
+            for r in rows for x in r.recs]
+
+
+def _verdict(status: str, diff: Decimal | None, tol: Decimal | None, unit: str, lang: str) -> str:
+    if status == "pass":
+        return "相符" if lang == "zh" else "they agree"
+    gap = _fmt(diff, unit)
+    if status == "rounding":
+        return (f"相差 {gap} {unit}，在打印精度容差 {_fmt(tol, unit)} 内（尾差）" if lang == "zh"
+                else f"they differ by {gap} {unit}, within the printed-precision tolerance {_fmt(tol, unit)} (rounding)")
+    return f"不符，相差 {gap} {unit}" if lang == "zh" else f"MISMATCH: they differ by {gap} {unit}"
+
+
+def _not_applicable(rule: Rule, why_zh: str, why_en: str) -> Result:
+    return Result(rule, "not_applicable", tables=rule.tables,
+                  text={"zh": f"不适用：{why_zh}", "en": f"not applicable: {why_en}"})
+
+
+# ------------------------------------------------------------------------------- rule kinds
+def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Result]:
+    """equal / le / coverage: two sides, each a sum of terms, compared once."""
+    l_text, cmp, r_text = _split_comparison(rule.check)
+    op = op or cmp
+    sides, rows, notes, tol = [], {"left": [], "right": []}, [], ZERO
+    for name, text in (("left", l_text), ("right", r_text)):
+        parsed = parse_side(text)
+        if isinstance(parsed, Decimal):
+            sides.append(parsed)
+            continue
+        total = ZERO
+        for ref in parsed:
+            amount, used, n, why = ctx.select(ref)
+            total += amount
+            rows[name] += used
+            notes += [] if ref.table in rule.optional else why  # an absent optional table is simply 0
+            if ref.table in ctx.doc.tables:
+                tol += ctx.half_ulp(ref.table) * n
+        sides.append(total)
+    left, right = sides
+    tol = tol if rule.tolerance != "exact" else ZERO
+    status = _status(left - right, tol, op)
+    u, sym = ctx.unit, {"=": "=", "<=": "≤", ">=": "≥"}[op]
+    zh = (f"{rule.zh}：左 {_fmt(left, u)}，右 {_fmt(right, u)} {u}（应 {sym}）："
+          + _verdict(status, left - right, tol, u, "zh"))
+    en = (f"{rule.en}: left {_fmt(left, u)}, right {_fmt(right, u)} {u} (expected {sym}): "
+          + _verdict(status, left - right, tol, u, "en"))
+    if rule.kind == "coverage" and right:
+        zh += f"；覆盖率 {left / right * 100:.1f}%"
+        en += f"; coverage {left / right * 100:.1f}%"
+    if notes:
+        zh += "（注：" + "；".join(notes) + "，按 0 计）"
+        en += " (note: " + "; ".join(notes) + ", counted as 0)"
+    drill = _drill_rows(rows["left"], "left", ctx) + _drill_rows(rows["right"], "right", ctx)
+    return [Result(rule, status, left, right, tol, rule.tables, _where(rows["left"] + rows["right"], ctx),
+                   {"zh": zh, "en": en}, drill)]
+
+
+def _row_spec(check: str):
+    """'T06[dept_economic_code^=301|303]: public_cost = 0' -> (table, filters, left col, right)."""
+    head, expr = check.split(":", 1)
+    m = re.match(r"^\s*(T\d\d\w*)\s*(?:\[(.*)\])?\s*$", head)
+    left, _, right = _split_comparison(expr)
+    return m.group(1), _parse_filters(m.group(2)), left, right.strip()
+
+
+def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
+    """row_sum / classification: an identity within every row (detail and 合计 rows)."""
+    tid, filters, left_col, right_text = _row_spec(rule.check)
+    amounts = ctx.amounts[tid]
+    if left_col not in amounts:
+        return [_not_applicable(rule, f"{tid} 无 {left_col} 列", f"{tid} has no column {left_col}")]
+    const, terms = ZERO, []
+    if re.fullmatch(r"-?\d+(\.\d+)?", right_text):
+        const = Decimal(right_text)
+    else:
+        for tok in (t.strip() for t in right_text.split("+")):
+            pat = re.compile("^" + re.escape(tok).replace(r"\*", ".*") + "$")
+            terms += [c for c in amounts if pat.match(c) and c != left_col and c not in terms]
+    half = ctx.half_ulp(tid) if rule.tolerance != "exact" else ZERO
+    keys, checked, bad = ctx.keys.get(tid, []), [], []
+    for rec in ctx.rows(tid) + ctx.rows(tid, "total"):
+        if not _matches(rec, filters):
+            continue
+        lv, rv = rec[left_col], const + sum((rec[c] for c in terms), ZERO)
+        st = _status(lv - rv, half * (1 + len(terms)))
+        checked.append(rec)
+        if st != "pass":
+            bad.append({"row_kind": rec["_kind"], "key": _label(rec, keys), "left": lv, "right": rv,
+                        "difference": lv - rv, "status": st, "page": rec["page"], "line": rec["line"], "_rec": rec})
+    if not checked:
+        return [_not_applicable(rule, f"{tid} 中无适用的行", f"no rows of {tid} to check")]
+    status = _worst([b["status"] for b in bad]) if bad else "pass"
+    pool = [b["_rec"] for b in bad] or [r for r in checked if r["_kind"] == "detail"] or checked
+    left = sum((r[left_col] for r in pool), ZERO)
+    right = sum((const + sum((r[c] for c in terms), ZERO) for r in pool), ZERO)
+    where = _where([Rows(tid, [r for r in pool if r["_kind"] == k], k) for k in ("detail", "total")], ctx)
+    u, expr = ctx.unit, f"{left_col} = {right_text}"
+    if bad:
+        worst = max(bad, key=lambda b: abs(b["difference"]))
+        zh = (f"{rule.zh}：{tid} 共 {len(checked)} 行中有 {len(bad)} 行不满足 {expr}；这些行左式合计 "
+              f"{_fmt(left, u)}，右式合计 {_fmt(right, u)}；最大差额 {_fmt(worst['difference'], u)} {u}"
+              + (f"（{worst['key']}）" if worst["key"] else ""))
+        en = (f"{rule.en}: {len(bad)} of {len(checked)} rows of {tid} break {expr}; over those rows the left "
+              f"side is {_fmt(left, u)} against {_fmt(right, u)}; largest gap {_fmt(worst['difference'], u)} {u}"
+              + (f" ({worst['key']})" if worst["key"] else ""))
+    else:
+        zh = f"{rule.zh}：{tid} 全部 {len(checked)} 行满足 {expr}"
+        en = f"{rule.en}: all {len(checked)} rows of {tid} satisfy {expr}"
+    drill = [{k: v for k, v in b.items() if k != "_rec"} for b in bad]
+    return [Result(rule, status, left, right, half * (1 + len(terms)), (tid,), where, {"zh": zh, "en": en}, drill)]
+
+
+def check_column_total(rule: Rule, ctx: Context) -> list[Result]:
+    """column_total: per amount column, the detail rows sum to the printed 合计 row."""
+    tid, cols_text = (s.strip() for s in rule.check.split(":", 1))
+    detail, total = ctx.rows(tid), ctx.rows(tid, "total")
+    if not total:
+        return [_not_applicable(rule, f"{tid} 未印合计行", f"{tid} prints no 合计 row")]
+    amounts = ctx.amounts[tid]
+    wanted = amounts if cols_text == "*" else [c.strip() for c in cols_text.split(",")]
+    headers, out, u = ctx.doc.tables[tid].headers, [], ctx.unit
+    tol = ctx.half_ulp(tid) * (len(detail) + 1) if rule.tolerance != "exact" else ZERO
+    where = _where([Rows(tid, detail), Rows(tid, total, "total")], ctx)
+    for col in (c for c in wanted if c in amounts):
+        left, right = sum((r[col] for r in detail), ZERO), total[0][col]
+        st = _status(left - right, tol)
+        name = headers.get(col, col)
+        zh = f"{tid} 明细行“{name}”列之和 {_fmt(left, u)} {u}，合计行 {_fmt(right, u)} {u}：" + \
+            _verdict(st, left - right, tol, u, "zh")
+        en = f"{tid} detail rows of '{col}' sum to {_fmt(left, u)} {u}; the printed 合计 row says " \
+             f"{_fmt(right, u)} {u}: " + _verdict(st, left - right, tol, u, "en")
+        if st == "mismatch" and left < right:
+            zh += "（明细行少于合计：有行未列出或未读到）"
+            en += " (the detail rows fall short of the 合计: rows are missing from the table or were not read)"
+        drill = [{"column": col, "header": name, "detail_sum": left, "printed_total": right,
+                  "difference": left - right, "rows": len(detail)}] if st != "pass" else []
+        out.append(Result(replace(rule, instance=col), st, left, right, tol, (tid,), where,
+                          {"zh": zh, "en": en}, drill))
+    return out or [_not_applicable(rule, f"{tid} 无金额列", f"{tid} has no amount columns")]
+
+
+def _key_of(key: str, ctx: Context):
+    """Group key per record: 'function_code', 'function_code[:3]' (类), 'class(item)' (名称→类编码)."""
+    m = re.fullmatch(r"class\((\w+)\)", key)
+    if m:
+        col = m.group(1)
+        return lambda r: ctx.classes.get(fold(str(r.get(col) or "")), f"?{r.get(col)}")
+    m = re.fullmatch(r"(\w+)(?:\[:(\d+)\])?", key)
+    col, n = m.group(1), int(m.group(2)) if m.group(2) else None
+    return lambda r: str(r.get(col) or "")[:n]
+
+
+def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Result]:
+    """aggregate_match: both sides grouped by a key, compared key by key."""
+    l_text, cmp, r_text = _split_comparison(rule.check)
+    op = op or cmp
+    groups: dict[str, dict] = {}
+    for side, text in (("left", l_text), ("right", r_text)):
+        expr, key = text.rsplit(" by ", 1)
+        key_of = _key_of(key.strip(), ctx)
+        name_col = re.sub(r"^class\(|\W.*$", "", key.strip()).replace("_code", "_name")
+        for ref in parse_side(expr):
+            if ref.column not in ctx.amounts.get(ref.table, []):
+                continue
+            half = ctx.half_ulp(ref.table) if rule.tolerance != "exact" else ZERO
+            for rec in ctx.rows(ref.table):
+                if not _matches(rec, ref.filters):
+                    continue
+                g = groups.setdefault(key_of(rec), {"left": ZERO, "right": ZERO, "tol": ZERO, "name": "",
+                                                    "rows": {"left": {}, "right": {}}})
+                g[side] += ref.sign * rec[ref.column]
+                g["tol"] += half
+                g["rows"][side].setdefault(ref.table, []).append(dict(rec, _amount=rec[ref.column]))
+                g["name"] = g["name"] or str(rec.get(name_col) or "")
+    u, recs = ctx.unit, []
+    for k, g in sorted(groups.items()):
+        if g["left"] == 0 and g["right"] == 0:
+            continue
+        st = _status(g["left"] - g["right"], g["tol"], op)
+        loc = {s: _where([Rows(t, rs) for t, rs in g["rows"][s].items()], ctx, 1) for s in ("left", "right")}
+        recs.append({"key": k, "name": g["name"], "left": g["left"], "right": g["right"],
+                     "difference": g["left"] - g["right"], "status": st,
+                     "left_location": loc["left"], "right_location": loc["right"]})
+    left = sum((g["left"] for g in groups.values()), ZERO)
+    right = sum((g["right"] for g in groups.values()), ZERO)
+    tol = sum((g["tol"] for g in groups.values()), ZERO)
+    bad = [r for r in recs if r["status"] != "pass"]
+    status = _worst([r["status"] for r in bad]) if bad else ("pass" if recs else "not_applicable")
+    sym = {"=": "=", "<=": "≤", ">=": "≥"}[op]
+    if bad:
+        more = f" …(+{len(bad) - 8})" if len(bad) > 8 else ""
+        zh = f"{rule.zh}：{len(recs)} 个键中 {len(bad)} 个不满足 {sym}：" + "；".join(
+            f"{r['key']} {r['name']} {_fmt(r['left'], u)} 对 {_fmt(r['right'], u)}（差 {_fmt(r['difference'], u)}）"
+            for r in bad[:8]) + more
+        en = f"{rule.en}: {len(bad)} of {len(recs)} keys break {sym}: " + "; ".join(
+            f"{r['key']} {r['name']} {_fmt(r['left'], u)} vs {_fmt(r['right'], u)} (gap {_fmt(r['difference'], u)})"
+            for r in bad[:8]) + more
+        where = "; ".join(f"{r['key']}: {r['left_location']} | {r['right_location']}" for r in bad[:8])
+    else:
+        zh = f"{rule.zh}：{len(recs)} 个键逐一满足 {sym}（左合计 {_fmt(left, u)}，右合计 {_fmt(right, u)} {u}）"
+        en = f"{rule.en}: all {len(recs)} keys satisfy {sym} (left {_fmt(left, u)}, right {_fmt(right, u)} {u})"
+        where = f"{len(recs)} keys"
+    return [Result(rule, status, left, right, tol, rule.tables, where, {"zh": zh, "en": en}, bad)]
+
+
+def check_known_codes(rule: Rule, ctx: Context) -> list[Result]:
+    """known_codes: every code and its 类/款 parents is in codes.csv, or is flagged unknown."""
+    cols_text, spec = rule.check.rsplit(" in ", 1)
+    m = re.fullmatch(r"\s*(\w+)\[([\d,\s]+)\]\s*", spec)
+    kind, lengths = m.group(1), [int(x) for x in m.group(2).split(",")]
+    codes = classification()
+    known = set(codes.loc[codes["kind"] == kind, "code"])
+    seen, unknown = set(), {}
+    for part in cols_text.split(","):
+        tid, col = part.strip().split(".")
+        for rec in ctx.rows(tid) or []:
+            code = str(rec.get(col) or "")
+            if not code:
+                continue
+            seen.add(code)
+            problems = ([f"length {len(code)}"] if len(code) not in lengths else []) + \
+                [code[:n] for n in lengths if n <= len(code) and code[:n] not in known]
+            if problems:
+                u = unknown.setdefault(code, {"code": code, "name": str(rec.get(col.replace("_code", "_name")) or ""),
+                                              "unknown": ", ".join(problems), "rows": {}})
+                u["rows"].setdefault(tid, []).append(rec)
+    if not seen:
+        return [_not_applicable(rule, "无编码", "no codes to check")]
+    drill = [{"code": u["code"], "name": u["name"], "unknown": u["unknown"],
+              "location": _where([Rows(t, rs) for t, rs in u["rows"].items()], ctx, 1)} for u in unknown.values()]
+    if drill:
+        lst = "; ".join(f"{d['code']} {d['name']} ({d['unknown']})" for d in drill[:10])
+        zh = f"{rule.zh}：{len(seen)} 个编码中 {len(drill)} 个不在科目表（{kind}）中，标记为未知：{lst}"
+        en = f"{rule.en}: {len(drill)} of {len(seen)} codes are not in the {kind} list, flagged unknown: {lst}"
+        where, status = "; ".join(d["location"] for d in drill[:10]), "mismatch"
+    else:
+        zh = f"{rule.zh}：{len(seen)} 个编码均在科目表中"
+        en = f"{rule.en}: all {len(seen)} codes are in the {kind} list"
+        where, status = "", "pass"
+    return [Result(rule, status, Decimal(len(drill)), ZERO, ZERO, rule.tables, where, {"zh": zh, "en": en}, drill)]
+
+
+# ------------------------------------------------------------------------------ the engine
+def _condition(name: str, cat: Catalogue, ctx: Context) -> bool | None:
+    """True / False, or None when the condition's tables are missing."""
+    cond = cat.conditions[name]
+    tables = set(re.findall(r"\b(T\d\d)\.", cond["check"]))
+    if not all(ctx.present(t) for t in tables):
+        return None
+    r = check_compare(Rule(id=name, kind="equal", zh="", en="", tables=tuple(tables), check=cond["check"]), ctx)
+    return r[0].status == "pass"
+
+
+def _run_rule(rule: Rule, cat: Catalogue, ctx: Context) -> list[Result]:
+    missing = [t for t in rule.tables if not ctx.present(t)]
+    if missing:
+        absent = [t for t in missing if t not in ctx.doc.tables]
+        return [_not_applicable(
+            rule, "、".join(f"{t}{'缺失' if t in absent else '无明细行'}" for t in missing),
+            ", ".join(f"{t} {'absent' if t in absent else 'has no rows'}" for t in missing))]
+    op = None
+    if rule.when:
+        holds = _condition(rule.when, cat, ctx)
+        if not holds:
+            c = cat.conditions[rule.when]
+            if not rule.otherwise:
+                return [_not_applicable(rule, f"条件不成立：{c['zh']}", f"condition not met: {c['en']}")]
+            op = rule.otherwise
+    results = KIND_CHECKS[rule.kind](rule, ctx, op) if op else KIND_CHECKS[rule.kind](rule, ctx)
+    if op:
+        c = cat.conditions[rule.when]
+        for r in results:
+            r.text = {"zh": f"[条件“{c['zh']}”不成立或无法判断，改查 {op}] " + r.text["zh"],
+                      "en": f"[condition '{c['en']}' does not hold or cannot be checked: checked {op} instead] "
+                            + r.text["en"]}
+    return results
+
+
+# One small function per rule kind; `classification` is a row check, `le`/`coverage` comparisons.
+KIND_CHECKS = {"equal": check_compare, "le": check_compare, "coverage": check_compare,
+               "row_sum": check_row_sum, "classification": check_row_sum,
+               "column_total": check_column_total, "aggregate_match": check_aggregate,
+               "known_codes": check_known_codes}
+
+
+def reconcile(doc: BudgetDocument, lang: str = "zh", rules: str | Path | Catalogue | None = None
+              ) -> ReconciliationReport:
+    """Run every rule of the catalogue on `doc` and return the report (核对报告).
+
+    Every rule gives at least one row: pass, rounding, mismatch or not_applicable (a rule whose
+    tables are absent or empty is never a pass). `lang` chooses the explanation language."""
+    cat = rules if isinstance(rules, Catalogue) else load_rules(rules)
+    ctx = Context(doc)
+    results: list[Result] = []
+    for rule in cat.rules:
+        results += _run_rule(rule, cat, ctx)
+    return ReconciliationReport(doc.name, doc.meta.get("source_name") or doc.name, ctx.unit, results, lang)
+
+
+# ------------------------------------------------------------------------------ the report
+class ReconciliationReport:
+    """What `reconcile` found: one row per rule instance, with drill-downs for differences."""
+
+    def __init__(self, document: str, source_name: str, unit: str, results: list[Result], lang: str = "zh"):
+        self.document, self.source_name, self.unit, self.results, self.lang = \
+            document, source_name, unit, results, lang
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in self.summary().items())
+        return f"<ReconciliationReport {self.source_name}: {counts}>"
+
+    def _frame(self, lang: str) -> pd.DataFrame:
+        rows = [{"rule_id": r.rule.id, "instance": r.rule.instance, "status": r.status,
+                 "severity": r.rule.severity, "left": r.left, "right": r.right, "difference": r.difference,
+                 "tolerance": r.tolerance, "unit": self.unit, "tables": ",".join(r.tables),
+                 "location": r.location, "explanation": r.text.get(lang, ""),
+                 "description": r.rule.zh if lang == "zh" else r.rule.en} for r in self.results]
+        f = pd.DataFrame(rows, columns=COLUMNS)
+        for c in ("left", "right", "difference", "tolerance"):
+            f[c] = pd.array([None if v is None else v for v in f[c]], dtype=AMOUNT_DTYPE)
+        return f
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """rule_id, instance, status, severity, left, right, difference (exact), tolerance, unit,
+        tables, location, explanation, description."""
+        return self._frame(self.lang)
+
+    def in_language(self, lang: str) -> ReconciliationReport:
+        return ReconciliationReport(self.document, self.source_name, self.unit, self.results, lang)
+
+    def summary(self) -> pd.Series:
+        """Counts by status (all four statuses, zeros included)."""
+        counts = pd.Series([r.status for r in self.results]).value_counts()
+        return pd.Series({s: int(counts.get(s, 0)) for s in STATUSES}, name="rules")
+
+    def failures(self) -> pd.DataFrame:
+        """Mismatches (errors before warnings), then rounding differences."""
+        f = self.frame
+        f = f[f["status"].isin(["mismatch", "rounding"])].copy()
+        f["_o"] = [(s != "mismatch") * 2 + (sev != "error") for s, sev in zip(f["status"], f["severity"])]
+        return f.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+
+    @property
+    def ok(self) -> bool:
+        """True when no error-severity rule is a mismatch (warnings and rounding do not count)."""
+        return not any(r.status == "mismatch" and r.rule.severity == "error" for r in self.results)
+
+    def status(self, rule_id: str, instance: str | None = None) -> str:
+        """The status of one rule (the worst over its instances, or of one instance)."""
+        return _worst(r.status for r in self.results
+                      if r.rule.id == rule_id and (instance is None or r.rule.instance == instance))
+
+    def drilldown(self, rule_id: str, instance: str | None = None) -> pd.DataFrame:
+        """The keys / rows that account for the rule's difference (for a passing rule: its rows)."""
+        if not any(r.rule.id == rule_id for r in self.results):
+            raise KeyError(f"no rule {rule_id!r} in this report")
+        recs = [dict(d, instance=r.rule.instance) for r in self.results
+                if r.rule.id == rule_id and (instance is None or r.rule.instance == instance) for d in r.drill]
+        return pd.DataFrame(recs)
+
+    # -- output ---------------------------------------------------------------------------
+    def _display(self) -> pd.DataFrame:
+        f = self.frame
+        for c in ("left", "right", "difference"):
+            f[c] = [_fmt(v, self.unit) if pd.notna(v) else "" for v in f[c]]
+        return f.drop(columns=["tolerance", "unit"])
+
+    def to_markdown(self) -> str:
+        f = self._display()
+        esc = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
+        title = "核对报告" if self.lang == "zh" else "Reconciliation report"
+        lines = [f"# {title}: {esc(self.document)} ({self.unit})", "",
+                 " ".join(f"{k}: {v}" for k, v in self.summary().items()), "",
+                 "| " + " | ".join(f.columns) + " |", "|" + "---|" * len(f.columns)]
+        lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in f.itertuples(index=False)]
+        return "\n".join(lines) + "\n"
+
+    def to_html(self) -> str:
+        """A standalone page; every piece of document text is escaped."""
+        e = lambda v: html.escape("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+        f = self._display()
+        colour = {"pass": "#e6f4ea", "rounding": "#fff8e1", "mismatch": "#fde7e9", "not_applicable": "#f1f3f4"}
+        head = "".join(f"<th>{e(c)}</th>" for c in f.columns)
+        body = "".join(f"<tr style='background:{colour.get(row.status, '#fff')}'>"
+                       + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in f.itertuples(index=False))
+        drills = []
+        for r in self.results:
+            if r.status in ("mismatch", "rounding") and r.drill:
+                d = pd.DataFrame(r.drill)
+                drills.append(f"<h3>{e(r.rule.id)} {e(r.rule.instance)}</h3><table><tr>"
+                              + "".join(f"<th>{e(c)}</th>" for c in d.columns) + "</tr>"
+                              + "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>"
+                                        for row in d.head(200).itertuples(index=False)) + "</table>")
+        summary = " · ".join(f"{e(k)}: {v}" for k, v in self.summary().items())
+        title = "核对报告" if self.lang == "zh" else "Reconciliation report"
+        return ("<!doctype html><html><head><meta charset='utf-8'>"
+                f"<title>{e(title)} {e(self.document)}</title><style>body{{font-family:sans-serif}}"
+                "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;"
+                "vertical-align:top}</style></head><body>"
+                f"<h1>{e(title)}: {e(self.document)} ({e(self.unit)})</h1><p>{summary}</p>"
+                f"<table><tr>{head}</tr>{body}</table>"
+                + ("<h2>" + ("差异明细" if self.lang == "zh" else "Drill-down") + "</h2>" + "".join(drills)
+                   if drills else "") + "</body></html>")
+
+    def write(self, out_dir, fmt: str = "html") -> list[Path]:
+        """Write reconciliation.csv (UTF-8 with BOM, for Excel) and reconciliation.html (or .md)."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        csv_path = out / "reconciliation.csv"
+        self.frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
+        page = out / f"reconciliation.{'md' if fmt == 'md' else 'html'}"
+        page.write_text(self.to_markdown() if fmt == "md" else self.to_html(), encoding="utf-8")
+        return [csv_path, page]
+
+
+# ------------------------------------------------------------------------------ command line
+def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: str | None = None) -> int:
+    """`budgetlib check`: reconcile each document, print a summary, write the reports.
+
+    Goes on past a document it cannot read (one line on stderr, no traceback). Returns 2 if a
+    document could not be read, else 1 if `strict` and any error-severity identity is a
+    mismatch, else 0."""
+    from .loader import DEFAULT_ENGINE, load
+    from .readers.base import ReadError
+
+    unreadable, broken = 0, 0
+    for path in paths:
+        try:
+            doc = load(path, engine=engine or DEFAULT_ENGINE)
+            report = reconcile(doc, lang=lang)
+        except ReadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            unreadable += 1
+            continue
+        except Exception as exc:  # noqa: BLE001 - a batch never stops for one document
+            print(f"error: {path}: could not be checked ({type(exc).__name__}: {exc}); "
+                  f"please report this with the file", file=sys.stderr)
+            unreadable += 1
+            continue
+        written = report.write(Path(out_dir) / doc.meta["source_name"])
+        counts = report.summary()
+        print(f"{path}  {doc.name}  " + "  ".join(f"{k} {v}" for k, v in counts.items())
+              + f"  -> {written[-1]}")
+        fails = report.failures()
+        for row in fails.itertuples(index=False):
+            inst = f"[{row.instance}]" if row.instance else ""
+            print(f"  {row.status:<9} {row.severity:<7} {row.rule_id}{inst}: {row.explanation}")
+        broken += not report.ok
+    if unreadable:
+        return 2
+    return 1 if strict and broken else 0
