@@ -28,9 +28,11 @@ $(SYS_STAMP):
 	bash scripts/system-deps.sh
 	@touch $@
 
+# parse -> reconcile -> four notebooks per document -> HTML, with reports/index.html
 report: setup
 	$(BIN)/budgetlib parse data/raw/
-	$(BIN)/budgetlib tables data/raw/beijing-2025-citizen-hotline-center.txt
+	$(BIN)/budgetlib check data/raw/
+	$(BIN)/budgetlib batch data/raw/ --out reports/ --jobs $(JOBS)
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -317,12 +317,23 @@ def _worker_init():
 
 
 def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
-    """One document in a worker: its reports and its summary row, never an exception."""
+    """One document in a worker: its summary row, then its reports; never an exception.
+
+    ``summarise`` runs first: it parses the document (into the cache the notebooks then read),
+    so an unreadable document is listed with its one-line error and its notebooks are skipped."""
     t0 = time.perf_counter()
     row = {"source": str(source), "document": Path(source).stem, "status": "ok",
-           "error": None, "reports": []}
+           "error": None, "reports": [], "summary": {}}
+    if params.get("_announce"):  # the current document, so a long batch shows what it is doing
+        print(f"        started {Path(source).name}", file=sys.stderr, flush=True)
     try:
-        results = report_document(source, out_dir, notebooks, params, name=name)
+        row["summary"] = dict(summarise(source) or {})
+    except Exception as exc:  # noqa: BLE001  (a bad document is the row's error, not the batch's)
+        row.update(status="failed", error=_one_line(exc), seconds=round(time.perf_counter() - t0, 2))
+        return row
+    try:
+        nb_params = {k: v for k, v in params.items() if not k.startswith("_")}
+        results = report_document(source, out_dir, notebooks, nb_params, name=name)
         row["reports"] = [{"notebook": r["notebook"], "ok": r["ok"],
                            "html": str(r["html"]) if r.get("html") else None}
                           for r in results]
@@ -331,11 +342,6 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
             row.update(status="failed", error="; ".join(errors))
     except Exception as exc:  # noqa: BLE001  (whatever goes wrong is the row's error)
         row.update(status="failed", error=_one_line(exc))
-    try:
-        row["summary"] = dict(summarise(source) or {})
-    except Exception as exc:  # noqa: BLE001  (the caller's code)
-        row["summary"] = {}
-        row["error"] = "; ".join(filter(None, [row["error"], f"summary: {_one_line(exc)}"]))
     row["seconds"] = round(time.perf_counter() - t0, 2)
     return row
 
@@ -358,7 +364,7 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     out_dir.mkdir(parents=True, exist_ok=True)
     notebooks = [Path(nb).resolve() for nb in notebooks]
     summarise = summarise or _default_summary
-    args = (out_dir, notebooks, params or {}, summarise)
+    args = (out_dir, notebooks, {**(params or {}), "_announce": progress is not None}, summarise)
     names = _unique_names(sources)
     total, rows = len(sources), []
 
@@ -527,3 +533,50 @@ def screenshot(html_path, png_path, width: int = 1280, height: int = 2000,
         raise RuntimeError(f"chromium screenshot failed ({proc.returncode}): "
                            f"{proc.stderr.strip().splitlines()[-1:] or ''}")
     return png_path
+
+
+# ------------------------------------------------------------------------------- the CLI's job
+
+def _notebooks() -> list[Path]:
+    from .config import NOTEBOOKS_DIR
+
+    return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def document_summary(source, engine: str = "mupdf", processed=None) -> dict:
+    """Parse (or read back from ``processed``) and give the index's headline figures:
+    department, year, total expenditure (支出总计), personnel share, reconciliation status."""
+    import budgetlib
+    from .analysis.overview import headline
+
+    doc = budgetlib.load(source, engine=engine, cache=processed)
+    rec = budgetlib.reconcile(doc)
+    if processed is not None:
+        rec.write(Path(processed) / doc.meta["source_name"])
+    counts = rec.summary()
+    return {**headline(doc),
+            "对账 reconciliation": f"{counts.get('pass', 0)} pass / {counts.get('mismatch', 0)} mismatch"
+                                   + (f" / {counts.get('rounding', 0)} rounding" if counts.get("rounding") else "")}
+
+
+def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",
+               processed: Path | None = None, usd_rate: float = 7.1) -> int:
+    """`budgetlib report` / `budgetlib batch`: every notebook for every document, an index.html,
+    one line per failed document; exit code 1 if any failed."""
+    import functools
+
+    notebooks = _notebooks()
+    if not notebooks:
+        print("error: no notebooks found in notebooks/", file=sys.stderr)
+        return 1
+    processed = Path(processed).resolve() if processed else None
+    params = {"lang": lang, "engine": engine, "processed_dir": str(processed) if processed else "",
+              "usd_rate_wan_per_wan_usd": usd_rate}
+    summarise = functools.partial(document_summary, engine=engine, processed=processed)
+    frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise)
+    failed = frame[frame["status"] != "ok"]
+    index = Path(out_dir).resolve() / "index.html"
+    print(f"{len(frame) - len(failed)} of {len(frame)} documents reported; open {index}")
+    for row in failed.itertuples():
+        print(f"  failed: {row.source}: {row.error}", file=sys.stderr)
+    return 1 if len(failed) else 0

@@ -105,8 +105,8 @@ class Assembler:
                     paths[j].append(text)
         return ["/".join(p) for p in paths]
 
-    def map_columns(self, seg: Segment, header: list[Line], specs: tuple[ColumnSpec, ...]
-                    ) -> dict[int, ColumnSpec]:
+    def map_columns(self, seg: Segment, header: list[Line], specs: tuple[ColumnSpec, ...],
+                    partial: bool = False) -> dict[int, ColumnSpec]:
         ncols = max(len(h.cells) for h in header)
         paths = self.header_paths(header, ncols)
         mapping: dict[int, ColumnSpec] = {}
@@ -123,13 +123,17 @@ class Assembler:
                 continue
             mapping[j] = spec
             taken.add(spec.name)
+        if not partial:
+            self.require(seg, header[0], specs, taken)
+        return mapping
+
+    def require(self, seg: Segment, line: Line, specs: tuple[ColumnSpec, ...], taken) -> None:
         missing = [s for s in specs if s.required and s.name not in taken]
         if missing:
             names = ", ".join(s.zh for s in missing)
-            raise self.fail(seg, header[0], f"header has no column {names} (the table looks truncated "
+            raise self.fail(seg, line, f"header has no column {names} (the table looks truncated "
                             "or its header is not one the catalogue knows)",
                             "check the table is complete, or add the header variant to catalog/tables.yaml")
-        return mapping
 
     # -- rows -----------------------------------------------------------------------------
     @staticmethod
@@ -145,16 +149,27 @@ class Assembler:
             return True
         return bool(level1) and any(fold(c) in level1 for c in cells)
 
-    def blocks(self, seg: Segment, level1: tuple[str, ...] = ()) -> list[tuple[list[Line], list[Line]]]:
-        """Split a segment's rows into (header rows, data rows) blocks: a header repeated where
-        a page broke opens a new block (its columns may differ)."""
+    @staticmethod
+    def header_like(line: Line, specs: tuple[ColumnSpec, ...]) -> bool:
+        """Does the row name a catalogue column (so it is a header, not a wrapped text row)?"""
+        cells = {fold(clean_text(c)) for c in line.cells if c.strip()}
+        return any(fold(t) in c for c in cells for s in specs for t in s.match)
+
+    def blocks(self, seg: Segment, level1: tuple[str, ...] = (), specs: tuple[ColumnSpec, ...] = ()
+               ) -> list[tuple[list[Line], list[Line]]]:
+        """Split a segment's rows into (header rows, data rows) blocks. A header repeated where a
+        page broke opens a new block, and so does a different header at the top of a new page
+        (a table too wide for one page continues its columns there)."""
         out: list[tuple[list[Line], list[Line]]] = []
         header: list[Line] = []
         data: list[Line] = []
         first_header_key = None
         for line in seg.rows:
             key = tuple(fold(c) for c in line.cells if c.strip())
-            if data and key == first_header_key:
+            new_page = bool(data) and line.page is not None and line.page != data[-1].page
+            if data and (key == first_header_key or (
+                    new_page and specs and not self.looks_like_data(line, level1)
+                    and self.header_like(line, specs))):
                 out.append((header, data))
                 header, data = [line], []
                 continue
@@ -218,12 +233,14 @@ class Assembler:
     def grid(self, seg: Segment, spec: TableSpec, unit: str | None) -> Table:
         specs = spec.columns
         records, totals, notes, headers = [], [], [], {}
-        blocks = self.blocks(seg)
+        blocks = self.blocks(seg, specs=specs)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title (the table looks truncated)",
                             "check the file is complete")
-        for header, data in blocks:
-            mapping = self.map_columns(seg, header, specs)
+        mapped = [(header, data, self.map_columns(seg, header, specs, partial=True)) for header, data in blocks]
+        mapped = self.stitch_wide(seg, specs, mapped)
+        self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
+        for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
             for line in data:
                 first = line.nonempty()[0]
@@ -253,6 +270,29 @@ class Assembler:
             raise self.fail(seg, last, "detail rows but no 合计 row (the table looks truncated)",
                             "check the file is complete")
         return Table(spec.id, seg.title, unit, data_df, total_df, headers, empty, "; ".join(notes) or None)
+
+    def stitch_wide(self, seg: Segment, specs, mapped: list) -> list:
+        """A table too wide for its page prints its remaining columns on the next page, with
+        the same number of rows. Such blocks (whose columns are all new) are joined side by
+        side, headers included, and mapped again: the continued header's parents (本年收入)
+        then carry over the page break."""
+        out: list = []
+        for header, data, mapping in mapped:
+            prev = out[-1] if out else None
+            if (prev is not None and mapping and not {s.name for s in mapping.values()}
+                    & {s.name for s in prev[2].values()} and len(data) == len(prev[1])):
+                width = max(len(l.cells) for l in prev[0] + prev[1])
+                pad = lambda l: l.cells + [""] * (width - len(l.cells))  # noqa: E731
+                depth = max(len(prev[0]), len(header))
+                top_a = [None] * (depth - len(prev[0])) + prev[0]
+                top_b = [None] * (depth - len(header)) + header
+                joined_header = [Line((pad(a) if a else [""] * width) + (b.cells if b else []),
+                                      (a or b).page, (a or b).line) for a, b in zip(top_a, top_b)]
+                joined = [Line(pad(a) + b.cells, a.page, a.line) for a, b in zip(prev[1], data)]
+                out[-1] = (joined_header, joined, self.map_columns(seg, joined_header, specs, partial=True))
+                continue
+            out.append((header, data, mapping))
+        return out
 
     @staticmethod
     def split_hierarchy(specs, records: list[dict], totals: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -333,9 +373,10 @@ class Assembler:
                     if is_total_label(next(c for c in head if c.strip())):
                         continue
                     code, name = split_code_name(next(c for c in head if c.strip()))
-                    if code:
+                    # most projects carry a code; some documents print only a name and amounts
+                    if code or any(is_amount(c) for c in head):
                         current = self._project(seg, line, head, mapping, by, k == l1_col or k is None)
-                        current.update(project_code=code, project_name=name)
+                        current.update(project_code=code or f"#{len(projects) + 1}", project_name=name)
                         projects.append(current)
                     elif current is not None and k is None:
                         # goal text continued on the next page

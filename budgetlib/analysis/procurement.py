@@ -1,0 +1,62 @@
+"""Government procurement (政府采购) against what the department spends.
+
+T10 (政府采购预算明细表) lists procurement by category: A 货物 (goods), B 工程 (works),
+C 服务 (services). Procurement can be paid from basic as well as project expenditure, so its
+share of project expenditure is a ratio, not a part of a whole; it can exceed 100%.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..model import BudgetDocument
+from .base import Finding, amounts, detail_sum, nothing, share, t01_line, total_of
+
+# 政府采购品目 categories: the code's first letter, or a name word when the code is missing.
+CATEGORIES = [("A", "货物", "goods"), ("B", "工程", "works"), ("C", "服务", "services")]
+
+
+def _category(code: str, name: str) -> str | None:
+    code = (code or "").strip().upper()
+    if code[:1] in "ABC" and code:
+        return code[:1]
+    return next((letter for letter, zh, _ in CATEGORIES if zh in (name or "")), None)
+
+
+def procurement_share(doc: BudgetDocument) -> Finding:
+    """政府采购 total as a share of total expenditure (本年支出合计, T01; else T03 合计) and of
+    project expenditure (项目支出, T03 合计; else T05), with the goods / works / services split
+    (货物 / 工程 / 服务) in ``frame``: one row per category, zeros included, share of the
+    procurement total.
+
+    The total is T10's printed 合计, else the sum of its rows. An empty T10 (本部门无政府采购
+    预算) gives ``missing == "empty"`` and no rows.
+    """
+    total_expenditure = t01_line(doc, "expenditure", "current_total") or total_of(doc, "T03", "total")
+    project = total_of(doc, "T03", "project") or total_of(doc, "T05", "project_total")
+    t = doc.tables.get("T10")
+    printed = t.printed_total("amount") if t is not None else None
+    if not doc.has_rows("T10") and not printed:
+        return nothing("procurement_share", doc, "T10", total_expenditure=total_expenditure,
+                       project_expenditure=project)
+    rows = doc["T10"]
+    letters = [_category(c, n) for c, n in zip(rows["procurement_category_code"], rows["procurement_category_name"])]
+    itemised = detail_sum(rows["amount"])
+    total = printed if printed is not None and not pd.isna(printed) else itemised
+    out = []
+    for letter, zh, en in CATEGORIES:
+        amount = detail_sum(a for a, l in zip(rows["amount"], letters) if l == letter)
+        out.append({"category_code": letter, "category": zh, "category_en": en, "amount": amount,
+                    "share_of_procurement": share(amount, total)})
+    frame = pd.DataFrame(out)
+    frame["amount"] = amounts(frame["amount"])
+    figures = {
+        "total": total, "itemised": itemised,
+        "total_expenditure": total_expenditure, "project_expenditure": project,
+        "share_of_total": share(total, total_expenditure),
+        "share_of_project": share(total, project),
+        "uncategorised": itemised - detail_sum(frame["amount"]),
+        **{en: a for (_, _, en), a in zip(CATEGORIES, frame["amount"])},
+        **{f"{en}_share": s for (_, _, en), s in zip(CATEGORIES, frame["share_of_procurement"])},
+    }
+    return Finding("procurement_share", figures=figures, frame=frame, tables=("T10", "T01", "T03"))

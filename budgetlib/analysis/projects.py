@@ -1,0 +1,331 @@
+"""Project cost indicators (项目支出绩效目标表 成本指标, T12).
+
+Each project of T12 states performance indicators; those whose 一级指标 is 成本指标 are its cost
+indicators. They come in three sorts:
+
+- an amount (金额): a cost for the year or for a part of the project, "≤ 36.48 万元";
+- a unit cost (单位成本): a price per minute, item, person-day…, "每分钟电话费 ≤ 0.083 元";
+- not money at all: "实际支出与计划标准的一致性 = 100 %".
+
+Amounts are normalised to 万元 (元 ÷ 10,000; 万美元 × the exchange rate, given in 万元 per
+万美元, i.e. yuan per dollar). Normalised values are Decimal objects, not the 6-decimal amount
+dtype: 0.083 元 is 0.0000083 万元, finer than a fen.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+import pandas as pd
+
+from ..model import BudgetDocument
+from ..normalize import fold
+from .base import Finding, amounts, detail_sum, nothing, share, table_state, total_of
+
+# Money units, as the number of 万元 in one unit ("万美元" is priced by the exchange rate).
+MONEY_UNITS = {"元": Decimal("0.0001"), "万元": Decimal(1), "千元": Decimal("0.1"),
+               "亿元": Decimal(10000), "美元": None, "万美元": None}
+USD_UNITS = {"美元": Decimal("0.0001"), "万美元": Decimal(1)}  # in 万美元
+
+# How an indicator's name says "per unit", and the unit it is per (label zh, en). First match
+# wins; 每年/每月 are periods of the whole project, not units, so they do not count.
+PER_UNIT_PATTERNS = [
+    (r"每人每天|每人每日|人天|人/天|人日", "人天", "person-days"),
+    (r"每分钟", "分钟", "minutes"),
+    (r"每小时", "小时", "hours"),
+    (r"按件|每件|单件", "件", "items"),
+    (r"单名|每名", "名", "persons"),
+    (r"每人|人均|单人", "人", "persons"),
+    (r"每次|单次|次均", "次", "times"),
+    (r"每(?![年月季])([\u4e00-\u9fff])", None, "units"),  # 每个, 每台, 每条…: the counter itself
+    (r"单价|单位成本", "单位", "units"),
+]
+STATUSES = ("full", "partial", "exceeds", "unit_costs_only", "no_amount", "no_cost_indicator")
+CAP_OPERATORS = {"≤": "cap", "<": "cap", "=": "exact", "≥": "floor", ">": "floor"}
+
+
+def _rate(usd_rate) -> Decimal | None:
+    return None if usd_rate is None else Decimal(str(usd_rate))
+
+
+def to_wan(value: Decimal | None, unit: str, usd_rate=None) -> Decimal | None:
+    """An indicator value in 万元 (转换为万元), or None when its unit is not money (%, 次…), or
+    it is in dollars and no exchange rate (万元 per 万美元) is given."""
+    money = fold(unit or "").split("/")[0]
+    if value is None or pd.isna(value) or money not in MONEY_UNITS:
+        return None
+    if money in USD_UNITS:
+        rate = _rate(usd_rate)
+        return None if rate is None else Decimal(value) * USD_UNITS[money] * rate
+    return Decimal(value) * MONEY_UNITS[money]
+
+
+def per_unit(name: str, unit: str) -> tuple[str, str] | None:
+    """What a unit cost is per (单位): ('分钟', 'minutes') for 每分钟电话费; None for a total."""
+    folded = fold(unit or "")
+    if "/" in folded:  # "元/分钟"
+        after = folded.split("/", 1)[1]
+        return after, after
+    for pattern, zh, en in PER_UNIT_PATTERNS:
+        m = re.search(pattern, name or "")
+        if m:
+            return (zh or m.group(1)), en
+    return None
+
+
+def _position(page, line) -> tuple[int, int]:
+    return (0 if page is None or pd.isna(page) else int(page), 0 if line is None or pd.isna(line) else int(line))
+
+
+def _projects(doc: BudgetDocument) -> pd.DataFrame:
+    """T12's project rows, each with ``project_block``: its block number (0, 1, …).
+
+    The block, not the code, identifies a project: a disclosure can list one project code in
+    several blocks (one per subordinate unit, with different totals)."""
+    t = doc["T12"].reset_index(drop=True)
+    return t.assign(project_block=range(len(t)))
+
+
+def _indicators(doc: BudgetDocument) -> pd.DataFrame:
+    """T12's indicator rows, each with ``project_block``: the block it sits in, i.e. the last block of
+    its project code that starts at or before it (the first such block if none does)."""
+    columns = ["project_code", "level1", "level2", "level3", "operator", "value", "value_number", "unit",
+               "is_cost", "is_qualitative", "page", "line"]
+    if table_state(doc, "T12_indicators") or table_state(doc, "T12"):
+        return pd.DataFrame(columns=[*columns, "project_block"])
+    ind = doc["T12_indicators"].reset_index(drop=True)
+    starts: dict[str, list[tuple[tuple[int, int], int]]] = {}
+    for p in _projects(doc).itertuples(index=False):
+        starts.setdefault(p.project_code, []).append((_position(p.page, p.line), p.project_block))
+    blocks = []
+    for code, page, line in zip(ind["project_code"], ind["page"], ind["line"]):
+        here, mine = _position(page, line), starts.get(code, [])
+        before = [b for pos, b in mine if pos <= here]
+        blocks.append(before[-1] if before else (mine[0][1] if mine else None))
+    return ind.assign(project_block=blocks)
+
+
+def cost_indicators(doc: BudgetDocument, usd_rate=None) -> Finding:
+    """Every cost indicator (成本指标) of every project, normalised to 万元.
+
+    ``kind`` is 'amount', 'unit_cost' or 'non_monetary'; ``bound`` says what the operator
+    makes of the value: 'cap' (≤), 'floor' (≥) or 'exact' (=). ``value_wan`` is the value in
+    万元 (None when not money, or dollars without ``usd_rate``, in 万元 per 万美元).
+    """
+    if table_state(doc, "T12"):
+        return nothing("cost_indicators", doc, "T12")
+    ind = _indicators(doc)
+    projects = _projects(doc)[["project_block", "project_name", "project_total"]]
+    cost = ind[ind["is_cost"].astype(bool)].merge(projects, on="project_block", how="left")
+    rows = []
+    for r in cost.itertuples(index=False):
+        value_wan = to_wan(r.value_number, r.unit, usd_rate)
+        money = fold(r.unit or "").split("/")[0] in MONEY_UNITS
+        unit_of = per_unit(r.level3, r.unit) if money else None
+        rows.append({
+            "project_block": r.project_block, "project_code": r.project_code, "project_name": r.project_name,
+            "project_total": r.project_total, "indicator": r.level3, "operator": r.operator,
+            "value": r.value, "unit": r.unit,
+            "kind": "non_monetary" if not money else "unit_cost" if unit_of else "amount",
+            "bound": CAP_OPERATORS.get(r.operator), "value_wan": value_wan,
+            "per_unit": unit_of[0] if unit_of else None,
+            "per_unit_en": unit_of[1] if unit_of else None,
+            "page": r.page, "line": r.line,
+        })
+    frame = pd.DataFrame(rows, columns=["project_block", "project_code", "project_name", "project_total", "indicator",
+                                        "operator", "value", "unit", "kind", "bound", "value_wan",
+                                        "per_unit", "per_unit_en", "page", "line"])
+    frame["project_total"] = amounts(frame["project_total"])
+    needs_rate = frame["unit"].map(lambda u: fold(u or "").split("/")[0] in USD_UNITS)
+    figures = {
+        "indicators": len(frame), "usd_rate": _rate(usd_rate),
+        **{kind: int((frame["kind"] == kind).sum()) for kind in ("amount", "unit_cost", "non_monetary")},
+        "usd_indicators": int(needs_rate.sum()),
+        "unconverted_usd": int((needs_rate & frame["value_wan"].isna()).sum()),
+    }
+    return Finding("cost_indicators", figures=figures, frame=frame, tables=("T12",))
+
+
+def cap_coverage(doc: BudgetDocument, usd_rate=None) -> Finding:
+    """Per project, how much of its total (项目总额) the explicit cost amounts cover.
+
+    ``stated_costs`` is the sum of the project's amount indicators in 万元 (unit costs and
+    non-money indicators excluded); ``coverage`` = stated_costs / project_total; ``status`` is
+    'full' (they add up exactly, e.g. 405.48 = 36.48 + 99.44 + 269.56), 'partial', 'exceeds'
+    (the caps are more than the project), 'unit_costs_only' (prices, no amounts),
+    'no_amount' (cost indicators, none of them money) or 'no_cost_indicator'. Projects are
+    T12 blocks (``project_block``), not codes. Figures also give T12's coverage of project
+    expenditure (项目支出): T12 need not list every project.
+    """
+    ci = cost_indicators(doc, usd_rate)
+    if not ci.available:
+        return nothing("cap_coverage", doc, "T12")
+    cost = ci.frame
+    rows = []
+    for p in _projects(doc).itertuples(index=False):
+        mine = cost[cost["project_block"] == p.project_block]
+        money = mine[mine["kind"] == "amount"]
+        stated = detail_sum(money["value_wan"]) if len(money) else None
+        total = Decimal(p.project_total) if not pd.isna(p.project_total) else None
+        largest = max(money["value_wan"].dropna(), default=None)
+        if mine.empty:
+            status = "no_cost_indicator"
+        elif stated is None:
+            status = "unit_costs_only" if (mine["kind"] == "unit_cost").any() else "no_amount"
+        elif total is not None and stated > total:
+            status = "exceeds"
+        else:
+            status = "full" if stated == total else "partial"
+        rows.append({
+            "project_block": p.project_block, "project_code": p.project_code, "project_name": p.project_name,
+            "project_total": total, "cost_indicators": len(mine), "amounts": len(money),
+            "unit_costs": int((mine["kind"] == "unit_cost").sum()),
+            "non_monetary": int((mine["kind"] == "non_monetary").sum()),
+            "caps": list(money["value_wan"]),
+            "stated_costs": stated, "coverage": share(stated, total),
+            "largest_cap": largest,
+            "single_cap_exceeds": largest is not None and total is not None and largest > total,
+            "status": status,
+        })
+    frame = pd.DataFrame(rows)
+    t12_total = total_of(doc, "T12", "project_total")
+    project_expenditure = total_of(doc, "T03", "project_block") or total_of(doc, "T05", "project_total")
+    counts = frame["status"].value_counts()
+    figures = {
+        "projects": len(frame), "t12_total": t12_total,
+        "project_expenditure": project_expenditure,
+        "t12_share_of_project_expenditure": share(t12_total, project_expenditure),
+        **{s: int(counts.get(s, 0)) for s in STATUSES},
+        "exceeding_projects": frame.loc[(frame["status"] == "exceeds") | frame["single_cap_exceeds"],
+                                        "project_name"].to_list(),
+        "usd_rate": ci.figures["usd_rate"],
+    }
+    return Finding("cap_coverage", figures=figures, frame=frame, tables=("T12", "T03"))
+
+
+def caps_exceeding_project(doc: BudgetDocument, usd_rate=None) -> Finding:
+    """Projects whose cost amounts add up to more than the project total, or with one cap
+    larger than the whole project (成本指标超过项目总额): a sign of a unit error (元 vs 万元)
+    or of a stale indicator."""
+    cov = cap_coverage(doc, usd_rate)
+    if not cov.available:
+        return nothing("caps_exceeding", doc, "T12")
+    frame = cov.frame[(cov.frame["status"] == "exceeds") | cov.frame["single_cap_exceeds"]]
+    return Finding("caps_exceeding", figures={"projects": len(frame), "checked": len(cov.frame)},
+                   frame=frame.reset_index(drop=True), tables=("T12",))
+
+
+def unit_costs(doc: BudgetDocument, usd_rate=None) -> Finding:
+    """Unit-cost indicators (单位成本: per minute, per item, per person-day…) and the quantity
+    they imply: the project total divided by the unit cost.
+
+    The implied quantity assumes the whole project total buys that unit, so it is given only
+    when the unit cost is the project's sole cost indicator in money (``sole_cost``), as with
+    通信费's 每分钟电话费: 300 万元 at ≤ 0.083 元 per minute is ≥ 36,144,578 minutes. A project
+    that also prices meals and hotels says nothing about how much goes to each. ``relation``
+    turns the operator round: a price cap (≤) implies a quantity floor (≥).
+    ``stated_quantity`` is a quantity indicator (数量指标) of the same project counted in the
+    same unit, when there is one, to compare with.
+    """
+    ci = cost_indicators(doc, usd_rate)
+    if not ci.available:
+        return nothing("unit_costs", doc, "T12")
+    money = ci.frame[ci.frame["kind"] != "non_monetary"]
+    money_per_project = money.groupby("project_block").size()
+    ind = _indicators(doc)
+    quantities = ind[~ind["is_cost"].astype(bool) & (ind["level2"] == "数量指标")]
+    rows = []
+    for r in money[money["kind"] == "unit_cost"].itertuples(index=False):
+        total = None if pd.isna(r.project_total) else Decimal(r.project_total)
+        sole = int(money_per_project.get(r.project_block, 0)) == 1
+        implied = total / r.value_wan if sole and total and r.value_wan else None
+        stated = quantities[(quantities["project_block"] == r.project_block) & (quantities["unit"] == r.per_unit)]
+        rows.append({
+            "project_block": r.project_block, "project_code": r.project_code, "project_name": r.project_name,
+            "project_total": total, "indicator": r.indicator, "operator": r.operator, "value": r.value,
+            "unit": r.unit, "unit_cost_wan": r.value_wan, "per_unit": r.per_unit, "per_unit_en": r.per_unit_en,
+            "sole_cost": sole, "relation": {"≤": "≥", "<": ">", "≥": "≤", ">": "<"}.get(r.operator, "="),
+            "implied_quantity": implied,
+            "stated_quantity": (f"{stated['level3'].iloc[0]} {stated['operator'].iloc[0]} "
+                                f"{stated['value'].iloc[0]} {stated['unit'].iloc[0]}") if len(stated) else None,
+            "line": r.line,
+        })
+    frame = pd.DataFrame(rows, columns=["project_block", "project_code", "project_name", "project_total", "indicator",
+                                        "operator", "value", "unit", "unit_cost_wan", "per_unit",
+                                        "per_unit_en", "sole_cost", "relation", "implied_quantity",
+                                        "stated_quantity", "line"])
+    return Finding("unit_costs", figures={"unit_costs": len(frame), "with_quantity": int(frame["sole_cost"].sum()),
+                                          "usd_rate": ci.figures["usd_rate"]},
+                   frame=frame, tables=("T12",))
+
+
+def whole_quantity(q: Decimal | None, relation: str) -> Decimal | None:
+    """An implied quantity as a whole number that keeps the statement true: ≥ rounds down,
+    ≤ rounds up (≥ 36,144,578.31 minutes is ≥ 36,144,578)."""
+    if q is None:
+        return None
+    rounding = ROUND_FLOOR if relation in ("≥", ">") else ROUND_CEILING
+    return q.quantize(Decimal(1), rounding=rounding)
+
+
+def projects_without_cost_indicators(doc: BudgetDocument) -> Finding:
+    """Projects with no cost indicator at all (无成本指标), and projects whose cost indicators
+    are none of them an amount of money (e.g. only '实际支出与计划标准的一致性 = 100%')."""
+    if table_state(doc, "T12"):
+        return nothing("without_cost_indicators", doc, "T12")
+    cov = cap_coverage(doc)
+    frame = cov.frame[cov.frame["status"].isin(["no_cost_indicator", "no_amount"])]
+    frame = frame[["project_code", "project_name", "project_total", "cost_indicators", "status"]]
+    frame = frame.reset_index(drop=True)
+    figures = {"projects": len(cov.frame),
+               "no_cost_indicator": frame.loc[frame["status"] == "no_cost_indicator", "project_name"].to_list(),
+               "no_amount": frame.loc[frame["status"] == "no_amount", "project_name"].to_list()}
+    return Finding("without_cost_indicators", figures=figures, frame=frame, tables=("T12",))
+
+
+def qualitative_indicators(doc: BudgetDocument) -> Finding:
+    """Qualitative indicators (定性指标): stated as 定性, no measurable target. ``figures``
+    also names the projects all of whose indicators are qualitative."""
+    if table_state(doc, "T12"):
+        return nothing("qualitative_indicators", doc, "T12")
+    ind = _indicators(doc)
+    projects = _projects(doc)
+    q = ind[ind["is_qualitative"].astype(bool)].merge(projects[["project_block", "project_name"]], on="project_block", how="left")
+    frame = pd.DataFrame({
+        "project_code": q["project_code"].to_list(), "project_name": q["project_name"].to_list(),
+        "level1": q["level1"].to_list(), "level2": q["level2"].to_list(),
+        "indicator": q["level3"].to_list(), "value": q["value"].to_list(), "unit": q["unit"].to_list(),
+        "line": q["line"].to_list(),
+    })
+    all_qualitative = ind.groupby("project_block")["is_qualitative"].agg(lambda s: bool(s.astype(bool).all()))
+    only = projects[projects["project_block"].map(all_qualitative).fillna(False).astype(bool)]
+    figures = {"indicators": len(frame), "of_all_indicators": len(ind),
+               "share": share(len(frame), len(ind)),
+               "projects": q["project_block"].nunique(),
+               "qualitative_only_projects": only["project_name"].to_list()}
+    return Finding("qualitative_indicators", figures=figures, frame=frame, tables=("T12",))
+
+
+def project_table(doc: BudgetDocument, usd_rate=None) -> Finding:
+    """One row per project for the sortable table (项目一览): total, funds, cost-indicator
+    counts, stated costs and coverage, unit costs, qualitative count, goal text."""
+    cov = cap_coverage(doc, usd_rate)
+    if not cov.available:
+        return nothing("project_table", doc, "T12")
+    ind = _indicators(doc)
+    t12 = _projects(doc).set_index("project_block").reindex(cov.frame["project_block"])
+    frame = cov.frame.assign(
+        fiscal_funds=amounts(t12["fiscal_funds"]) if "fiscal_funds" in t12 else None,
+        indicators=cov.frame["project_block"].map(ind.groupby("project_block").size()).fillna(0).astype(int).to_list(),
+        qualitative=cov.frame["project_block"].map(ind.groupby("project_block")["is_qualitative"].sum())
+        .fillna(0).astype(int).to_list(),
+        goal=t12["goal"].to_list() if "goal" in t12 else None,
+    )
+    frame["project_total"] = amounts(frame["project_total"])
+    return Finding("project_table", figures=cov.figures, frame=frame, tables=("T12",))
+
+
+__all__ = ["cost_indicators", "cap_coverage", "caps_exceeding_project", "unit_costs",
+           "projects_without_cost_indicators", "qualitative_indicators", "project_table",
+           "to_wan", "per_unit", "whole_quantity"]

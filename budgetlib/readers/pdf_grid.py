@@ -1,0 +1,766 @@
+"""Engine-independent page geometry: ruling segments + positioned characters -> Lines.
+
+A PDF engine (PyMuPDF, tabula's fallback, pdfplumber...) only has to say where the ruling
+lines and the characters of one page are. This module turns that into the reader contract
+of ``base.py``:
+
+* the table grid comes from the ruling lines: the x of the vertical rulings are the column
+  boundaries and the y of the horizontal rulings the row boundaries, so a cell merged
+  across columns or rows does not shift anything; a merged cell is found by the *absence*
+  of the ruling that would separate two grid cells, and its text goes to its top-left cell;
+* text outside any grid (titles, "金额单位：万元", notes such as "本部门无…") becomes one-cell
+  Lines, in reading order with the grid rows;
+* a page with text but no rulings falls back to columns found from the x-gaps of the text.
+
+Coordinates are PDF user space with y growing downwards (PyMuPDF's convention).
+Everything here is pure Python and works on one page at a time.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .base import Line
+
+# Tolerances in points (1/72 inch). Excel prints borders as 0.5-0.75 pt rectangles and
+# places the two edges of a shared border within ~0.2 pt of each other.
+SNAP = 1.5          # rulings closer than this are the same grid line
+THIN = 2.0          # a filled rectangle thinner than this is a ruling, not a cell fill
+MIN_RULE = 2.0      # shorter rulings are drawing noise (the cause of tabula's "orthogonal" error)
+TOUCH = 2.5         # a horizontal and a vertical ruling this close are connected
+WHITE = 0.97        # fills/strokes lighter than this on every channel are invisible
+
+
+class Char:
+    """One glyph: its box and text. ``size`` is the font size (for gap thresholds),
+    ``hidden`` is set when it is drawn but clipped away (see ``grid_page``), ``seq`` is the
+    engine's text-line number in content-stream order (-1 unknown). A plain slotted class:
+    pages have thousands of glyphs and the centre is needed many times."""
+
+    __slots__ = ("x0", "y0", "x1", "y1", "c", "size", "hidden", "seq", "cx", "cy", "h")
+
+    def __init__(self, x0: float, y0: float, x1: float, y1: float, c: str,
+                 size: float = 0.0, hidden: bool = False, seq: int = -1):
+        self.x0, self.y0, self.x1, self.y1, self.c = x0, y0, x1, y1, c
+        self.size, self.hidden, self.seq = size, hidden, seq
+        self.cx = (x0 + x1) / 2
+        self.cy = (y0 + y1) / 2
+        self.h = size or (y1 - y0)
+
+    def __repr__(self) -> str:
+        return f"Char({self.c!r} {self.x0:.1f},{self.y0:.1f}{' hidden' if self.hidden else ''})"
+
+
+@dataclass(frozen=True)
+class Seg:
+    """An axis-parallel ruling segment: horizontal if ``y0 == y1`` else vertical."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def horizontal(self) -> bool:
+        return self.y0 == self.y1
+
+
+# --------------------------------------------------------------------------- rulings
+
+
+def is_invisible(color) -> bool:
+    """White (or absent) paint: Excel draws the unbordered gridlines in white, and those
+    white lines cross titles and notes, so they must not make grid boundaries."""
+    if color is None:
+        return True
+    return all(v >= WHITE for v in color[:3])
+
+
+def rect_to_segs(x0: float, y0: float, x1: float, y1: float) -> list[Seg]:
+    """A drawn rectangle as rulings: a thin one is a line along its centre, a wide one
+    (a cell fill or a stroked box) contributes its four edges."""
+    x0, x1 = min(x0, x1), max(x0, x1)
+    y0, y1 = min(y0, y1), max(y0, y1)
+    w, h = x1 - x0, y1 - y0
+    if w < THIN and h < THIN:
+        return []                                   # a dot: noise
+    if h < THIN:
+        y = (y0 + y1) / 2
+        return [Seg(x0, y, x1, y)]
+    if w < THIN:
+        x = (x0 + x1) / 2
+        return [Seg(x, y0, x, y1)]
+    return [Seg(x0, y0, x1, y0), Seg(x0, y1, x1, y1), Seg(x0, y0, x0, y1), Seg(x1, y0, x1, y1)]
+
+
+def line_to_seg(xa: float, ya: float, xb: float, yb: float) -> Seg | None:
+    """A stroked line as a ruling if it is (nearly) horizontal or vertical."""
+    if abs(ya - yb) <= 0.5:
+        y = (ya + yb) / 2
+        return Seg(min(xa, xb), y, max(xa, xb), y)
+    if abs(xa - xb) <= 0.5:
+        x = (xa + xb) / 2
+        return Seg(x, min(ya, yb), x, max(ya, yb))
+    return None                                     # oblique: not a table ruling
+
+
+def clean_segs(segs: Iterable[Seg], clip: tuple[float, float, float, float] | None = None) -> list[Seg]:
+    """Cut rulings to the page (a merged cell continued from the previous page is drawn
+    from above the page top) and drop those too short to separate anything."""
+    out = []
+    for s in segs:
+        if clip is not None:
+            cx0, cy0, cx1, cy1 = clip
+            s = Seg(max(s.x0, cx0), max(s.y0, cy0), min(s.x1, cx1), min(s.y1, cy1))
+            if s.x0 > s.x1 or s.y0 > s.y1:
+                continue                            # entirely off the page
+        if (s.x1 - s.x0 if s.horizontal else s.y1 - s.y0) >= MIN_RULE:
+            out.append(s)
+    return out
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def cluster(values: Iterable[float], tol: float = SNAP) -> list[float]:
+    """Sorted centres of groups of values whose neighbours are within ``tol``."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+def _find(parent: list[int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _union(parent: list[int], a: int, b: int) -> None:
+    ra, rb = _find(parent, a), _find(parent, b)
+    if ra != rb:
+        parent[max(ra, rb)] = min(ra, rb)
+
+
+def table_groups(segs: list[Seg]) -> list[list[Seg]]:
+    """Connected sets of rulings: each is one table (a page may hold two small ones).
+    Two rulings connect if they cross/touch, or if collinear and overlapping."""
+    n = len(segs)
+    parent = list(range(n))
+    hs = [i for i, s in enumerate(segs) if s.horizontal]
+    vs = [i for i, s in enumerate(segs) if not s.horizontal]
+    for i in hs:
+        h = segs[i]
+        for j in vs:
+            v = segs[j]
+            if (h.x0 - TOUCH <= v.x0 <= h.x1 + TOUCH) and (v.y0 - TOUCH <= h.y0 <= v.y1 + TOUCH):
+                _union(parent, i, j)
+    groups: dict[int, list[Seg]] = {}
+    for i in range(n):
+        groups.setdefault(_find(parent, i), []).append(segs[i])
+    # a table needs both directions; a stray underline or a lone box edge is not one
+    tables = [g for g in groups.values()
+              if sum(s.horizontal for s in g) >= 2 and sum(not s.horizontal for s in g) >= 2]
+    for g in groups.values():
+        if len(g) == 1 and not g[0].horizontal:
+            _adopt_border(tables, g[0])
+    return tables
+
+
+def _adopt_border(tables: list[list[Seg]], v: Seg) -> None:
+    """A vertical touching no horizontal but spanning a table's full height just beside it
+    is that table's outer border: Excel sometimes omits every horizontal of a column that
+    is one tall merged cell on the page (water-authority p131: only the left border of the
+    project-name column is drawn)."""
+    for t in tables:
+        top = min(s.y0 for s in t if not s.horizontal)
+        bottom = max(s.y1 for s in t if not s.horizontal)
+        left = min(s.x0 for s in t)
+        right = max(s.x1 for s in t)
+        if abs(v.y0 - top) <= TOUCH and abs(v.y1 - bottom) <= TOUCH \
+                and (left - 200 < v.x0 < left or right < v.x0 < right + 200):
+            t.append(v)
+            return
+
+
+# --------------------------------------------------------------------------- grid
+
+
+@dataclass
+class Grid:
+    """One table's grid. ``xs``/``ys`` are the boundaries (n+1 for n columns/rows);
+    ``anchor[r][c]`` is the (row, col) of the top-left cell of the merged region
+    that grid cell (r, c) belongs to."""
+
+    xs: list[float]
+    ys: list[float]
+    anchor: list[list[tuple[int, int]]]
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.xs[0] <= x <= self.xs[-1] and self.ys[0] <= y <= self.ys[-1]
+
+    def cell_of(self, x: float, y: float) -> tuple[int, int]:
+        """Grid cell holding a point inside the bbox (clamped at the outer border)."""
+        c = min(max(bisect_right(self.xs, x) - 1, 0), len(self.xs) - 2)
+        r = min(max(bisect_right(self.ys, y) - 1, 0), len(self.ys) - 2)
+        return r, c
+
+    @property
+    def centres(self) -> list[float]:
+        return [round((a + b) / 2, 2) for a, b in zip(self.xs, self.xs[1:], strict=False)]
+
+
+class _Rulings:
+    """The rulings of one direction indexed by their grid line, so that "is there a ruling
+    at this grid line passing this point" looks at a handful of intervals, not all."""
+
+    def __init__(self, segs: list[Seg], lines: list[float]):
+        self.lines = lines
+        self.spans: list[list[tuple[float, float]]] = [[] for _ in lines]
+        for s in segs:
+            pos, a, b = (s.y0, s.x0, s.x1) if s.horizontal else (s.x0, s.y0, s.y1)
+            k = min(range(len(lines)), key=lambda i: abs(lines[i] - pos))
+            if abs(lines[k] - pos) <= SNAP:
+                self.spans[k].append((a - SNAP, b + SNAP))
+
+    def covered(self, k: int, at: float) -> bool:
+        return any(a <= at <= b for a, b in self.spans[k])
+
+
+def _floor_guide(hr: _Rulings, xs: list[float]) -> dict[int, float]:
+    """For a column crossed by no horizontal ruling at all (see ``_adopt_border``), the
+    x-middle of a neighbour column whose floors it should follow: it is one tall cell only
+    because its rulings were not drawn, and each block's name must stay with its block."""
+    guide: dict[int, float] = {}
+    nc = len(xs) - 1
+    nr1 = len(hr.lines)
+    mids = [(xs[c] + xs[c + 1]) / 2 for c in range(nc)]
+    for c in range(nc):
+        if any(hr.covered(k, mids[c]) for k in range(nr1)):
+            continue
+        for nb in (c + 1, c - 1):
+            if 0 <= nb < nc and any(hr.covered(k, mids[nb]) for k in range(1, nr1 - 1)):
+                guide[c] = mids[nb]
+                break
+    return guide
+
+
+def build_grid(segs: list[Seg]) -> Grid:
+    """Grid boundaries from the rulings, then merged cells from the missing separators."""
+    hs = [s for s in segs if s.horizontal]
+    vs = [s for s in segs if not s.horizontal]
+    xs = cluster([s.x0 for s in vs])
+    ys = cluster([s.y0 for s in hs])
+    # a table drawn without its outer left/right (top/bottom) border still ends where the
+    # other direction's rulings end
+    left, right = min(s.x0 for s in segs), max(s.x1 for s in segs)
+    top, bottom = min(s.y0 for s in vs), max(s.y1 for s in vs)
+    if left < xs[0] - SNAP:
+        xs.insert(0, left)
+    if right > xs[-1] + SNAP:
+        xs.append(right)
+    if top < ys[0] - SNAP:
+        ys.insert(0, top)
+    if bottom > ys[-1] + SNAP:
+        ys.append(bottom)
+    nr, nc = len(ys) - 1, len(xs) - 1
+    vr, hr = _Rulings(vs, xs), _Rulings(hs, ys)
+    parent = list(range(nr * nc))
+    for r in range(nr):
+        ymid = (ys[r] + ys[r + 1]) / 2
+        for c in range(nc - 1):
+            if not vr.covered(c + 1, ymid):          # no wall to the right: merged
+                _union(parent, r * nc + c, r * nc + c + 1)
+    guide = _floor_guide(hr, xs)
+    for c in range(nc):
+        xmid = guide.get(c, (xs[c] + xs[c + 1]) / 2)
+        for r in range(nr - 1):
+            if not hr.covered(r + 1, xmid):          # no floor below: merged
+                _union(parent, r * nc + c, (r + 1) * nc + c)
+    # the union keeps the smallest index as root = the top-left cell of the region
+    anchor = [[divmod(_find(parent, r * nc + c), nc) for c in range(nc)] for r in range(nr)]
+    return Grid(xs, ys, anchor)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def is_cjk(ch: str) -> bool:
+    """CJK ideographs and full-width forms/punctuation: no space is written between them."""
+    if not ch:
+        return False
+    o = ord(ch)
+    return (0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF
+            or 0x3000 <= o <= 0x303F or unicodedata.east_asian_width(ch) in ("W", "F"))
+
+
+def join_wrapped(parts: list[str]) -> str:
+    """Join the visual lines of one cell. A break next to CJK is no space
+    ("政府性基金预" + "算资金"); a code or an amount broken mid-token stays whole
+    ("11000024T0000" + "02780436-..."); only two Latin words get a space."""
+    out = ""
+    for p in parts:
+        if not p:
+            continue
+        if out:
+            a, b = out[-1], p[0]
+            if a.isascii() and a.isalpha() and b.isascii() and b.isalpha():
+                out += " "
+        out += p
+    return out
+
+
+def text_lines(chars: list[Char]) -> list[list[Char]]:
+    """Group chars into visual lines (top to bottom), each sorted left to right.
+    Two chars share a line when their vertical centres are within half a glyph height."""
+    lines: list[list[Char]] = []
+    for ch in sorted(chars, key=lambda k: (k.cy, k.x0)):
+        if lines:
+            last = lines[-1]
+            ref = last[0]
+            if abs(ch.cy - ref.cy) <= 0.5 * min(ch.h, ref.h) + 0.01:
+                last.append(ch)
+                continue
+        lines.append([ch])
+    return [sorted(ln, key=lambda k: k.x0) for ln in lines]
+
+
+def line_text(chars: list[Char]) -> str:
+    """Text of one visual line: a visible gap wider than ~half a glyph becomes one space,
+    runs of spaces collapse to one (PDFs pad "项    目" with spaces)."""
+    out: list[str] = []
+    prev: Char | None = None
+    for ch in chars:
+        if prev is not None and ch.x0 - prev.x1 > 0.5 * min(ch.h, prev.h) and not ch.c.isspace():
+            out.append(" ")
+        out.append(ch.c)
+        prev = ch
+    return " ".join("".join(out).split())
+
+
+def cell_text(chars: list[Char]) -> str:
+    return join_wrapped([line_text(ln) for ln in text_lines(chars)])
+
+
+def cell_text_parts(lines: list[str]) -> str:
+    """A cell's text from an engine that already gives its visual lines (tabula)."""
+    return join_wrapped([" ".join(t.split()) for t in lines])
+
+
+def split_free_line(chars: list[Char]) -> list[list[Char]]:
+    """Free text on one visual line split at wide gaps (a unit line printed far right of a
+    department name is two pieces of text, not one)."""
+    parts: list[list[Char]] = []
+    for ch in chars:
+        if parts and ch.x0 - parts[-1][-1].x1 <= 3 * max(ch.h, 4.0):
+            parts[-1].append(ch)
+        else:
+            parts.append([ch])
+    return parts
+
+
+# --------------------------------------------------------------------------- fallback
+
+
+def gap_columns(lines: list[list[Char]], min_gap: float = 8.0) -> list[float]:
+    """Column boundaries for a table drawn without rulings: x positions that no text on any
+    line covers for at least ``min_gap`` points (a projection profile)."""
+    spans = sorted((c.x0, c.x1) for ln in lines for c in ln if not c.c.isspace())
+    if not spans:
+        return []
+    bounds = [spans[0][0] - 1]
+    end = spans[0][1]
+    for x0, x1 in spans[1:]:
+        if x0 - end >= min_gap:
+            bounds.append((end + x0) / 2)
+        end = max(end, x1)
+    bounds.append(end + 1)
+    return bounds
+
+
+# --------------------------------------------------------------------------- page
+#
+# Page breaks inside a merged cell. Excel prints a cell merged over rows that straddle a
+# page break on both pages, each time laying its text out over the whole merged range and
+# clipping it to that page's part of the grid. So page N shows the start of the text and
+# draws more of it below the grid, clipped away (text below the page bottom is not in the
+# file at all), and page N+1 draws it again, the start clipped away above the grid. Which
+# page holds the complete text varies. Engines mark clipped glyphs ``hidden``; here a cell
+# keeps its clipped run-on text, and ``stitch_pages`` joins the two renderings (the start
+# from page N, the rest from page N+1, overlap removed) into page N's cell and blanks the
+# continuation cell of page N+1. So each project name, goal and amount is read once, on
+# the first row of its block, as if there were no page break.
+
+
+@dataclass
+class Edge:
+    """A merged region touching the top or bottom of a page's grid: where its text is in
+    the Line list, its x-range, and whether clipped text shows it runs across the edge."""
+
+    row: int            # index into PageResult.lines
+    col: int
+    x0: float
+    x1: float
+    clipped: bool
+    rows: tuple[int, int] = (0, 0)   # first and last grid row of the merged region
+
+
+@dataclass
+class PageResult:
+    page: int
+    lines: list[Line]
+    top: list[Edge] = field(default_factory=list)       # first grid's top-row regions
+    bottom: list[Edge] = field(default_factory=list)    # last grid's bottom-row regions
+    tops: list[float] = field(default_factory=list)     # y of each line, for re-merging
+    grids: list[Grid] = field(default_factory=list)     # the visible table grids
+    free: list[bool] = field(default_factory=list)      # line is text outside any grid
+
+
+@dataclass
+class _Row:
+    y: float            # top, for reading order
+    cells: list[str]
+    xs: list[float] | None
+    edges: list[tuple] = field(default_factory=list)   # (side, col, x-range, clipped, rows)
+
+
+def _overlaps(grid: Grid, ch: Char) -> bool:
+    x0, y0, x1, y1 = grid.bbox
+    return ch.x0 < x1 and ch.x1 > x0 and ch.y0 < y1 - 0.05 and ch.y1 > y0 + 0.05
+
+
+def _attach_hidden(grids: list[Grid], ch: Char) -> tuple[int, tuple[int, int], bool] | None:
+    """(grid, anchor cell, from_below) for a clipped glyph just outside a grid, in the
+    column range of a cell touching that grid's bottom (run-on) or top (continuation)."""
+    below = [i for i, g in enumerate(grids) if g.ys[-1] <= ch.cy and g.xs[0] <= ch.cx <= g.xs[-1]]
+    above = [i for i, g in enumerate(grids) if g.ys[0] >= ch.cy and g.xs[0] <= ch.cx <= g.xs[-1]]
+    if below:
+        i = max(below, key=lambda k: grids[k].ys[-1])
+        g = grids[i]
+        r, c = g.cell_of(ch.cx, g.ys[-1] - 0.01)
+        return i, g.anchor[r][c], True
+    if above:
+        i = min(above, key=lambda k: grids[k].ys[0])
+        g = grids[i]
+        r, c = g.cell_of(ch.cx, g.ys[0] + 0.01)
+        return i, g.anchor[r][c], False
+    return None
+
+
+def _touches(grid: Grid, ch: Char) -> bool:
+    """A glyph within half a glyph height of a grid's top or bottom edge, inside its
+    x-range: clipped overflow whose visible sliver the engine did not mark hidden."""
+    x0, y0, x1, y1 = grid.bbox
+    if not (x0 <= ch.cx <= x1):
+        return False
+    return -0.5 * ch.h < ch.y0 - y1 < 0.5 * ch.h or -0.5 * ch.h < y0 - ch.y1 < 0.5 * ch.h
+
+
+def _reaches(seen: list[Char], edge: float, down: bool, h: float) -> bool:
+    """Does a cell's visible text run up to the grid edge, so that clipped lines beyond the
+    edge can be its continuation? (Excel also draws, clipped, the text of a cell that only
+    starts on the next page; that text sits beyond the edge of a cell that ends earlier.)"""
+    if not seen:
+        return False
+    if down:
+        return max(ch.y1 for ch in seen) >= edge - 1.6 * h
+    return min(ch.y0 for ch in seen) <= edge + 1.6 * h
+
+
+def _contiguous(chars: list[Char], edge: float, down: bool) -> list[Char]:
+    """The clipped lines that continue a cell across the grid edge: those packed against
+    the edge line after line. A clipped title further away (the title of a wide table
+    printed over two pages) is not cell text."""
+    out: list[Char] = []
+    reach = edge
+    for ch in sorted(chars, key=lambda k: k.y0 if down else -k.y1):
+        gap = ch.y0 - reach if down else reach - ch.y1
+        if gap > 0.8 * ch.h:
+            break
+        out.append(ch)
+        reach = max(reach, ch.y1) if down else min(reach, ch.y0)
+    return out
+
+
+def _overflow_lines(grid: Grid, placed: list[tuple[Char, int, int]]) -> dict[int, tuple[int, int]]:
+    """Wrapped lines that overflow their row. Excel prints the second line of a cell whose
+    row is too short for its wrapped text below the row, inside the next row's box ("2130306-
+    水利工程运行与维" / "护"). Position alone would give "护" to the next row; the content
+    stream does not: the overflow line is written right after its first line. So a text line
+    that directly follows (in stream order) a line in the same column, one line-pitch below
+    it, stays in that line's cell. Returns {seq: anchor} for the lines to move."""
+    by_seq: dict[int, list[Char]] = {}
+    cells_of: dict[int, set[tuple[int, int]]] = {}
+    for ch, r, c in placed:
+        if ch.seq >= 0 and not ch.c.isspace():
+            by_seq.setdefault(ch.seq, []).append(ch)
+            cells_of.setdefault(ch.seq, set()).add((r, c))
+    moves: dict[int, tuple[int, int]] = {}
+    home: dict[int, tuple[int, int]] = {}
+    for seq in sorted(by_seq):
+        line = by_seq[seq]
+        cells = cells_of[seq]
+        if len({c for _, c in cells}) != 1:
+            continue                                # spans columns: leave to positions
+        r, c = min(cells)
+        anchor = grid.anchor[r][c]
+        prev = by_seq.get(seq - 1)
+        if prev is not None and (seq - 1) in home:
+            pr, pc = home[seq - 1]
+            h = min(ch.h for ch in line)
+            dy = min(ch.y0 for ch in line) - min(ch.y0 for ch in prev)
+            if pc == c and 0.5 * h < dy <= 1.5 * h and grid.anchor[pr][pc] != anchor:
+                prev_anchor = moves.get(seq - 1, grid.anchor[pr][pc])
+                moves[seq] = prev_anchor
+                anchor = prev_anchor
+        home[seq] = (r, c)
+    return moves
+
+
+def _region_last_row(grid: Grid, anchor: tuple[int, int]) -> int:
+    r, c = anchor
+    while r + 1 < len(grid.ys) - 1 and grid.anchor[r + 1][c] == anchor:
+        r += 1
+    return r
+
+
+def _region_span(grid: Grid, anchor: tuple[int, int]) -> tuple[float, float]:
+    """x-range of the merged region whose top-left cell is ``anchor``."""
+    r, c = anchor
+    c1 = c
+    while c1 + 1 < len(grid.xs) - 1 and grid.anchor[r][c1 + 1] == anchor:
+        c1 += 1
+    return grid.xs[c], grid.xs[c1 + 1]
+
+
+def _grid_rows(grid: Grid, buckets: dict[tuple[int, int], list[Char]],
+               heads: set[tuple[int, int]], tails: set[tuple[int, int]],
+               first: bool, last: bool) -> list[_Row]:
+    """Rows of one grid from its filled cells; top/bottom regions are recorded as edges
+    (of the page's first/last grid) for stitching across the page break."""
+    nr, nc = len(grid.ys) - 1, len(grid.xs) - 1
+    bottom = {grid.anchor[nr - 1][c] for c in range(nc)} if last else set()
+    rows: list[_Row] = []
+    xs = grid.centres
+    for r in range(nr):
+        cells = [cell_text(buckets[(r, c)]) if (r, c) in buckets else "" for c in range(nc)]
+        if not any(cells) and not (last and r == nr - 1):
+            continue
+        row = _Row(grid.ys[r], cells, xs)
+        for c in range(nc):
+            if grid.anchor[r][c] != (r, c) or not (cells[c] or (r, c) in bottom):
+                continue            # an empty bottom cell may receive text from the next page
+            span = (r, _region_last_row(grid, (r, c)))
+            if first and r == 0:
+                row.edges.append(("top", c, _region_span(grid, (r, c)), (r, c) in heads, span))
+            if (r, c) in bottom:
+                row.edges.append(("bottom", c, _region_span(grid, (r, c)), (r, c) in tails, span))
+        rows.append(row)
+    return rows
+
+
+def _free_rows(chars: list[Char], fallback: bool) -> list[_Row]:
+    """Text outside every grid. With ``fallback`` (a page with no ruled table at all) a
+    block of several multi-piece lines is gridded by x-gaps so its columns survive."""
+    lines = text_lines(chars)
+    if fallback:
+        multi = [ln for ln in lines if len(split_free_line(ln)) > 1]
+        if len(multi) >= 3:
+            bounds = gap_columns(lines)
+            if len(bounds) > 2:
+                xs = [round((a + b) / 2, 2) for a, b in zip(bounds, bounds[1:], strict=False)]
+                rows = []
+                for ln in lines:
+                    groups: dict[int, list[Char]] = {}
+                    for ch in ln:
+                        c = min(max(bisect_right(bounds, ch.cx) - 1, 0), len(bounds) - 2)
+                        groups.setdefault(c, []).append(ch)
+                    cells = [line_text(groups.get(c, [])) for c in range(len(bounds) - 1)]
+                    if any(cells):
+                        rows.append(_Row(min(ch.y0 for ch in ln), cells, xs))
+                return rows
+    rows = []
+    for ln in lines:
+        for part in split_free_line(ln):
+            text = line_text(part)
+            if text:
+                rows.append(_Row(min(ch.y0 for ch in part), [text], None))
+    return rows
+
+
+def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
+              clip: tuple[float, float, float, float] | None = None) -> PageResult:
+    """All Lines of one page in reading order (grid rows and free text merged by y), with
+    the page's top and bottom grid regions for ``stitch_pages``. ``clip`` is the page box."""
+    grids = [build_grid(g) for g in table_groups(clean_segs(segs, clip))]
+    grids.sort(key=lambda g: g.ys[0])
+    buckets: list[dict[tuple[int, int], list[Char]]] = [{} for _ in grids]
+    heads: list[set[tuple[int, int]]] = [set() for _ in grids]   # continued from above
+    tails: list[set[tuple[int, int]]] = [set() for _ in grids]   # running on below
+    free: list[Char] = []
+    runon: dict[tuple[int, tuple[int, int], bool], list[Char]] = {}
+    outside: list[Char] = []
+    placed: list[list[tuple[Char, int, int]]] = [[] for _ in grids]   # (char, row, col)
+    for ch in chars:
+        if not ch.c:
+            continue
+        for i, g in enumerate(grids):
+            if g.contains(ch.cx, ch.cy):
+                placed[i].append((ch, *g.cell_of(ch.cx, ch.cy)))
+                break
+        else:
+            outside.append(ch)
+    for i, g in enumerate(grids):
+        moves = _overflow_lines(g, placed[i])
+        top, bottom = g.ys[0], g.ys[-1]
+        for ch, r, c in placed[i]:
+            anchor = moves.get(ch.seq) or g.anchor[r][c]
+            buckets[i].setdefault(anchor, []).append(ch)
+            # text cut by (or sticking out of) the grid's top/bottom edge: the cell runs
+            # across the page break
+            if anchor[0] == 0 and (ch.y0 < top - 0.5 or ch.hidden and ch.cy < top + ch.h):
+                heads[i].add(anchor)
+            elif g.anchor[-1][c] == anchor and (
+                    ch.y1 > bottom + 0.5 or ch.hidden and ch.cy > bottom - ch.h):
+                tails[i].add(anchor)
+    # hidden glyphs on each visual line: a visible sliver on such a line is clipped too
+    clipped_ys = [(ch.cy, ch.h) for ch in outside if ch.hidden]
+    for ch in outside:
+        # a glyph poking into a grid from outside, or sharing a line with clipped glyphs
+        # at a grid edge, is clipped overflow of a cell even if the engine called it visible
+        clipped = ch.hidden or any(_overlaps(g, ch) for g in grids) or (
+            any(_touches(g, ch) for g in grids)
+            and any(abs(ch.cy - y) < 0.3 * min(h, ch.h) for y, h in clipped_ys))
+        if not clipped:
+            free.append(ch)
+        elif (hit := _attach_hidden(grids, ch)) is not None:
+            runon.setdefault(hit, []).append(ch)
+        # any other clipped glyph is invisible and belongs to no cell: dropped
+    for (i, anchor, from_below), hidden in runon.items():
+        edge = grids[i].ys[-1] if from_below else grids[i].ys[0]
+        seen = [ch for ch in buckets[i].get(anchor, ()) if not ch.hidden and not ch.c.isspace()]
+        straddle = any((ch.y0 < edge) if from_below else (ch.y1 > edge) for ch in hidden)
+        if not straddle and not _reaches(seen, edge, from_below, hidden[0].h):
+            continue                # not this cell's text: a cell of the next/previous page
+        band = _contiguous(hidden, edge, from_below)
+        if band:
+            buckets[i].setdefault(anchor, []).extend(band)
+            (tails if from_below else heads)[i].add(anchor)
+    rows: list[_Row] = []
+    for i, g in enumerate(grids):
+        rows.extend(_grid_rows(g, buckets[i], heads[i], tails[i], i == 0, i == len(grids) - 1))
+    rows.extend(_free_rows(free, fallback=not grids))
+    rows.sort(key=lambda r: r.y)                  # stable: grid rows keep their order
+    result = PageResult(page, [], grids=grids)
+    for n, row in enumerate(rows):
+        result.lines.append(Line(cells=row.cells, page=page, line=n + 1, xs=row.xs))
+        result.tops.append(row.y)
+        result.free.append(row.xs is None or not grids)
+        for side, col, (x0, x1), clipped, span in row.edges:
+            (result.top if side == "top" else result.bottom).append(
+                Edge(n, col, x0, x1, clipped, span))
+    return result
+
+
+def merge_overlap(first: str, rest: str, min_overlap: int = 4) -> str:
+    """Join two renderings of one text: ``first`` is its start (page N), ``rest`` its end
+    (page N+1); the longest end of ``first`` that starts ``rest`` is written once. Overlap
+    is found on letters and digits only, because a renderer sometimes drops a glyph ("264
+    640000" next to "264.640000" in sasac.pdf); where they overlap ``rest``'s text is kept.
+    An overlap shorter than ``min_overlap`` characters is taken as a coincidence."""
+    if not first or first == rest:
+        return rest or first
+    if not rest:
+        return first
+    ka, kb = _key(first), _key(rest)
+    if ka == kb:                                    # same text, one lost a glyph or a space
+        return min(first, rest, key=lambda t: t.count(" "))
+    if kb.startswith(ka):
+        return rest
+    if ka.endswith(kb):
+        return first
+    for k in range(min(len(ka), len(kb)), min_overlap - 1, -1):
+        if ka.endswith(kb[:k]):
+            # cut ``first`` before its (len(ka) - k)-th letter/digit, then all of ``rest``
+            pos = [i for i, ch in enumerate(first) if ch.isalnum()][len(ka) - k]
+            return first[:pos] + rest
+    return first + rest
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _stitch(prev: PageResult, cur: PageResult) -> None:
+    """Move the continuation cells at the top of ``cur`` into ``prev``'s bottom cells.
+    A pair of cells (same x-range, bottom of ``prev`` / top of ``cur``) is a continuation
+    when clipped or protruding text shows it; the other cells of the same block (same first
+    row on ``prev``, same last row on ``cur``: the amounts beside a continued project name)
+    follow it, even without clipped text of their own."""
+    pairs = []
+    for top in cur.top:
+        for b in prev.bottom:
+            if abs(b.x0 - top.x0) <= SNAP and abs(b.x1 - top.x1) <= SNAP:
+                pairs.append((b, top))
+                break
+    blocks = set()
+    for b, top in pairs:
+        if (top.clipped or b.clipped) and _move(prev, cur, b, top, both=top.clipped and b.clipped):
+            blocks.add((b.rows[0], top.rows[1]))
+    for b, top in pairs:
+        if not (top.clipped or b.clipped) and (b.rows[0], top.rows[1]) in blocks \
+                and b.rows[0] != b.rows[1]:          # a real block, not one indicator row
+            _move(prev, cur, b, top, both=False)
+
+
+def _move(prev: PageResult, cur: PageResult, b: Edge, top: Edge, both: bool) -> bool:
+    """Join the two renderings into the bottom cell and blank the top one. Two non-empty
+    texts that do not overlap are two different cells meeting at the break, unless both
+    sides show clipping: then keep them apart (return False)."""
+    cells_b = prev.lines[b.row].cells
+    cells_t = cur.lines[top.row].cells
+    first, rest = cells_b[b.col], cells_t[top.col]
+    merged = merge_overlap(first, rest)
+    if first and rest and merged == first + rest and not both:
+        return False
+    cells_b[b.col] = merged
+    cells_t[top.col] = ""
+    return True
+
+
+def stitch_pages(pages: Iterable[PageResult]) -> Iterator[Line]:
+    """Lines of consecutive pages with page-broken merged cells joined (see above).
+    Holds one page back; rows emptied by the move are dropped and lines renumbered."""
+    prev: PageResult | None = None
+    for cur in pages:
+        if prev is not None:
+            if cur.page == prev.page + 1:
+                _stitch(prev, cur)
+            yield from _renumber(prev.lines)
+        prev = cur
+    if prev is not None:
+        yield from _renumber(prev.lines)
+
+
+def _renumber(lines: list[Line]) -> list[Line]:
+    kept = [ln for ln in lines if any(ln.cells)]
+    for n, ln in enumerate(kept, start=1):
+        ln.line = n
+    return kept
+
+
+def page_lines(segs: Iterable[Seg], chars: Iterable[Char], page: int,
+               clip: tuple[float, float, float, float] | None = None) -> list[Line]:
+    """Lines of a single page, without page-break context."""
+    return grid_page(segs, chars, page, clip).lines

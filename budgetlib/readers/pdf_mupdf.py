@@ -1,0 +1,184 @@
+"""PyMuPDF engine: the fast default PDF reader.
+
+PyMuPDF gives the two things ``pdf_grid`` needs in a few milliseconds per page: the
+characters with their boxes (``get_text("rawdict")``) and the vector paths
+(``get_cdrawings()``), from which the visible thin rectangles/lines are the rulings and
+the edges of filled cell backgrounds are cell borders too.
+
+``open_pdf`` is shared by every engine: it turns the ways a file can be unreadable into
+one-line ``ReadError`` messages before any engine starts.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+from pathlib import Path
+
+from .base import Line, ReadError
+from .pdf_grid import (Char, PageResult, Seg, grid_page, is_invisible, line_to_seg,
+                       rect_to_segs, stitch_pages)
+
+
+def _import_pymupdf():
+    try:
+        import pymupdf
+    except ImportError as exc:                      # pragma: no cover - a dependency
+        raise ReadError("PyMuPDF is not installed: pip install pymupdf") from exc
+    return pymupdf
+
+
+def open_pdf(path):
+    """Open a PDF with PyMuPDF, or raise ReadError naming the file and the problem:
+    missing, empty, not a PDF/corrupt, truncated, encrypted, or scanned (no text layer)."""
+    pymupdf = _import_pymupdf()
+    path = Path(path)
+    if not path.is_file():
+        raise ReadError(f"{path}: file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise ReadError(f"{path}: empty file (0 bytes): download it again")
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+        fh.seek(max(0, size - 2048))
+        tail = fh.read()
+    if b"%PDF-" not in head:
+        raise ReadError(f"{path}: not a PDF file (no %PDF header): check the file type")
+    try:
+        doc = pymupdf.open(path, filetype="pdf")
+    except Exception as exc:                        # pymupdf.FileDataError and friends
+        raise ReadError(f"{path}: corrupt PDF ({exc}): download it again") from exc
+    if doc.needs_pass:
+        doc.close()
+        raise ReadError(f"{path}: encrypted PDF (password required): "
+                        f"save an unencrypted copy and retry")
+    # MuPDF silently repairs a truncated file and returns fewer pages or empty ones;
+    # a file cut short has lost its final %%EOF marker, which we check ourselves.
+    if b"%%EOF" not in tail or doc.page_count == 0:
+        doc.close()
+        raise ReadError(f"{path}: truncated or corrupt PDF (no end-of-file marker or no "
+                        f"pages): download it again")
+    if not _has_text(doc):
+        doc.close()
+        raise ReadError(f"{path}: no text layer: OCR needed (the PDF is scanned images)")
+    return doc
+
+
+def _has_text(doc) -> bool:
+    """Is there any extractable text? (Look at a few pages first: the usual case is cheap.)"""
+    for i in range(doc.page_count):
+        if doc[i].get_text("text").strip():
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- page data
+
+
+def page_segs(page) -> list[Seg]:
+    """Visible axis-parallel ruling segments of a page (thin rects, lines, fill edges)."""
+    segs: list[Seg] = []
+    for path in page.get_cdrawings():
+        kind = path.get("type", "")
+        visible = (("f" in kind and not is_invisible(path.get("fill")))
+                   or ("s" in kind and not is_invisible(path.get("color"))))
+        if not visible:
+            continue
+        for item in path["items"]:
+            op = item[0]
+            if op == "re":
+                segs.extend(rect_to_segs(*item[1][:4]))
+            elif op == "l":
+                seg = line_to_seg(item[1][0], item[1][1], item[2][0], item[2][1])
+                if seg is not None:
+                    segs.append(seg)
+            elif op == "qu":                        # an axis-parallel quad is a rect
+                pts = item[1]
+                xs = [p[0] for p in pts]
+                ys = [p[1] for p in pts]
+                segs.extend(rect_to_segs(min(xs), min(ys), max(xs), max(ys)))
+    return segs
+
+
+# text flags: keep spaces as printed; TEXT_CLIP leaves out glyphs outside the clip path
+# (in PyMuPDF 2.x it has the value of TEXT_MEDIABOX_CLIP, 64)
+_KEEP_WS = 2
+_CLIP = 64
+
+
+def _clip_flag() -> int:
+    import pymupdf
+    return getattr(pymupdf, "TEXT_CLIP", _CLIP)
+
+
+def _raw_chars(page, flags: int) -> list[Char]:
+    chars: list[Char] = []
+    seq = 0
+    for block in page.get_text("rawdict", flags=flags)["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                size = span["size"]
+                for ch in span["chars"]:
+                    x0, y0, x1, y1 = ch["bbox"]
+                    chars.append(Char(x0, y0, x1, y1, ch["c"], size, seq=seq))
+            seq += 1
+        seq += 1                                    # a new block never continues a line
+    return chars
+
+
+def page_chars(page) -> list[Char]:
+    """Every glyph of the page with its box and font size; glyphs drawn but clipped away
+    (the run-on text of a merged cell cut by a page break) are marked ``hidden``.
+    The clip test uses the cheap word extraction: a glyph is visible when a word of the
+    clipped extraction covers its centre."""
+    every = _raw_chars(page, _KEEP_WS)
+    words_vis = page.get_text("words", flags=_KEEP_WS | _clip_flag())
+    if sum(len(w[4]) for w in words_vis) >= sum(not ch.c.isspace() for ch in every):
+        return every                                # nothing clipped (most pages)
+    boxes = sorted((w[1], w[3], w[0], w[2]) for w in words_vis)
+    y0s = [b[0] for b in boxes]
+    for ch in every:
+        if ch.c.isspace():
+            continue
+        # candidate words start above the glyph centre; a word is at most a line tall
+        k = bisect_right(y0s, ch.cy)
+        visible = False
+        for j in range(k - 1, -1, -1):
+            wy0, wy1, wx0, wx1 = boxes[j]
+            if ch.cy - wy0 > 50:
+                break
+            if wy1 >= ch.cy and wx0 - 0.1 <= ch.cx <= wx1 + 0.1:
+                visible = True
+                break
+        ch.hidden = not visible
+    return every
+
+
+def page_result(page, pno: int | None = None) -> PageResult:
+    """One page through ``pdf_grid`` (for engines that fall back on PyMuPDF geometry)."""
+    r = page.rect
+    return grid_page(page_segs(page), page_chars(page), pno or page.number + 1,
+                     clip=(r.x0, r.y0, r.x1, r.y1))
+
+
+def _pages(doc, pages) -> Iterator[Line]:
+    """Lines of the given pages, page-broken merged cells stitched (one page held back)."""
+    yield from stitch_pages(page_result(doc[pno - 1], pno) for pno in pages)
+
+
+def iter_lines(path) -> Iterator[Line]:
+    """Lines of every page of the PDF at ``path``, in document order."""
+    doc = open_pdf(path)
+    try:
+        yield from _pages(doc, range(1, doc.page_count + 1))
+    finally:
+        doc.close()
+
+
+def iter_page_lines(path, pages: list[int] | None = None) -> Iterator[Line]:
+    """Like ``iter_lines`` but only the given 1-based pages (for fallbacks and tests)."""
+    doc = open_pdf(path)
+    try:
+        yield from _pages(doc, pages if pages is not None else range(1, doc.page_count + 1))
+    finally:
+        doc.close()
