@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
-PARAMETERS = {"source", "out_dir", "lang", "usd_rate_wan_per_wan_usd"}
+PARAMETERS = {"source", "out_dir", "lang", "usd_rate_wan_per_wan_usd", "engine", "processed_dir"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
