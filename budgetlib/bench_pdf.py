@@ -29,6 +29,9 @@ if engine == "tabula":
     from budgetlib.readers import pdf_tabula
     jvm = pdf_tabula.start_jvm()
     read = lambda: pdf_tabula.TabulaReader(path)
+elif engine == "load":  # the whole pipeline a user runs: default engine + assembly + model
+    import budgetlib
+    read = lambda: [ln for t in budgetlib.load(path).tables.values() for ln in [t]]
 else:
     from budgetlib.readers import pdf_mupdf
     read = lambda: pdf_mupdf.iter_lines(path)
@@ -39,7 +42,7 @@ for _ in range(repeats):
     out = list(reader)
     times.append(time.perf_counter() - t)
     lines = len(out)
-    pages = len({ln.page for ln in out})
+    pages = len({getattr(ln, "page", None) for ln in out})
 import pymupdf
 npages = pymupdf.open(path).page_count
 rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # KiB on Linux

@@ -277,16 +277,26 @@ def build_grid(segs: list[Seg]) -> Grid:
     nr, nc = len(ys) - 1, len(xs) - 1
     vr, hr = _Rulings(vs, xs), _Rulings(hs, ys)
     parent = list(range(nr * nc))
+    guide = _floor_guide(hr, xs)
+    xmids = [guide.get(c, (xs[c] + xs[c + 1]) / 2) for c in range(nc)]
+    # floors[r][c]: a ruling between grid rows r and r+1 in column c
+    floors = [[hr.covered(r + 1, xmids[c]) for c in range(nc)] for r in range(nr - 1)]
     for r in range(nr):
         ymid = (ys[r] + ys[r + 1]) / 2
         for c in range(nc - 1):
-            if not vr.covered(c + 1, ymid):          # no wall to the right: merged
-                _union(parent, r * nc + c, r * nc + c + 1)
-    guide = _floor_guide(hr, xs)
+            # no wall to the right: merged, unless the two cells have different floors or
+            # ceilings. A merged cell is a rectangle; a cell split into rows beside an
+            # unsplit one is a separate column whose wall was not drawn (water-authority
+            # p.136: 一级指标 cells beside a tall goal cell, no ruling between them).
+            if vr.covered(c + 1, ymid):
+                continue
+            if (r > 0 and floors[r - 1][c] != floors[r - 1][c + 1]) or (
+                    r < nr - 1 and floors[r][c] != floors[r][c + 1]):
+                continue
+            _union(parent, r * nc + c, r * nc + c + 1)
     for c in range(nc):
-        xmid = guide.get(c, (xs[c] + xs[c + 1]) / 2)
         for r in range(nr - 1):
-            if not hr.covered(r + 1, xmid):          # no floor below: merged
+            if not floors[r][c]:                     # no floor below: merged
                 _union(parent, r * nc + c, (r + 1) * nc + c)
     # the union keeps the smallest index as root = the top-left cell of the region
     anchor = [[divmod(_find(parent, r * nc + c), nc) for c in range(nc)] for r in range(nr)]
@@ -528,6 +538,35 @@ def _overflow_lines(grid: Grid, placed: list[tuple[Char, int, int]]) -> dict[int
     return moves
 
 
+def _wrapped_in_one_column(grid: Grid, placed: list[tuple[Char, int, int]]) -> None:
+    """Split a region merged across columns whose text is wrapped within one of them.
+    Excel wraps a merged cell's text at the merged width, so its lines cross the inner
+    column boundary; text wrapped at one column's width belongs to that column, and the
+    region only looks merged because its walls were not drawn (water-authority p.136: a
+    goal cell with no ruling on its left, which put the goal under 其他资金). The columns
+    from the text's column to the region's right end become a region of their own."""
+    regions: dict[tuple[int, int], list[Char]] = {}
+    for ch, r, c in placed:
+        if not ch.c.isspace() and not ch.hidden:
+            regions.setdefault(grid.anchor[r][c], []).append(ch)
+    nc = len(grid.xs) - 1
+    for (r0, c0), chars in regions.items():
+        c1 = c0
+        while c1 + 1 < nc and grid.anchor[r0][c1 + 1] == (r0, c0):
+            c1 += 1
+        if c1 == c0 or len(text_lines(chars)) < 2:
+            continue
+        cols = {grid.cell_of(ch.cx, ch.cy)[1] for ch in chars}
+        if len(cols) != 1 or (cc := cols.pop()) == c0:
+            continue
+        if min(ch.x0 for ch in chars) < grid.xs[cc] - 1 or max(ch.x1 for ch in chars) > grid.xs[cc + 1] + 1:
+            continue
+        r1 = _region_last_row(grid, (r0, c0))
+        for r in range(r0, r1 + 1):
+            for c in range(cc, c1 + 1):
+                grid.anchor[r][c] = (r0, cc)
+
+
 def _region_last_row(grid: Grid, anchor: tuple[int, int]) -> int:
     r, c = anchor
     while r + 1 < len(grid.ys) - 1 and grid.anchor[r + 1][c] == anchor:
@@ -622,6 +661,7 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
         else:
             outside.append(ch)
     for i, g in enumerate(grids):
+        _wrapped_in_one_column(g, placed[i])
         moves = _overflow_lines(g, placed[i])
         top, bottom = g.ys[0], g.ys[-1]
         for ch, r, c in placed[i]:

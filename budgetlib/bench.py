@@ -1,0 +1,88 @@
+"""`make bench`: the speed and memory figures the issues set targets for, measured here.
+
+    python -m budgetlib.bench            # everything (about 5 minutes on 2 cores)
+    python -m budgetlib.bench --quick    # PDF figures with one repeat, no tabula, no batch
+
+1. PDF reading per document and engine, each in a fresh process: median seconds per page over
+   repeated reads, peak resident memory, and (tabula) the JVM start and its share. ``load``
+   is the whole pipeline a user runs (default engine + assembly into the document model).
+2. The sample to all four HTML reports, as `budgetlib report` in a fresh process (cold cache).
+3. A batch of the ten corpus PDFs with --jobs 2 (cold cache).
+The figures are printed and written to reports/bench.md.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .bench_pdf import bench_engines
+from .config import PROJ_ROOT, REPORTS_DIR, SAMPLE
+
+CORPUS = sorted((PROJ_ROOT / "tests" / "corpus").glob("*.pdf"))
+
+
+def _wall(args: list[str]) -> tuple[float, int]:
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "budgetlib", *args], cwd=PROJ_ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stderr[-2000:], file=sys.stderr)
+    return time.perf_counter() - t, proc.returncode
+
+
+def _amortised(df: pd.DataFrame) -> pd.DataFrame:
+    ok = df.dropna(subset=["pages"])
+    rows = []
+    for engine, g in ok.groupby("engine", sort=False):
+        ms = 1000 * (g["median_s_per_page"] * g["pages"]).sum() / g["pages"].sum()
+        water = g[g["document"] == "water-authority.pdf"]
+        rows.append({"engine": engine, "pages": int(g["pages"].sum()), "ms_per_page_amortised": round(ms, 1),
+                     "peak_rss_mb_max": g["peak_rss_mb"].max(),
+                     "peak_rss_mb_water_authority": water["peak_rss_mb"].iloc[0] if len(water) else None,
+                     "jvm_share_median": g["jvm_share"].median() if g["jvm_share"].notna().any() else None})
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    quick = "--quick" in argv
+    out = [f"# budgetlib benchmark\n\n{time.strftime('%Y-%m-%d %H:%M')} · `python -m budgetlib.bench"
+           f"{' --quick' if quick else ''}` · {len(CORPUS)} PDFs\n"]
+    print("1/3 PDF reading per document and engine (fresh process each)…", flush=True)
+    per_doc = bench_engines(CORPUS, engines=("mupdf", "load"), repeats=1 if quick else 3)
+    if not quick:
+        per_doc = pd.concat([per_doc, bench_engines(CORPUS, engines=("tabula",), repeats=1)], ignore_index=True)
+    per_doc["ms_per_page"] = per_doc["ms_per_page"].round(1)
+    cols = [c for c in ["document", "engine", "pages", "ms_per_page", "peak_rss_mb", "jvm_start_s", "jvm_share"]
+            if c in per_doc]
+    summary = _amortised(per_doc)
+    out += ["## PDF reading\n", summary.to_markdown(index=False), "\n", per_doc[cols].to_markdown(index=False), "\n"]
+    print(summary.to_string(index=False), flush=True)
+    if not quick:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("2/3 sample -> four HTML reports (fresh process, cold cache)…", flush=True)
+            sample_s, rc1 = _wall(["report", str(SAMPLE), "--out", f"{tmp}/r1", "--processed", f"{tmp}/p1"])
+            print("3/3 batch of the ten corpus PDFs, --jobs 2 (cold cache)…", flush=True)
+            batch_s, rc2 = _wall(["batch", *map(str, CORPUS), "--out", f"{tmp}/r2", "--processed", f"{tmp}/p2",
+                                  "--jobs", "2"])
+        reports = pd.DataFrame([
+            {"job": "sample -> 4 HTML reports (budgetlib report)", "wall_s": round(sample_s, 1),
+             "target_s": 15, "exit": rc1},
+            {"job": f"batch of {len(CORPUS)} corpus PDFs, --jobs 2", "wall_s": round(batch_s, 1),
+             "target_s": 180, "exit": rc2}])
+        out += ["## Reports\n", reports.to_markdown(index=False), "\n"]
+        print(reports.to_string(index=False))
+    REPORTS_DIR.mkdir(exist_ok=True)
+    (REPORTS_DIR / "bench.md").write_text("\n".join(out), encoding="utf-8")
+    print(f"written to {REPORTS_DIR / 'bench.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
