@@ -15,8 +15,9 @@ def _cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        # Excel stores amounts as binary floats; 6 places is the printed precision (万元 to the fen).
-        return f"{value:.6f}"
+        # Excel stores amounts as binary floats: round to 6 places (万元 to the fen), then drop
+        # trailing zeros so an indicator value 99.99 reads as printed.
+        return f"{value:.6f}".rstrip("0").rstrip(".")
     return str(value)
 
 

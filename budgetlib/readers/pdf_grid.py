@@ -742,6 +742,10 @@ def _key(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+def _same_text(a: str, b: str) -> bool:
+    return bool(a) and _key(a) == _key(b)
+
+
 def _stitch(prev: PageResult, cur: PageResult) -> None:
     """Move the continuation cells at the top of ``cur`` into ``prev``'s bottom cells.
     A pair of cells (same x-range, bottom of ``prev`` / top of ``cur``) is a continuation
@@ -756,6 +760,11 @@ def _stitch(prev: PageResult, cur: PageResult) -> None:
                 break
     blocks = set()
     for b, top in pairs:
+        if not top.clipped and _same_text(prev.lines[b.row].cells[b.col], cur.lines[top.row].cells[top.col]):
+            # the whole text again on the next page, not clipped there: two rows that print
+            # the same text (a code repeated row after row whose wrapped last line pokes out
+            # below the grid: water-authority T03 pp.11-12), not one cell shown twice
+            continue
         if (top.clipped or b.clipped) and _move(prev, cur, b, top, both=top.clipped and b.clipped):
             blocks.add((b.rows[0], top.rows[1]))
     for b, top in pairs:
