@@ -18,6 +18,7 @@ Everything here is pure Python and works on one page at a time.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
@@ -424,6 +425,7 @@ class Edge:
     x1: float
     clipped: bool
     rows: tuple[int, int] = (0, 0)   # first and last grid row of the merged region
+    hidden: bool = False             # some of its glyphs are clipped away on this page
 
 
 @dataclass
@@ -442,7 +444,7 @@ class _Row:
     y: float            # top, for reading order
     cells: list[str]
     xs: list[float] | None
-    edges: list[tuple] = field(default_factory=list)   # (side, col, x-range, clipped, rows)
+    edges: list[tuple] = field(default_factory=list)   # (side, col, x-range, clipped, rows, hidden)
 
 
 def _overlaps(grid: Grid, ch: Char) -> bool:
@@ -538,13 +540,19 @@ def _overflow_lines(grid: Grid, placed: list[tuple[Char, int, int]]) -> dict[int
     return moves
 
 
+_NUMBER = re.compile(r"[-+]?[0-9][0-9,]*(\.[0-9]+)?%?")
+
+
 def _wrapped_in_one_column(grid: Grid, placed: list[tuple[Char, int, int]]) -> None:
-    """Split a region merged across columns whose text is wrapped within one of them.
-    Excel wraps a merged cell's text at the merged width, so its lines cross the inner
-    column boundary; text wrapped at one column's width belongs to that column, and the
-    region only looks merged because its walls were not drawn (water-authority p.136: a
-    goal cell with no ruling on its left, which put the goal under 其他资金). The columns
-    from the text's column to the region's right end become a region of their own."""
+    """Split a region merged across columns whose text is wrapped within one of them, or is
+    a number printed under one of them. Excel wraps a merged cell's text at the merged width,
+    so its lines cross the inner column boundary; text wrapped at one column's width belongs
+    to that column, and the region only looks merged because its walls were not drawn
+    (water-authority p.136: a goal cell with no ruling on its left, which put the goal under
+    其他资金). A number is read under the column it is printed in (water-authority p.17: the
+    合计 row's total, right-aligned in a cell merged with the empty column on its left).
+    The columns from the text's column to the region's right end become a region of their
+    own."""
     regions: dict[tuple[int, int], list[Char]] = {}
     for ch, r, c in placed:
         if not ch.c.isspace() and not ch.hidden:
@@ -554,13 +562,23 @@ def _wrapped_in_one_column(grid: Grid, placed: list[tuple[Char, int, int]]) -> N
         c1 = c0
         while c1 + 1 < nc and grid.anchor[r0][c1 + 1] == (r0, c0):
             c1 += 1
-        if c1 == c0 or len(text_lines(chars)) < 2:
+        if c1 == c0:
             continue
-        cols = {grid.cell_of(ch.cx, ch.cy)[1] for ch in chars}
-        if len(cols) != 1 or (cc := cols.pop()) == c0:
-            continue
-        if min(ch.x0 for ch in chars) < grid.xs[cc] - 1 or max(ch.x1 for ch in chars) > grid.xs[cc + 1] + 1:
-            continue
+        if (_NUMBER.fullmatch(cell_text(chars)) and grid.xs[c1 + 1] - max(ch.x1 for ch in chars) < 4
+                and max(ch.x0 for ch in chars) > grid.xs[c1]):
+            # a number flush right is read under the column its right end is in (a wide one
+            # may start left of it); a centred one (civil-affairs T14 资金情况) stays the
+            # merged cell's
+            cc = c1
+        else:
+            cols = {grid.cell_of(ch.cx, ch.cy)[1] for ch in chars}
+            if len(cols) != 1 or (cc := cols.pop()) == c0 or len(text_lines(chars)) < 2:
+                continue
+            if min(ch.x0 for ch in chars) < grid.xs[cc] - 1 or max(ch.x1 for ch in chars) > grid.xs[cc + 1] + 1:
+                continue
+        for k, (ch, r, c) in enumerate(placed):      # the wide number's left end too
+            if grid.anchor[r][c] == (r0, c0) and c < cc:
+                placed[k] = (ch, r, cc)
         r1 = _region_last_row(grid, (r0, c0))
         for r in range(r0, r1 + 1):
             for c in range(cc, c1 + 1):
@@ -601,10 +619,11 @@ def _grid_rows(grid: Grid, buckets: dict[tuple[int, int], list[Char]],
             if grid.anchor[r][c] != (r, c) or not (cells[c] or (r, c) in bottom):
                 continue            # an empty bottom cell may receive text from the next page
             span = (r, _region_last_row(grid, (r, c)))
+            hidden = any(ch.hidden for ch in buckets.get((r, c), ()))
             if first and r == 0:
-                row.edges.append(("top", c, _region_span(grid, (r, c)), (r, c) in heads, span))
+                row.edges.append(("top", c, _region_span(grid, (r, c)), (r, c) in heads, span, hidden))
             if (r, c) in bottom:
-                row.edges.append(("bottom", c, _region_span(grid, (r, c)), (r, c) in tails, span))
+                row.edges.append(("bottom", c, _region_span(grid, (r, c)), (r, c) in tails, span, hidden))
         rows.append(row)
     return rows
 
@@ -707,9 +726,9 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
         result.lines.append(Line(cells=row.cells, page=page, line=n + 1, xs=row.xs))
         result.tops.append(row.y)
         result.free.append(row.xs is None or not grids)
-        for side, col, (x0, x1), clipped, span in row.edges:
+        for side, col, (x0, x1), clipped, span, hidden in row.edges:
             (result.top if side == "top" else result.bottom).append(
-                Edge(n, col, x0, x1, clipped, span))
+                Edge(n, col, x0, x1, clipped, span, hidden))
     return result
 
 
@@ -760,10 +779,12 @@ def _stitch(prev: PageResult, cur: PageResult) -> None:
                 break
     blocks = set()
     for b, top in pairs:
-        if not top.clipped and _same_text(prev.lines[b.row].cells[b.col], cur.lines[top.row].cells[top.col]):
-            # the whole text again on the next page, not clipped there: two rows that print
-            # the same text (a code repeated row after row whose wrapped last line pokes out
-            # below the grid: water-authority T03 pp.11-12), not one cell shown twice
+        if (b.rows[0] == b.rows[1] and top.rows[0] == top.rows[1] and not (top.hidden or b.hidden)
+                and _same_text(prev.lines[b.row].cells[b.col], cur.lines[top.row].cells[top.col])):
+            # one-row cells with the same text shown in full on both pages: two rows that
+            # print the same text (a code repeated row after row whose wrapped last line pokes
+            # out below the grid: water-authority T03 pp.11-12), not one cell shown twice.
+            # (A merged cell over rows is printed on both pages: sasac T12 pp.27-28.)
             continue
         if (top.clipped or b.clipped) and _move(prev, cur, b, top, both=top.clipped and b.clipped):
             blocks.add((b.rows[0], top.rows[1]))
