@@ -7,7 +7,7 @@ import pytest
 
 from budgetlib.cli import build_parser
 
-COMMANDS = ["parse", "tables", "check", "report", "batch"]
+COMMANDS = ["parse", "tables", "check", "compare", "report", "batch"]
 
 
 def run(*args, cwd=None):
@@ -44,3 +44,14 @@ def test_check_reports_and_exits_nonzero_only_when_strict(sample_path, tmp_path)
 def test_tables_on_a_pdf_with_a_bad_engine_name_is_refused(sample_path):
     r = run("tables", sample_path, "--engine", "nonsense")
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_compare_engines_on_a_real_pdf(tmp_path):
+    from conftest import CORPUS
+
+    r = run("compare", CORPUS / "civil-military-office.pdf", "--out", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "agree on" in r.stdout
+    rate = float(r.stdout.split("agree on ")[1].split("%")[0])
+    assert 90 <= rate <= 100
+    assert (tmp_path / "civil-military-office.engine-diff.csv").exists()
