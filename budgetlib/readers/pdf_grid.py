@@ -69,6 +69,26 @@ class Seg:
         return self.y0 == self.y1
 
 
+# --------------------------------------------------------------------------- glyphs
+
+
+def _same_glyph_table() -> dict[int, str]:
+    """A font's glyph often serves several code points, and a ToUnicode map built from such
+    a font can name the odd one: a CJK compatibility ideograph (U+F98E for 年) or a Kangxi
+    radical (U+2F0A for 入) for the ideograph, a non-breaking hyphen or space for "-" and
+    " " (Noto Sans SC embedded by PyMuPDF reads back "2010301‑行政运行" with U+2011 and
+    F98E). Read them as the plain characters: header and code matching need them."""
+    table = {0x2011: "-", 0x2010: "-", 0xA0: " "}
+    for cp in list(range(0xF900, 0xFB00)) + list(range(0x2F00, 0x2FE0)):
+        plain = unicodedata.normalize("NFKC", chr(cp))
+        if len(plain) == 1 and plain != chr(cp):
+            table[cp] = plain
+    return table
+
+
+SAME_GLYPH = _same_glyph_table()
+
+
 # --------------------------------------------------------------------------- rulings
 
 
@@ -169,13 +189,20 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
     # a table needs both directions; a stray underline or a lone box edge is not one
     tables = [g for g in groups.values()
               if sum(s.horizontal for s in g) >= 2 and sum(not s.horizontal for s in g) >= 2]
-    for g in groups.values():
-        if len(g) == 1 and not g[0].horizontal:
-            _adopt_border(tables, g[0])
+    # again while any is adopted: a border adopted widens the table, so the one beyond it
+    # comes within reach, and one between two adopted borders is a column wall (finance-
+    # bureau p.23: five bare verticals left of the indicator grid, the walls of the project
+    # name, amount and goal columns of a block that fills the page)
+    lone = [g[0] for g in groups.values() if len(g) == 1 and not g[0].horizontal]
+    while lone:
+        left = [v for v in lone if not _adopt_border(tables, v)]
+        if len(left) == len(lone):
+            break
+        lone = left
     return tables
 
 
-def _adopt_border(tables: list[list[Seg]], v: Seg) -> None:
+def _adopt_border(tables: list[list[Seg]], v: Seg) -> bool:
     """A vertical touching no horizontal but spanning a table's full height just beside it
     is that table's outer border: Excel sometimes omits every horizontal of a column that
     is one tall merged cell on the page (water-authority p131: only the left border of the
@@ -186,9 +213,10 @@ def _adopt_border(tables: list[list[Seg]], v: Seg) -> None:
         left = min(s.x0 for s in t)
         right = max(s.x1 for s in t)
         if abs(v.y0 - top) <= TOUCH and abs(v.y1 - bottom) <= TOUCH \
-                and (left - 200 < v.x0 < left or right < v.x0 < right + 200):
+                and left - 200 < v.x0 < right + 200:     # (an inner wall too: see below)
             t.append(v)
-            return
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- grid
@@ -247,8 +275,14 @@ def _floor_guide(hr: _Rulings, xs: list[float]) -> dict[int, float]:
     nc = len(xs) - 1
     nr1 = len(hr.lines)
     mids = [(xs[c] + xs[c + 1]) / 2 for c in range(nc)]
+    floorless = [not any(hr.covered(k, mids[c]) for k in range(nr1)) for c in range(nc)]
     for c in range(nc):
-        if any(hr.covered(k, mids[c]) for k in range(nr1)):
+        if not floorless[c]:
+            continue
+        if c > 0 and floorless[c - 1]:
+            # one of a run of tall columns (a block filling the page: name, amounts and
+            # goal, finance-bureau p.23): the block's own cells, not to be cut by the
+            # indicator rows on their right
             continue
         for nb in (c + 1, c - 1):
             if 0 <= nb < nc and any(hr.covered(k, mids[nb]) for k in range(1, nr1 - 1)):
@@ -437,6 +471,9 @@ class PageResult:
     tops: list[float] = field(default_factory=list)     # y of each line, for re-merging
     grids: list[Grid] = field(default_factory=list)     # the visible table grids
     free: list[bool] = field(default_factory=list)      # line is text outside any grid
+    # (row, col) of a cell moved into an earlier page -> the Line and column now holding
+    # it, so that the next page's continuation of the same cell follows it there
+    moved: dict[tuple[int, int], tuple[Line, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -538,6 +575,40 @@ def _overflow_lines(grid: Grid, placed: list[tuple[Char, int, int]]) -> dict[int
                 anchor = prev_anchor
         home[seq] = (r, c)
     return moves
+
+
+def _drop_foreign_hidden(grid: Grid, placed: list[tuple[Char, int, int]]) -> list[tuple[Char, int, int]]:
+    """Leave out clipped glyphs drawn over a cell they cannot belong to. A cell's text is
+    clipped to the cell, so a clipped glyph lying wholly inside a cell is another cell's
+    text (the rest of a goal from the previous page drawn over the repeated header:
+    healthcare-security p.24, where it garbled 绩效目标 so the header went unseen). It is
+    its cell's own when it sticks out of the cell (a full stop cut by the floor), or when it
+    continues the cell across the page break: the cell touches the grid's top or bottom and
+    is empty on this page or its visible text runs up to that edge."""
+    seen: dict[tuple[int, int], list[Char]] = {}
+    for ch, r, c in placed:
+        if not ch.hidden and not ch.c.isspace():
+            seen.setdefault(grid.anchor[r][c], []).append(ch)
+    last = len(grid.ys) - 2
+    out = []
+    for item in placed:
+        ch, r, c = item
+        if ch.hidden:
+            anchor = grid.anchor[r][c]
+            r1 = _region_last_row(grid, anchor)
+            x0, x1 = _region_span(grid, anchor)
+            y0, y1 = grid.ys[anchor[0]], grid.ys[r1 + 1]
+            # (Excel clips a little inside the cell: a full stop 0.3 pt below the top of
+            # its cell was clipped, water-authority p.105)
+            sticks_out = ch.x0 < x0 + 0.2 or ch.x1 > x1 - 0.2 or (
+                ch.y0 < y0 + 0.6 and anchor[0] > 0) or (ch.y1 > y1 - 0.6 and r1 < last)
+            vis = seen.get(anchor, [])
+            top = anchor[0] == 0 and (not vis or _reaches(vis, grid.ys[0], False, ch.h))
+            bottom = r1 == last and (not vis or _reaches(vis, grid.ys[-1], True, ch.h))
+            if not (sticks_out or top or bottom):
+                continue
+        out.append(item)
+    return out
 
 
 _NUMBER = re.compile(r"[-+]?[0-9][0-9,]*(\.[0-9]+)?%?")
@@ -680,6 +751,7 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
         else:
             outside.append(ch)
     for i, g in enumerate(grids):
+        placed[i] = _drop_foreign_hidden(g, placed[i])
         _wrapped_in_one_column(g, placed[i])
         moves = _overflow_lines(g, placed[i])
         top, bottom = g.ys[0], g.ys[-1]
@@ -779,8 +851,9 @@ def _stitch(prev: PageResult, cur: PageResult) -> None:
                 break
     blocks = set()
     for b, top in pairs:
+        line_b, col_b = _home(prev, b)
         if (b.rows[0] == b.rows[1] and top.rows[0] == top.rows[1] and not (top.hidden or b.hidden)
-                and _same_text(prev.lines[b.row].cells[b.col], cur.lines[top.row].cells[top.col])):
+                and _same_text(line_b.cells[col_b], cur.lines[top.row].cells[top.col])):
             # one-row cells with the same text shown in full on both pages: two rows that
             # print the same text (a code repeated row after row whose wrapped last line pokes
             # out below the grid: water-authority T03 pp.11-12), not one cell shown twice.
@@ -789,8 +862,10 @@ def _stitch(prev: PageResult, cur: PageResult) -> None:
         if (top.clipped or b.clipped) and _move(prev, cur, b, top, both=top.clipped and b.clipped):
             blocks.add((b.rows[0], top.rows[1]))
     for b, top in pairs:
+        # a real block, not one indicator row (a block may start in the last row of the
+        # page: finance-bureau T12 pp.35-36, name and amounts printed on p.36 only)
         if not (top.clipped or b.clipped) and (b.rows[0], top.rows[1]) in blocks \
-                and b.rows[0] != b.rows[1]:          # a real block, not one indicator row
+                and (b.rows[0] != b.rows[1] or top.rows[0] != top.rows[1]):
             _move(prev, cur, b, top, both=False)
 
 
@@ -798,29 +873,43 @@ def _move(prev: PageResult, cur: PageResult, b: Edge, top: Edge, both: bool) -> 
     """Join the two renderings into the bottom cell and blank the top one. Two non-empty
     texts that do not overlap are two different cells meeting at the break, unless both
     sides show clipping: then keep them apart (return False)."""
-    cells_b = prev.lines[b.row].cells
+    line_b, col_b = _home(prev, b)
+    cells_b = line_b.cells
     cells_t = cur.lines[top.row].cells
-    first, rest = cells_b[b.col], cells_t[top.col]
+    first, rest = cells_b[col_b], cells_t[top.col]
     merged = merge_overlap(first, rest)
     if first and rest and merged == first + rest and not both:
         return False
-    cells_b[b.col] = merged
+    cells_b[col_b] = merged
     cells_t[top.col] = ""
+    cur.moved[(top.row, top.col)] = (line_b, col_b)
     return True
+
+
+def _home(page: PageResult, edge: Edge) -> tuple[Line, int]:
+    """Where the text of a bottom cell is now: a cell that fills a whole page (sasac T12
+    p.23, a goal running from p.22 to p.24) was moved into the page before, and its rest
+    on the next page belongs there too."""
+    return page.moved.get((edge.row, edge.col), (page.lines[edge.row], edge.col))
 
 
 def stitch_pages(pages: Iterable[PageResult]) -> Iterator[Line]:
     """Lines of consecutive pages with page-broken merged cells joined (see above).
-    Holds one page back; rows emptied by the move are dropped and lines renumbered."""
-    prev: PageResult | None = None
+    Holds one page back (more while a cell runs on over whole pages: ``PageResult.moved``);
+    rows emptied by the move are dropped and lines renumbered."""
+    pending: list[PageResult] = []
     for cur in pages:
-        if prev is not None:
-            if cur.page == prev.page + 1:
-                _stitch(prev, cur)
-            yield from _renumber(prev.lines)
-        prev = cur
-    if prev is not None:
-        yield from _renumber(prev.lines)
+        if pending and cur.page == pending[-1].page + 1:
+            _stitch(pending[-1], cur)
+        pending.append(cur)
+        targets = {id(line) for line, _ in cur.moved.values()}
+        keep = next((i for i, pr in enumerate(pending[:-1])
+                     if any(id(ln) in targets for ln in pr.lines)), len(pending) - 1)
+        for pr in pending[:keep]:
+            yield from _renumber(pr.lines)
+        pending = pending[keep:]
+    for pr in pending:
+        yield from _renumber(pr.lines)
 
 
 def _renumber(lines: list[Line]) -> list[Line]:

@@ -11,13 +11,12 @@ one-line ``ReadError`` messages before any engine starts.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterator
 from pathlib import Path
 
 from .base import Line, ReadError
-from .pdf_grid import (Char, PageResult, Seg, grid_page, is_invisible, line_to_seg,
-                       rect_to_segs, stitch_pages)
+from .pdf_grid import (SAME_GLYPH, Char, PageResult, Seg, grid_page, is_invisible,
+                       line_to_seg, rect_to_segs, stitch_pages)
 
 
 def _import_pymupdf():
@@ -120,7 +119,7 @@ def _raw_chars(page, flags: int) -> list[Char]:
                 size = span["size"]
                 for ch in span["chars"]:
                     x0, y0, x1, y1 = ch["bbox"]
-                    chars.append(Char(x0, y0, x1, y1, ch["c"], size, seq=seq))
+                    chars.append(Char(x0, y0, x1, y1, ch["c"].translate(SAME_GLYPH), size, seq=seq))
             seq += 1
         seq += 1                                    # a new block never continues a line
     return chars
@@ -129,29 +128,24 @@ def _raw_chars(page, flags: int) -> list[Char]:
 def page_chars(page) -> list[Char]:
     """Every glyph of the page with its box and font size; glyphs drawn but clipped away
     (the run-on text of a merged cell cut by a page break) are marked ``hidden``.
-    The clip test uses the cheap word extraction: a glyph is visible when a word of the
-    clipped extraction covers its centre."""
+    The cheap word extraction tells whether anything is clipped at all (most pages: no);
+    then a glyph is visible when the clipped extraction has the same glyph at the same
+    place. (Testing whether a visible word's box covers the glyph's centre is not enough:
+    clipped text drawn over a header marked the glyphs under 绩效目标 visible,
+    healthcare-security p.24.)"""
     every = _raw_chars(page, _KEEP_WS)
     words_vis = page.get_text("words", flags=_KEEP_WS | _clip_flag())
     if sum(len(w[4]) for w in words_vis) >= sum(not ch.c.isspace() for ch in every):
         return every                                # nothing clipped (most pages)
-    boxes = sorted((w[1], w[3], w[0], w[2]) for w in words_vis)
-    y0s = [b[0] for b in boxes]
+    shown = {_glyph_key(ch) for ch in _raw_chars(page, _KEEP_WS | _clip_flag())}
     for ch in every:
-        if ch.c.isspace():
-            continue
-        # candidate words start above the glyph centre; a word is at most a line tall
-        k = bisect_right(y0s, ch.cy)
-        visible = False
-        for j in range(k - 1, -1, -1):
-            wy0, wy1, wx0, wx1 = boxes[j]
-            if ch.cy - wy0 > 50:
-                break
-            if wy1 >= ch.cy and wx0 - 0.1 <= ch.cx <= wx1 + 0.1:
-                visible = True
-                break
-        ch.hidden = not visible
+        if not ch.c.isspace():
+            ch.hidden = _glyph_key(ch) not in shown
     return every
+
+
+def _glyph_key(ch: Char) -> tuple:
+    return ch.c, round(ch.x0, 1), round(ch.y0, 1)
 
 
 def page_result(page, pno: int | None = None) -> PageResult:
