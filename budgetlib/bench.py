@@ -23,6 +23,7 @@ import pandas as pd
 
 from .bench_pdf import bench_engines
 from .config import PROJ_ROOT, REPORTS_DIR, SAMPLE
+from .formats import markdown_table
 
 CORPUS = sorted((PROJ_ROOT / "tests" / "corpus").glob("*.pdf"))
 
@@ -62,7 +63,7 @@ def main(argv=None) -> int:
     cols = [c for c in ["document", "engine", "pages", "ms_per_page", "peak_rss_mb", "jvm_start_s", "jvm_share"]
             if c in per_doc]
     summary = _amortised(per_doc)
-    out += ["## PDF reading\n", summary.to_markdown(index=False), "\n", per_doc[cols].to_markdown(index=False), "\n"]
+    out += ["## PDF reading\n", markdown_table(summary), "\n", markdown_table(per_doc[cols]), "\n"]
     print(summary.to_string(index=False), flush=True)
     if not quick:
         with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +77,7 @@ def main(argv=None) -> int:
              "target_s": 15, "exit": rc1},
             {"job": f"batch of {len(CORPUS)} corpus PDFs, --jobs 2", "wall_s": round(batch_s, 1),
              "target_s": 180, "exit": rc2}])
-        out += ["## Reports\n", reports.to_markdown(index=False), "\n"]
+        out += ["## Reports\n", markdown_table(reports), "\n"]
         print(reports.to_string(index=False))
     REPORTS_DIR.mkdir(exist_ok=True)
     (REPORTS_DIR / "bench.md").write_text("\n".join(out), encoding="utf-8")

@@ -760,14 +760,13 @@ class ReconciliationReport:
         return f.drop(columns=["tolerance", "unit"])
 
     def to_markdown(self) -> str:
-        f = self._display()
-        esc = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
+        from .formats import markdown_table
+
         title = "核对报告" if self.lang == "zh" else "Reconciliation report"
-        lines = [f"# {title}: {esc(self.document)} ({self.unit})", "",
-                 " ".join(f"{k}: {v}" for k, v in self.summary().items()), "",
-                 "| " + " | ".join(f.columns) + " |", "|" + "---|" * len(f.columns)]
-        lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in f.itertuples(index=False)]
-        return "\n".join(lines) + "\n"
+        document = str(self.document).replace("|", "\\|")
+        return (f"# {title}: {document} ({self.unit})\n\n"
+                + " ".join(f"{k}: {v}" for k, v in self.summary().items()) + "\n\n"
+                + markdown_table(self._display()) + "\n")
 
     def to_html(self) -> str:
         """A standalone page; every piece of document text is escaped."""

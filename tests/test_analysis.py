@@ -27,18 +27,6 @@ def doc(sample_doc):
 
 
 @pytest.fixture(scope="module")
-def variant_path(tmp_path_factory, sample_text):
-    """The sample with an empty T10 (only its header and an empty 合计, like the sample's T11)
-    and no T12 at all: a small text disclosure written by the test."""
-    text = sample_text.split("预算表12")[0]
-    text = (text.replace("A-货物\t177.430000\n", "").replace("C-服务\t7,489.434835\n", "")
-            .replace("合 计\t7,666.864835", "合 计\t"))
-    path = tmp_path_factory.mktemp("variant") / "hotline-no-procurement.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
 def variant(variant_path):
     return budgetlib.load(variant_path)
 

@@ -54,15 +54,9 @@ def test_nbval_lax_on_the_sample():
 
 
 @pytest.fixture(scope="module")
-def variant_source(tmp_path_factory):
-    """The sample with an empty T10 and no T12 (see test_analysis.variant_path)."""
-    text = (ROOT / "data" / "raw" / "beijing-2025-citizen-hotline-center.txt").read_text(encoding="utf-8")
-    text = text.split("预算表12")[0]
-    text = (text.replace("A-货物\t177.430000\n", "").replace("C-服务\t7,489.434835\n", "")
-            .replace("合 计\t7,666.864835", "合 计\t"))
-    path = tmp_path_factory.mktemp("variant") / "hotline-no-procurement.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
+def variant_source(variant_path):
+    """The sample with an empty T10 and no T12 (conftest.variant_path)."""
+    return variant_path
 
 
 def _outputs(ipynb):
