@@ -73,3 +73,38 @@ def test_cli_one_line_error_and_batch_goes_on(tmp_path, sample_path):
     assert len(errors) == 1 and "empty.txt" in errors[0]
     assert (out / "beijing-2025-citizen-hotline-center" / "T05.csv").exists()
     assert not (out / "empty").exists()
+
+
+def _bad_pdfs(d):
+    import pymupdf
+
+    from conftest import CORPUS
+
+    good = CORPUS / "civil-military-office.pdf"
+    (d / "zero.pdf").write_bytes(b"")
+    raw = good.read_bytes()
+    (d / "truncated.pdf").write_bytes(raw[: len(raw) // 2])
+    src = pymupdf.open(good)
+    src.select([0])
+    src.save(d / "encrypted.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
+    scan = pymupdf.open()
+    page = scan.new_page(width=842, height=595)
+    page.insert_image(page.rect, pixmap=pymupdf.open(good)[0].get_pixmap(dpi=40))
+    scan.save(d / "scanned.pdf")
+    letter = pymupdf.open()
+    letter.new_page().insert_text((72, 72), "Minutes of the meeting, not a budget table.")
+    letter.save(d / "no-tables.pdf")
+    return {"zero.pdf": "empty", "truncated.pdf": "truncated or corrupt PDF", "encrypted.pdf": "encrypted",
+            "scanned.pdf": "no text layer: OCR needed", "no-tables.pdf": "no budget table"}
+
+
+def test_cli_bad_pdfs_each_get_one_line_and_a_nonzero_exit(tmp_path):
+    cases = _bad_pdfs(tmp_path)
+    for name, message in cases.items():
+        r = subprocess.run([sys.executable, "-m", "budgetlib", "parse", str(tmp_path / name),
+                            "--out", str(tmp_path / "out")], capture_output=True, text=True)
+        errors = [l for l in r.stderr.splitlines() if l.startswith("error:")]
+        assert r.returncode == 1, name
+        assert len(errors) == 1 and name in errors[0] and message in errors[0], (name, r.stderr)
+        assert "Traceback" not in r.stderr
+    assert not any((tmp_path / "out").glob("*/T01.csv"))  # nothing half-written
