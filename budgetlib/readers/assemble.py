@@ -376,7 +376,9 @@ class Assembler:
                     # most projects carry a code; some documents print only a name and amounts
                     if code or any(is_amount(c) for c in head):
                         current = self._project(seg, line, head, mapping, by, k == l1_col or k is None)
-                        current.update(project_code=code or f"#{len(projects) + 1}", project_name=name)
+                        # project_no numbers the blocks: a code can repeat (one block per unit)
+                        current.update(project_no=len(projects) + 1, project_code=code or f"#{len(projects) + 1}",
+                                       project_name=name)
                         projects.append(current)
                     elif current is not None and k is None:
                         # goal text continued on the next page
@@ -400,21 +402,22 @@ class Assembler:
                 op = fold(ind[3])
                 if op and op not in ops:
                     self.warnings.append(f"{self.source}: T12 {line.where()}: unknown indicator operator {ind[3]!r}")
-                indicators.append({"project_code": current["project_code"], "level1": level1,
+                indicators.append({"project_no": current["project_no"], "project_code": current["project_code"],
+                                   "level1": level1,
                                    "level2": ind[1], "level3": ind[2], "operator": op, "value": ind[4],
                                    "value_number": indicator_value(ind[4]), "unit": ind[5],
                                    "page": line.page, "line": line.line})
-        proj = pd.DataFrame.from_records(projects, columns=["project_code", "project_name", "project_total",
+        proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
                                                             "fiscal_funds", "other_funds", "goal", *PROVENANCE])
         for c in ("project_total", "fiscal_funds", "other_funds"):
             proj[c] = proj[c].astype(AMOUNT_DTYPE)
-        ind = pd.DataFrame.from_records(indicators, columns=["project_code", "level1", "level2", "level3", "operator",
-                                                             "value", "value_number", "unit", *PROVENANCE])
+        ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
+                                                             "operator", "value", "value_number", "unit", *PROVENANCE])
         ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
         ind["is_cost"] = ind["level1"] == "成本指标"
         ind["is_qualitative"] = ind["operator"] == "定性"
         for df in (proj, ind):
-            df[PROVENANCE] = df[PROVENANCE].astype("Int64")
+            df[["project_no", *PROVENANCE]] = df[["project_no", *PROVENANCE]].astype("Int64")
         headers = {c.name: c.zh for c in pcols}
         empty = proj.empty
         return (Table("T12", seg.title, unit, proj, proj.iloc[0:0], headers, empty),
