@@ -58,7 +58,7 @@ EXPECTED = {
     "public-security": (ALL - {"T11"}, (149, 74, 54, 433), ("866,561.920395", 1),
                         ("546,202.223861", 11)),
     "sasac": (ALL, (49, 8, 21, 225), ("515,665.274501", 2), ("9,883.031437", 8)),
-    "water-authority": (ALL | {"T14"}, (363, 235, 268, 3063), ("1,048,475.725671", 2),
+    "water-authority": (ALL | {"T14"}, (363, 235, 267, 3063), ("1,048,475.725671", 2),
                         ("163,251.458651", 29)),
     "xinfang-office": (ALL, (42, 15, 9, 68), ("9,626.777589", 1), ("6,901.453085", 6)),
 }
@@ -218,3 +218,15 @@ def test_column_total_faults_are_on_the_page(name, tid, pages):
     detail, total = _printed_total_column(name, pages)
     want_detail, want_total = GAPS[name][(f"{tid}.column_total", "total")]
     assert (detail, total) == (D(want_detail), D(want_total))
+
+
+def test_project_blocks_across_a_page_break_and_under_a_merged_name():
+    """water-authority pp.109-110: a block begins on the last row of p.109 with its amounts,
+    its name (11000025T000003409162 专用设备购置类项目) printed on p.110, where the name cell is
+    merged over two more blocks. All three blocks carry that project; nothing is named after an
+    amount."""
+    t12 = _doc("water-authority")["T12"]
+    blocks = t12[t12["project_code"] == "11000025T000003409162"]
+    assert [str(v) for v in blocks["project_total"]] == ["131.117000", "13.080000", "18.993000"]
+    assert set(blocks["project_name"]) == {"专用设备购置类项目"}
+    assert not t12["project_name"].str.fullmatch(r"[\d,.]+").any()

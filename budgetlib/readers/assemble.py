@@ -372,14 +372,30 @@ class Assembler:
                 if any(c.strip() for c in head):
                     if is_total_label(next(c for c in head if c.strip())):
                         continue
-                    code, name = split_code_name(next(c for c in head if c.strip()))
+                    name_cell = head[mapping["project"]] if mapping["project"] < len(head) else ""
+                    code, name = split_code_name(name_cell)
                     # most projects carry a code; some documents print only a name and amounts
                     if code or any(is_amount(c) for c in head):
-                        current = self._project(seg, line, head, mapping, by, k == l1_col or k is None)
-                        # project_no numbers the blocks: a code can repeat (one block per unit)
-                        current.update(project_no=len(projects) + 1, project_code=code or f"#{len(projects) + 1}",
-                                       project_name=name)
-                        projects.append(current)
+                        rec = self._project(seg, line, head, mapping, by, k == l1_col or k is None)
+                        prev = projects[-1] if projects else None
+                        if (code and prev is not None and prev.get("name_carried") and rec["project_total"] == 0
+                                and line.page != prev["page"]):
+                            # a block begun on the last row of a page, its name printed on the next
+                            prev.update(project_code=code, project_name=name)
+                            for ind in indicators:
+                                if ind["project_no"] == prev["project_no"]:
+                                    ind["project_code"] = code
+                            current = prev
+                        else:
+                            # project_no numbers the blocks: a code can repeat (one block per unit)
+                            current = rec
+                            current.update(project_no=len(projects) + 1,
+                                           project_code=code or f"#{len(projects) + 1}", project_name=name)
+                            if not code and not name and prev is not None:
+                                # a blank name cell under a name merged over several blocks
+                                current.update(project_code=prev["project_code"],
+                                               project_name=prev["project_name"], name_carried=True)
+                            projects.append(current)
                     elif current is not None and k is None:
                         # goal text continued on the next page
                         current["goal"] = (current["goal"] + " " + clean_text(" ".join(head))).strip()
@@ -407,6 +423,7 @@ class Assembler:
                                    "level2": ind[1], "level3": ind[2], "operator": op, "value": ind[4],
                                    "value_number": indicator_value(ind[4]), "unit": ind[5],
                                    "page": line.page, "line": line.line})
+        # name_carried is bookkeeping only; from_records keeps just the listed columns
         proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
                                                             "fiscal_funds", "other_funds", "goal", *PROVENANCE])
         for c in ("project_total", "fiscal_funds", "other_funds"):
