@@ -89,7 +89,7 @@ def cmd_check(args) -> int:
     from .reconcile import check_paths
 
     return check_paths(config.expand_sources(args.sources), Path(args.out), strict=args.strict,
-                       lang=args.lang, engine=args.engine)
+                       lang=args.lang, engine=args.engine, cache=Path(args.processed))
 
 
 def cmd_report(args) -> int:
@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where reconciliation reports go")
     sp.add_argument("--strict", action="store_true", help="exit non-zero when any identity is a mismatch")
     sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the explanations")
+    sp.add_argument("--processed", default=str(config.PROCESSED_DIR),
+                    help="parsed-data cache, reused when the file's sha256 is unchanged")
     sp = add("compare", cmd_compare, "cross-check the two PDF engines cell by cell: agreement rate, and "
              "every disagreement with its page, as CSV")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where the disagreement CSVs go")
@@ -155,6 +157,11 @@ def main(argv=None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `budgetlib check … | head`: the reader left, not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -807,8 +807,12 @@ class ReconciliationReport:
 
 
 # ------------------------------------------------------------------------------ command line
-def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: str | None = None) -> int:
+def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: str | None = None,
+                cache=None) -> int:
     """`budgetlib check`: reconcile each document, print a summary, write the reports.
+
+    With ``cache`` (data/processed), a document parsed before and unchanged is read back, not
+    parsed again.
 
     Goes on past a document it cannot read (one line on stderr, no traceback). Returns 2 if a
     document could not be read, else 1 if `strict` and any error-severity identity is a
@@ -819,7 +823,7 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
     unreadable, broken = 0, 0
     for path in paths:
         try:
-            doc = load(path, engine=engine or DEFAULT_ENGINE)
+            doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache)
             report = reconcile(doc, lang=lang)
         except ReadError as exc:
             print(f"error: {exc}", file=sys.stderr)
