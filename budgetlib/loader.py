@@ -97,17 +97,18 @@ def _load_cached(path: Path, engine: str, cache: Path) -> BudgetDocument:
     folder = cache / path.stem
     meta = read_document_meta(folder)
     wanted_engine = engine if path.suffix.lower() == ".pdf" else None
-    if (meta and meta.get("sha256") == sha256_of(path) and meta.get("format_version") == FORMAT_VERSION
+    sha = sha256_of(path)
+    if (meta and meta.get("sha256") == sha and meta.get("format_version") == FORMAT_VERSION
             and (wanted_engine is None or meta.get("engine") == wanted_engine)):
         doc = read_document(folder)
         doc.meta["source"] = str(path)
         return doc
-    doc = _parse(path, engine)
+    doc = _parse(path, engine, sha)
     write_document(doc, cache)
     return doc
 
 
-def _parse(path: Path, engine: str) -> BudgetDocument:
+def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
     lines_iter, used = _lines(path, engine)
     assembler = Assembler(str(path))
     kept: list[Line] = []
@@ -115,18 +116,18 @@ def _parse(path: Path, engine: str) -> BudgetDocument:
     def keep(it):
         # Remember the first lines for metadata without reading the file twice.
         for line in it:
-            if len(kept) < 400:
+            if len(kept) < 10:
                 kept.append(line)
             yield line
 
     result = assembler.run(keep(lines_iter))
     manifest = _manifest_entry(path)
-    dept, year = _department_and_year(result.preamble + kept[:10], result.tables)
+    dept, year = _department_and_year(result.preamble + kept, result.tables)
     units = [t.unit for t in result.tables.values() if t.unit]
     meta = {
         "source": str(path),
         "source_name": path.stem,
-        "sha256": sha256_of(path),
+        "sha256": sha or sha256_of(path),
         "format": "pdf" if used in PDF_ENGINES else used,
         "engine": used,
         "department": dept or manifest.get("department"),
