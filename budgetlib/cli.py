@@ -4,8 +4,13 @@
     budgetlib tables SOURCE
     budgetlib check SOURCE... [--out DIR] [--strict]
     budgetlib compare PDF... [--out DIR]
-    budgetlib report SOURCE [--out reports]
-    budgetlib batch DIR_OR_FILES... [--out reports] [--jobs N]
+    budgetlib report SOURCE... [--out reports]
+    budgetlib batch SOURCE... [--out reports] [--jobs N]
+
+Every command exits with the same codes (README, "Exit codes"): 0 done; 1 done, and --strict
+found something; 2 an error: a bad option or path, no documents, or a document that could not
+be read or reported (the others were still done); 130 interrupted. Relative default paths are
+relative to the current directory.
 """
 
 from __future__ import annotations
@@ -19,8 +24,56 @@ from .loader import DEFAULT_ENGINE, PDF_ENGINES
 from .readers.base import ReadError
 
 
+# The exit codes, one table for every command (README "Exit codes").
+EXIT_OK, EXIT_STRICT, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Nothing can be done as asked (a missing path, a folder without documents): one line."""
+
+
 def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
+
+
+def _expand(items, one_file: bool = False) -> list[Path]:
+    """The documents named on the command line: files as given, a folder's disclosures.
+
+    A path that does not exist is a usage error before anything runs (a typo must not cost a
+    long batch); so is a command line that names no document at all. A folder without
+    documents among others gets a warning."""
+    missing = [str(i) for i in items if not Path(i).exists()]
+    if missing:
+        raise UsageError("; ".join(f"{m}: no such file or folder; check the path" for m in missing))
+    if one_file:
+        folders = [str(i) for i in items if Path(i).is_dir()]
+        if folders:
+            raise UsageError(f"{folders[0]}: is a folder; this command reads one file "
+                             f"(.txt, .pdf, .xlsx)")
+    out: list[Path] = []
+    suffixes = ", ".join(sorted(config.SOURCE_SUFFIXES))
+    for item in items:
+        found = config.expand_sources([item])
+        if not found:
+            msg = f"{item}: no documents ({suffixes}) in this folder"
+            if len(items) == 1:
+                raise UsageError(msg)
+            print(f"warning: {msg}", file=sys.stderr)
+        out += found
+    if not out:
+        raise UsageError(f"no documents ({suffixes}) in {' '.join(map(str, items))}")
+    return list(dict.fromkeys(out))
+
+
+def _positive(text: str) -> int:
+    """--jobs: a whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more (got {text!r})")
+    return value
 
 
 def cmd_parse(args) -> int:
@@ -44,8 +97,8 @@ def cmd_parse(args) -> int:
         print(f"{len(failed)} of {len(config.expand_sources(args.sources))} documents failed:", file=sys.stderr)
         for src, msg in failed:
             print(f"  {src}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def cmd_tables(args) -> int:
@@ -55,14 +108,14 @@ def cmd_tables(args) -> int:
         doc = load(args.source, engine=args.engine)
     except ReadError as exc:
         _err(str(exc))
-        return 1
+        return EXIT_ERROR
     meta = doc.meta
     print(f"{meta['source']}  {meta.get('department') or ''} {meta.get('year') or ''} "
           f"({meta['kind']}, {meta['unit']}, {meta['engine']})")
     print(doc.summary().to_string(index=False))
     for w in doc.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def cmd_compare(args) -> int:
@@ -82,7 +135,7 @@ def cmd_compare(args) -> int:
         diff.to_csv(path, index=False, encoding="utf-8-sig")
         print(f"{src}: mupdf and tabula agree on {diff.attrs['agreement']:.2%} of cells; "
               f"{len(diff)} disagreements -> {path}")
-    return 1 if failed else 0
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def cmd_check(args) -> int:
@@ -93,17 +146,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import report_cli
-
-    return report_cli([Path(args.source)], Path(args.out), jobs=1, lang=args.lang, engine=args.engine,
-                      processed=Path(args.processed), usd_rate=args.usd_rate)
-
-
-def cmd_batch(args) -> int:
+    """`report` and `batch`: the same run; they differ only in the default of --jobs."""
     from .report import report_cli
 
     return report_cli(config.expand_sources(args.sources), Path(args.out), jobs=args.jobs, lang=args.lang,
                       engine=args.engine, processed=Path(args.processed), usd_rate=args.usd_rate)
+
+
+cmd_batch = cmd_report
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,29 +184,38 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("compare", cmd_compare, "cross-check the two PDF engines cell by cell: agreement rate, and "
              "every disagreement with its page, as CSV")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where the disagreement CSVs go")
-    for name, func, help_text, many in (
-            ("report", cmd_report, "run the four analysis notebooks for one document into HTML", False),
-            ("batch", cmd_batch, "run the reports for many documents in parallel, with an index.html", True)):
-        sp = add(name, func, help_text, many=many)
-        sp.add_argument("--out", default=str(config.REPORTS_DIR), help="output folder (default reports/)")
+    for name, func, help_text, jobs in (
+            ("report", cmd_report, "run the analysis notebooks for documents into HTML reports, an Excel "
+             "workbook and CSVs, one folder per document, listed in OUT/index.html", 1),
+            ("batch", cmd_batch, "the same as report, several documents in parallel (--jobs 2)", 2)):
+        sp = add(name, func, help_text)
+        sp.add_argument("--out", default=str(config.REPORTS_DIR),
+                        help="output folder; an index.html already there is added to (default ./reports)")
         sp.add_argument("--processed", default=str(config.PROCESSED_DIR),
-                        help="parsed-data cache, reused when the file's sha256 is unchanged")
+                        help="parsed-data cache, reused when the file's sha256 is unchanged "
+                             "(default ./data/processed)")
         sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language")
         sp.add_argument("--usd-rate", type=float, default=7.1, help="万元 per 万美元 for USD cost indicators")
-        if name == "batch":
-            sp.add_argument("--jobs", type=int, default=2, help="documents in parallel (default 2)")
+        sp.add_argument("--jobs", type=_positive, default=jobs, help=f"documents in parallel (default {jobs})")
     return p
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # a bad option: argparse's usage line, exit 2
     try:
+        if hasattr(args, "sources"):
+            args.sources = _expand(args.sources)
+        elif hasattr(args, "source"):
+            _expand([args.source], one_file=True)
         return args.func(args)
+    except UsageError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
     except ReadError as exc:
         _err(str(exc))
-        return 1
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `budgetlib check … | head`: the reader left, not an error
         import os
 

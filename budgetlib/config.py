@@ -1,14 +1,20 @@
-"""Project paths, resolved from the package, never from the working directory."""
+"""Project paths.
+
+What budgetlib reads (the sample, the notebooks) is found from the package. What it writes
+goes to paths relative to the current directory (``data/processed``, ``reports``), never
+beside the installed package.
+"""
 
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJ_ROOT = PACKAGE_DIR.parent
 RAW_DIR = PROJ_ROOT / "data" / "raw"
-PROCESSED_DIR = PROJ_ROOT / "data" / "processed"
-REPORTS_DIR = PROJ_ROOT / "reports"
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 SAMPLE = RAW_DIR / "beijing-2025-citizen-hotline-center.txt"
+# Output defaults: relative, so they resolve against the directory the command runs in.
+PROCESSED_DIR = Path("data") / "processed"
+REPORTS_DIR = Path("reports")
 SOURCE_SUFFIXES = {".txt", ".tsv", ".pdf", ".xlsx", ".xlsm"}
 
 

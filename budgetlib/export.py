@@ -136,3 +136,222 @@ def read_document(folder: Path) -> BudgetDocument:
     for key in ("unrecognised_tables", "format_version"):
         meta.pop(key, None)
     return BudgetDocument(meta=meta, tables=tables, warnings=warnings)
+
+
+# ------------------------------------------------------------------------------ Excel workbook
+
+# Chinese headers for the columns every table or view shares; a table's own columns take
+# their printed header (Table.headers, from the catalogue).
+_COLUMN_ZH = {
+    "page": "页码", "line": "行号", "side": "收支", "line_no": "序号", "item": "项目",
+    "line_kind": "行类型", "amount": "金额", "project_no": "项目序号", "project_code": "项目编码",
+    "project_name": "项目名称", "value_number": "指标值（数值）", "is_cost": "成本指标",
+    "is_qualitative": "定性指标", "unit": "单位", "document": "文件", "table": "表", "row_kind": "行类型",
+    "key": "行", "measure": "栏目", "measure_zh": "栏目名称", "rule_id": "规则", "instance": "子项",
+    "status": "状态", "severity": "级别", "left": "左边", "right": "右边", "difference": "差额",
+    "tolerance": "容差", "tables": "涉及表", "location": "位置", "explanation": "说明",
+    "description": "规则说明", "unit_code": "单位编码", "file": "文件", "column": "列", "raw": "原文",
+    "expected": "应为", "level": "级别", "message": "说明",
+}
+_VALUE_ZH = {"pass": "相符", "rounding": "尾差", "mismatch": "不符", "not_applicable": "不适用",
+             "unreadable": "无法读取", "error": "错误", "warning": "警告", "income": "收入",
+             "expenditure": "支出", "detail": "明细", "total": "合计", "item": "项目",
+             "subtotal": "小计", True: "是", False: "否"}
+
+
+def column_zh(col: str, headers: dict | None = None) -> str:
+    """A column's Chinese header: the table's printed header, else the shared vocabulary."""
+    headers = headers or {}
+    if col in headers:
+        return headers[col]
+    base, _, suffix = col.rpartition("_")
+    if base in headers and suffix in ("code", "name"):
+        return f"{headers[base]}{'编码' if suffix == 'code' else '名称'}"
+    return _COLUMN_ZH.get(col, col)
+
+
+def _sheet_name(text: str, used: set) -> str:
+    name = "".join("_" if ch in "[]:*?/\\'" else ch for ch in text)[:31].strip() or "Sheet"
+    base, n = name, 1
+    while name in used:
+        n += 1
+        name = f"{base[:28]}-{n}"
+    used.add(name)
+    return name
+
+
+def _excel_column(series: pd.Series) -> tuple[str, list]:
+    """("number" | "string" | "any", values) for one column: amounts as floats (shown to the
+    fen; the 6 printed decimals survive a double), statuses and booleans in Chinese, NA None."""
+    if series.dtype == AMOUNT_DTYPE:
+        floats = series.astype("float64").to_numpy(na_value=float("nan"))
+        return "number", [None if f != f else float(f) for f in floats]
+    values = series.astype(object).where(series.notna(), None).tolist()
+    if str(series.dtype) in ("bool", "boolean"):
+        return "string", [None if v is None else _VALUE_ZH[bool(v)] for v in values]
+    if all(v is None or isinstance(v, str) for v in values):
+        if series.name in ("status", "severity", "level"):
+            values = [_VALUE_ZH.get(v, v) for v in values]
+        return "string", values
+    out = []
+    for v in values:
+        if hasattr(v, "item"):  # numpy scalars
+            v = v.item()
+        elif isinstance(v, (list, tuple, dict)):
+            v = json.dumps(v, ensure_ascii=False, default=str)
+        elif v is not None and not isinstance(v, (int, float, str)):
+            v = str(v)  # Decimal outside an amount column, dates...
+        out.append(v)
+    return "any", out
+
+
+def _write_sheet(wb, formats: dict, name: str, frame: pd.DataFrame, headers: dict | None = None,
+                 note: str | None = None) -> None:
+    ws = wb.add_worksheet(name)
+    top = 0
+    if note:
+        ws.write_string(0, 0, note, formats["note"])
+        top = 1
+    columns = [_excel_column(frame[c]) for c in frame.columns]
+    for i, c in enumerate(frame.columns):
+        title = str(column_zh(c, headers))
+        # widths from the header and the first rows; CJK characters count double
+        sample = [title] + ["" if v is None else (f"{v:,.2f}" if isinstance(v, float) else str(v))
+                            for v in columns[i][1][:50]]
+        width = max(len(x) + sum(1 for ch in x if ord(ch) > 0x2e80) for x in sample)
+        ws.set_column(i, i, min(max(width + 2, 6), 60))
+        ws.write_string(top, i, title, formats["head"])
+    ws.freeze_panes(top + 1, 0)
+    amount = formats["amount"]
+    for r in range(len(frame)):
+        row = top + 1 + r
+        for i, (kind, values) in enumerate(columns):
+            v = values[r]
+            if v is None:
+                continue
+            if kind == "number":
+                ws.write_number(row, i, v, amount)
+            elif kind == "string" or isinstance(v, str):
+                ws.write_string(row, i, v)  # text stays text: never a formula or a number
+            else:
+                ws.write(row, i, v)
+    if len(frame):
+        ws.autofilter(top, 0, top + len(frame), max(len(frame.columns) - 1, 0))
+
+
+def write_workbook(doc: BudgetDocument, path, reconciliation=None) -> Path:
+    """One Excel workbook (工作簿) for a document: a contents sheet, every table (printed
+    headers in Chinese, amounts as numbers shown to the fen, page and line of each row), the
+    printed 合计 rows, the facts (every amount, long), the reconciliation and the problems
+    found while reading, for analysts who work in Excel or WPS. Written atomically."""
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    catalog = table_catalog()["tables"]
+    used: set = set()
+    contents = []
+    sheets = []
+    for tid, table in doc.tables.items():
+        spec = catalog.get(tid)
+        name = _sheet_name(f"{tid} {spec.zh}" if spec else tid, used | {"说明"})
+        unit = f"金额单位：{table.unit}" if table.unit else ""
+        note = " ".join(x for x in (table.title, unit, "（空表）" if table.empty else "",
+                                   f"注：{table.note}" if getattr(table, "note", None) else "") if x)
+        sheets.append((name, table.data, table.headers, note))
+        contents.append((name, table.title, len(table.data)))
+    totals = [t.total.assign(table=tid) for tid, t in doc.tables.items() if not t.total.empty]
+    if totals:
+        frame = pd.concat(totals, ignore_index=True)
+        frame = frame[["table", *[c for c in frame.columns if c != "table"]]]
+        name = _sheet_name("合计行", used)
+        sheets.append((name, frame, {}, "各表印刷的合计行（不计入明细，避免重复相加）"))
+        contents.append((name, "各表印刷的合计行", len(frame)))
+    facts = doc.facts()
+    if not facts.empty:
+        zh = {tid: t.headers for tid, t in doc.tables.items()}
+        facts = facts.assign(measure_zh=[column_zh(m, zh.get(t)) for t, m in zip(facts["table"], facts["measure"])])
+        name = _sheet_name("事实", used)
+        sheets.append((name, facts, {}, "每个金额一行：表、行、栏目、金额、单位、页码、行号"))
+        contents.append((name, "每个金额一行（长表）", len(facts)))
+    if reconciliation is not None:
+        frame = reconciliation.frame
+        name = _sheet_name("对账", used)
+        sheets.append((name, frame, {}, "勾稽关系核对：每条规则一行"))
+        contents.append((name, "勾稽关系核对", len(frame)))
+    problems = getattr(doc, "problems", None)
+    if problems:
+        frame = pd.DataFrame([vars(p) if hasattr(p, "__dict__") else dict(p) for p in problems])
+        name = _sheet_name("问题", used)
+        sheets.append((name, frame, {}, "读取时发现的问题：无法读取的单元格、不完整的表"))
+        contents.append((name, "读取时发现的问题", len(frame)))
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
+                                            "strings_to_formulas": False, "strings_to_urls": False})
+        formats = {"head": wb.add_format({"bold": True, "bg_color": "#F2F2F2", "text_wrap": True,
+                                          "valign": "top", "bottom": 1}),
+                   "note": wb.add_format({"italic": True, "font_color": "#555555"}),
+                   "amount": wb.add_format({"num_format": "#,##0.00"})}  # the cell keeps every decimal
+        info = wb.add_worksheet("说明")
+        info.set_column(0, 0, 24)
+        info.set_column(1, 1, 60)
+        info.set_column(2, 2, 10)
+        meta = doc.meta
+        rows = [("部门", meta.get("department") or ""), ("年度", meta.get("year") or ""),
+                ("文件", Path(str(meta.get("source", ""))).name), ("SHA-256", meta.get("sha256") or ""),
+                ("金额单位", meta.get("unit") or ""), ("说明", "金额为数值，显示两位小数，单元格保留原文全部小数"),
+                ("", "")]
+        for r, row in enumerate(rows):
+            info.write_row(r, 0, [str(x) for x in row])
+        info.write_row(len(rows), 0, ["工作表", "内容", "行数"], formats["head"])
+        for r, (name, what, n) in enumerate(contents, start=len(rows) + 1):
+            info.write_url(r, 0, f"internal:'{name}'!A1", string=name)
+            info.write_string(r, 1, str(what))
+            info.write_number(r, 2, n)
+        for name, frame, headers, note in sheets:
+            _write_sheet(wb, formats, name, frame, headers, note)
+        wb.close()
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+# ------------------------------------------------------------------------- CSVs for reading
+
+def _is_share(name: str) -> bool:
+    return "share" in name or name in ("coverage",)
+
+
+def _csv_value(v, share: bool):
+    """An exact value for a CSV cell: Decimals written out in full (never ``0E+6``), shares
+    rounded to 4 decimals (0.01 percentage point), other quotients to 6 (finer than a fen)."""
+    from decimal import Decimal
+
+    if isinstance(v, Decimal):
+        if not v.is_finite():
+            return ""
+        if share:
+            v = v.quantize(Decimal("0.0001"))
+        elif v.as_tuple().exponent < -6:
+            v = v.quantize(Decimal("0.000001"))
+        return format(v, "f")
+    if isinstance(v, float) and share and v == v:
+        return round(v, 4)
+    return v
+
+
+def write_csv(frame: pd.DataFrame, path) -> Path:
+    """A table a report shows, as CSV for Excel and WPS: UTF-8 with BOM (so the Chinese is read
+    as such), exact amounts as plain decimals (never ``0E+6``), shares rounded for reading."""
+    path = Path(path)
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == AMOUNT_DTYPE or s.dtype == object or str(s.dtype).startswith("float"):
+            share = _is_share(str(col))
+            out[col] = [_csv_value(v, share) for v in s.astype(object).tolist()]
+    out.to_csv(path, index=False, encoding="utf-8-sig")
+    return path

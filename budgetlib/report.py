@@ -34,22 +34,8 @@ __all__ = ["Kernel", "NotebookError", "batch", "report_document", "run_notebook"
 KERNEL_NAME = "python3"
 CELL_TIMEOUT = 600  # seconds per cell; a stuck cell fails its notebook, not the batch
 
-# The lab template minus require.js, MathJax and mermaid (all loaded from CDNs): reports
-# must render offline and leak nothing. Plus a CJK-first font stack and a readable width.
-_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block extra_css -%}
-<style>
-:root { --jp-content-font-family: "Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC",
-  "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; }
-body { font-family: var(--jp-content-font-family); }
-main { max-width: 1000px; margin: 0 auto; padding: 1em; }
-.jp-RenderedHTMLCommon table { font-variant-numeric: tabular-nums; }
-</style>
-{%- endblock extra_css -%}
-"""
+# The page template and its stylesheet: budgetlib/templates/ (see budget_report.html.j2).
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 _exporter = None
 
@@ -86,12 +72,12 @@ def _get_exporter():
     global _exporter
     if _exporter is None:
         _import_notebook_stack()
-        from jinja2 import DictLoader
+        from jinja2 import FileSystemLoader
         from nbconvert import HTMLExporter
 
         _exporter = HTMLExporter(
             template_name="lab", template_file="budget_report.html.j2",
-            extra_loaders=[DictLoader({"budget_report.html.j2": _TEMPLATE})],
+            extra_loaders=[FileSystemLoader(str(TEMPLATES_DIR))],
             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
             embed_images=True,  # also inline images that markdown cells link to
         )
@@ -267,8 +253,14 @@ def run_notebook(notebook_path, parameters: dict, out_dir, stem: str, *,
 
 
 def report_document(source, out_dir, notebooks: list, params: dict | None = None, *,
-                    name: str | None = None, reuse_kernel: bool = True) -> list[dict]:
+                    name: str | None = None, reuse_kernel: bool = True, label: str | None = None,
+                    index_html=None, extra_links=()) -> list[dict]:
     """Run every notebook for one document into ``out_dir/<name>/`` (name: the file's stem).
+
+    Then the pages are finished (``finish_pages``): ``label`` (department and year; default
+    the file's stem) in each <title> and header, links to ``index_html`` (when given), to each
+    other and to ``extra_links`` ((text, path) pairs, e.g. the workbook), a table of contents
+    and the embedded font.
 
     The notebooks share one kernel, reset between them (``reuse_kernel``), which saves the
     kernel start and the imports (~1.5 s) on every notebook after the first.
@@ -302,12 +294,151 @@ def report_document(source, out_dir, notebooks: list, params: dict | None = None
     finally:
         if kernel is not None:
             kernel.shutdown()
+    labels = finish_pages([(r["notebook"], Path(r["html"])) for r in results if r.get("html")],
+                          doc_label=label or source.stem, lang=str(parameters["lang"]),
+                          index_html=Path(index_html) if index_html else None, extra_links=extra_links)
+    for r in results:
+        r["label"] = labels.get(Path(r["html"])) if r.get("html") else None
     return results
+
+
+# ------------------------------------------------------------------ finishing a document's pages
+
+_PAGE_WORDS = {
+    "zh": {"index": "全部文件", "contents": "目录", "workbook": "Excel 工作簿", "nav": "报告导航"},
+    "en": {"index": "All documents", "contents": "Contents", "workbook": "Excel workbook",
+           "nav": "Reports"},
+}
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S | re.I)
+_HEADING = re.compile(r"<(h[23])\b([^>]*)>(.*?)</\1>", re.S | re.I)
+_CELL = re.compile(r'<div class="jp-Cell ([^"]*)"[^>]*\bid="([^"]+)"[^>]*>')
+# Before printing, open every <details> (long tables shown in part on screen).
+_PRINT_JS = ("<script>window.addEventListener('beforeprint',function(){"
+             "document.querySelectorAll('details').forEach(function(d){d.open=true;});});</script>")
+
+
+def _plain(fragment: str) -> str:
+    """The visible text of an HTML fragment, one line, without heading anchors (¶)."""
+    from .webfont import page_text
+
+    fragment = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", fragment, flags=re.S)
+    return " ".join(page_text(fragment).replace("\u00b6", " ").split())
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _contents(page: str) -> tuple[str, list[tuple[int, str, str]]]:
+    """The page (with an id on every h2/h3) and its table of contents: (level, id, text).
+
+    The sections are the h2/h3 headings; a page without them has one section per markdown
+    cell after its title cell (each cell asks one question)."""
+    entries, counter = [], iter(range(1, 10_000))
+
+    def add_id(m):
+        tag, attrs, inner = m.group(1), m.group(2), m.group(3)
+        found = re.search(r'\bid="([^"]+)"', attrs)
+        ident = found.group(1) if found else f"section-{next(counter)}"
+        if not found:
+            attrs += f' id="{ident}"'
+        text = _plain(inner)
+        if text:
+            entries.append((2 if tag.lower() == "h2" else 3, ident, _short(text)))
+        return f"<{tag}{attrs}>{inner}</{tag}>"
+
+    page = _HEADING.sub(add_id, page)
+    if len(entries) >= 2:
+        return page, entries
+    entries = []
+    cells = list(_CELL.finditer(page))
+    markdown = [(i, m) for i, m in enumerate(cells) if "jp-MarkdownCell" in m.group(1)]
+    for i, m in markdown[1:]:
+        end = cells[i + 1].start() if i + 1 < len(cells) else len(page)
+        text = _plain(page[m.end():end])
+        if text:
+            entries.append((2, m.group(2), _short(text)))
+    return page, entries
+
+
+def _finish_page(page: str, *, title: str, lang: str, links: list[tuple[str, str, bool]],
+                 doc_label: str) -> str:
+    """One report page with its <title>, header (links) and table of contents."""
+    e = html.escape
+    words = _PAGE_WORDS.get(lang, _PAGE_WORDS["en"])
+    page = re.sub(r"<title>.*?</title>", f"<title>{e(title)}</title>", page, count=1, flags=re.S)
+    page, toc = _contents(page)
+    current_attr = ' aria-current="page"'
+    nav = "".join(f'<a href="{e(href)}"{current_attr if current else ""}>{e(text)}</a>'
+                  for text, href, current in links)
+    header = (f'<nav class="budget-nav" aria-label="{e(words["nav"])}">'
+              f'<span class="doc">{e(doc_label)}</span>{nav}</nav>')
+    if toc:
+        sub = ' class="sub"'
+        items = "".join(f'<li{sub if level == 3 else ""}><a href="#{e(ident)}">{e(text)}</a></li>'
+                        for level, ident, text in toc)
+        contents = (f'<nav class="budget-toc" aria-label="{e(words["contents"])}">'
+                    f'<h2>{e(words["contents"])}</h2><ol>{items}</ol></nav>')
+    else:
+        contents = ""
+    # header first in <main>; contents after the title cell (the first cell)
+    page = re.sub(r"<main>", lambda m: m.group(0) + header, page, count=1)
+    cells = list(_CELL.finditer(page))
+    if contents and len(cells) >= 2:
+        page = page[:cells[1].start()] + contents + page[cells[1].start():]
+    elif contents:
+        page = page.replace(header, header + contents, 1)
+    return page.replace("</body>", _PRINT_JS + "</body>", 1)
+
+
+def _add_font(page: str, css: str) -> str:
+    return page.replace("</head>", f"<style>{css}</style></head>", 1) if css else page
+
+
+def finish_pages(pages: list[tuple[str, Path]], *, doc_label: str, lang: str = "zh",
+                 index_html: Path | None = None, extra_links: list[tuple[str, Path]] = ()) -> dict:
+    """Give a document's report pages (name, html path) their navigation and embedded font.
+
+    Each page gets a ``<title>`` of department and report, a header linking the index, every
+    report of the document and ``extra_links`` (e.g. the Excel workbook), and a table of
+    contents; then all of them one web-font subset of every character they show
+    (``webfont``), so Chinese renders on a machine without Chinese fonts. Returns each
+    page's label (its first heading)."""
+    from .webfont import font_face_css
+
+    words = _PAGE_WORDS.get(lang, _PAGE_WORDS["en"])
+    texts = {path: path.read_text(encoding="utf-8") for _, path in pages
+             if path is not None and path.is_file()}
+    if not texts:
+        return {}
+    labels = {}
+    for name, path in pages:
+        m = _H1.search(texts.get(path, "")) if path in texts else None
+        labels[path] = _plain(m.group(1)) if m and _plain(m.group(1)) else name
+    finished = {}
+    for _, path in pages:
+        if path not in texts:
+            continue
+        rel = lambda target: quote(os.path.relpath(target, path.parent).replace(os.sep, "/"))  # noqa: E731
+        links = []
+        if index_html is not None:
+            links.append((words["index"], rel(index_html), False))
+        links += [(labels[other], rel(other), other == path) for _, other in pages if other in texts]
+        links += [(text, rel(target), False) for text, target in extra_links]
+        title = f"{doc_label} · {labels[path]}" if doc_label else labels[path]
+        finished[path] = _finish_page(texts[path], title=title, lang=lang, links=links,
+                                      doc_label=doc_label)
+    from .webfont import page_text
+
+    css = font_face_css("".join(page_text(t) for t in finished.values()))
+    for path, text in finished.items():
+        path.write_text(_add_font(text, css), encoding="utf-8")
+    return labels
 
 
 # ---------------------------------------------------------------------------------- batch
 
-def _default_summary(source) -> dict:
+def _default_summary(source, doc_dir=None) -> dict:
     return {"file": Path(source).name}
 
 
@@ -319,25 +450,40 @@ def _worker_init():
 def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
     """One document in a worker: its summary row, then its reports; never an exception.
 
-    ``summarise`` runs first: it parses the document (into the cache the notebooks then read),
-    so an unreadable document is listed with its one-line error and its notebooks are skipped."""
+    ``summarise(source, doc_dir)`` runs first: it parses the document (into the cache the
+    notebooks then read), so an unreadable document is listed with its one-line error and its
+    notebooks are skipped. Its keys are the index's columns, except ``_title`` (the
+    document's label in the pages) and ``_links`` ((text, path) pairs for the pages' header)."""
     t0 = time.perf_counter()
-    row = {"source": str(source), "document": Path(source).stem, "status": "ok",
-           "error": None, "reports": [], "summary": {}}
+    doc_dir = Path(out_dir).resolve() / name
+    row = {"source": str(Path(source).resolve()), "document": name, "status": "ok",
+           "error": None, "reports": [], "summary": {}, "title": None}
     if params.get("_announce"):  # the current document, so a long batch shows what it is doing
         print(f"        started {Path(source).name}", file=sys.stderr, flush=True)
     try:
-        row["summary"] = dict(summarise(source) or {})
+        info = dict(summarise(source, doc_dir) or {})
     except Exception as exc:  # noqa: BLE001  (a bad document is the row's error, not the batch's)
         row.update(status="failed", error=_one_line(exc), seconds=round(time.perf_counter() - t0, 2))
         return row
+    row["title"] = info.pop("_title", None)
+    links = info.pop("_links", ())
+    pending = info.pop("_pending", ())
+    row["summary"] = {k: v for k, v in info.items() if not str(k).startswith("_")}
     try:
         nb_params = {k: v for k, v in params.items() if not k.startswith("_")}
-        results = report_document(source, out_dir, notebooks, nb_params, name=name)
-        row["reports"] = [{"notebook": r["notebook"], "ok": r["ok"],
+        results = report_document(source, out_dir, notebooks, nb_params, name=name,
+                                  label=row["title"], index_html=Path(out_dir).resolve() / "index.html",
+                                  extra_links=links)
+        row["reports"] = [{"notebook": r["notebook"], "ok": r["ok"], "label": r.get("label"),
                            "html": str(r["html"]) if r.get("html") else None}
                           for r in results]
+        row["links"] = [(text, str(path)) for text, path in links]
         errors = [f"{r['notebook']}: {r['error']}" for r in results if not r["ok"]]
+        for fut in pending:  # the workbook, written meanwhile
+            try:
+                fut.result()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"workbook: {_one_line(exc)}")
         if errors:
             row.update(status="failed", error="; ".join(errors))
     except Exception as exc:  # noqa: BLE001  (whatever goes wrong is the row's error)
@@ -352,20 +498,26 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
 
     ``jobs`` long-lived worker processes (each pays the imports once) each run whole
     documents; ``jobs=1`` runs them in this process. A failing document is listed, not
-    fatal. ``summarise(source) -> dict`` gives the headline figures for the index; it runs in
-    the workers, so it must be picklable (a module-level function, not a lambda); the
-    default gives the file name. Progress goes to ``progress``, one line per finished
-    document. Returns a DataFrame, one row per document.
+    fatal. ``summarise(source, doc_dir) -> dict`` gives the headline figures for the index
+    (see ``_document_job``); it runs in the workers, so it must be picklable (a module-level
+    function or a functools.partial of one, not a lambda); the default gives the file name.
+    Progress goes to ``progress``, one line per finished document.
+
+    The index adds to what an earlier run into ``out_dir`` listed (``index.json`` keeps its
+    rows): a document reported again replaces its row and keeps its folder; a new document
+    whose file stem is taken by another document gets ``stem-2``, ``stem-3``... Returns a
+    DataFrame, one row per document of this run.
     """
     import pandas as pd
 
-    sources = list(dict.fromkeys(Path(s) for s in sources))  # each document once
-    out_dir = Path(out_dir)
+    sources = list(dict.fromkeys(Path(s).resolve() for s in sources))  # each document once
+    out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     notebooks = [Path(nb).resolve() for nb in notebooks]
     summarise = summarise or _default_summary
     args = (out_dir, notebooks, {**(params or {}), "_announce": progress is not None}, summarise)
-    names = _unique_names(sources)
+    earlier = read_index_rows(out_dir)
+    names = _unique_names(sources, earlier)
     total, rows = len(sources), []
 
     def done(row):
@@ -380,7 +532,7 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     if progress:
         print(f"reporting {total} documents x {len(notebooks)} notebooks, {jobs} jobs",
               file=progress, flush=True)
-    if jobs <= 1:
+    if jobs <= 1 or total <= 1:
         for s in sources:
             done(_document_job(s, names[s], *args))
     else:
@@ -393,7 +545,7 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         if method == "fork":
             _import_notebook_stack()  # once here, inherited by every worker
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init,
+        with ProcessPoolExecutor(max_workers=min(jobs, total), initializer=_worker_init,
                                  mp_context=multiprocessing.get_context(method)) as pool:
             futures = {pool.submit(_document_job, s, names[s], *args): s for s in sources}
             for fut in as_completed(futures):
@@ -401,80 +553,158 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
                     done(fut.result())
                 except Exception as exc:  # noqa: BLE001  (a worker died: keep the others)
                     s = futures[fut]
-                    done({"source": str(s), "document": s.stem, "status": "failed",
+                    done({"source": str(s), "document": names[s], "status": "failed",
                           "error": _one_line(exc), "reports": [], "summary": {},
-                          "seconds": 0.0})
+                          "title": None, "seconds": 0.0})
 
     order = {str(s): i for i, s in enumerate(sources)}
     rows.sort(key=lambda r: order[r["source"]])
-    write_index(rows, out_dir / "index.html", lang=(params or {}).get("lang", "zh"))
-    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "summary"} | r["summary"]
-                          for r in rows])
+    write_index(_merge_rows(earlier, rows, out_dir), out_dir / "index.html",
+                lang=(params or {}).get("lang", "zh"))
+    columns = ["source", "document", "status", "error", "reports", "seconds"]
+    frame = pd.DataFrame([{k: r.get(k) for k in columns} | r["summary"] for r in rows],
+                         columns=None if rows else columns)
     return frame
 
 
-def _unique_names(sources: list[Path]) -> dict[Path, str]:
-    """A folder name per document: its stem, with -2, -3... where stems collide."""
-    names, seen = {}, {}
+INDEX_DATA = "index.json"  # beside index.html: its rows, so a later run adds to the index
+
+
+def read_index_rows(out_dir) -> list[dict]:
+    """The rows an earlier batch listed in ``out_dir/index.html`` (paths made absolute), or []."""
+    import json
+
+    out_dir = Path(out_dir).resolve()
+    try:
+        rows = json.loads((out_dir / INDEX_DATA).read_text(encoding="utf-8"))["documents"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    for r in rows:
+        for rep in r.get("reports", []):
+            if rep.get("html"):
+                rep["html"] = str(out_dir / rep["html"])
+        r["links"] = [(text, str(out_dir / path)) for text, path in r.get("links", [])]
+    return [r for r in rows if (out_dir / r["document"]).is_dir()]  # a deleted folder leaves
+
+
+def _merge_rows(earlier: list[dict], rows: list[dict], out_dir: Path) -> list[dict]:
+    """Earlier rows in their order, each replaced by this run's row for its source; then the
+    new documents. Written to index.json with paths relative to ``out_dir``."""
+    import json
+
+    fresh = {r["source"]: r for r in rows}
+    merged = [fresh.pop(r["source"], r) for r in earlier] + [r for r in rows if r["source"] in fresh]
+
+    def rel(path):
+        return os.path.relpath(path, out_dir).replace(os.sep, "/")
+
+    stored = []
+    for r in merged:
+        stored.append({**{k: r.get(k) for k in ("source", "document", "status", "error", "title",
+                                                 "summary", "seconds")},
+                       "reports": [{**rep, "html": rel(rep["html"]) if rep.get("html") else None}
+                                   for rep in r.get("reports", [])],
+                       "links": [(text, rel(path)) for text, path in r.get("links", [])]})
+    (out_dir / INDEX_DATA).write_text(json.dumps({"documents": stored}, ensure_ascii=False, indent=1,
+                                                 default=str), encoding="utf-8")
+    return merged
+
+
+def _unique_names(sources: list[Path], earlier: list[dict] = ()) -> dict[Path, str]:
+    """A folder name per document: its stem, with -2, -3... where the stem is taken by another
+    document, in this run or listed by an earlier one; a document listed before keeps its own."""
+    before = {r["source"]: r["document"] for r in earlier}
+    taken = set(before.values())
+    names = {}
     for s in sources:
-        stem = _safe_stem(s.stem)
-        seen[stem] = seen.get(stem, 0) + 1
-        names[s] = stem if seen[stem] == 1 else f"{stem}-{seen[stem]}"
+        if str(s) in before:
+            names[s] = before[str(s)]
+            continue
+        stem, n = _safe_stem(s.stem), 1
+        name = stem
+        while name in taken:
+            n += 1
+            name = f"{stem}-{n}"
+        taken.add(name)
+        names[s] = name
     return names
 
 
 _INDEX_WORDS = {
     "zh": {"title": "预算公开报告", "document": "文件", "status": "状态", "reports": "报告",
-           "error": "错误", "ok": "成功", "failed": "失败"},
+           "error": "错误", "ok": "成功", "failed": "失败", "files": "数据"},
     "en": {"title": "Budget disclosure reports", "document": "Document", "status": "Status",
-           "reports": "Reports", "error": "Error", "ok": "ok", "failed": "failed"},
+           "reports": "Reports", "error": "Error", "ok": "ok", "failed": "failed", "files": "Data"},
 }
+
+
+def _stylesheet() -> str:
+    return (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
 
 def write_index(rows: list[dict], index_path, lang: str = "zh") -> Path:
     """``index.html``: one row per document with its summary, report links and error.
 
-    Every piece of text from a document or a summary is HTML-escaped.
-    """
+    Every piece of text from a document or a summary is HTML-escaped. The page carries the
+    reports' stylesheet and a web-font subset of its own characters."""
+    from .webfont import font_face_css, page_text
+
     index_path = Path(index_path)
     words = _INDEX_WORDS.get(lang, _INDEX_WORDS["en"])
     e = html.escape
     keys = list(dict.fromkeys(k for r in rows for k in r.get("summary", {})))
+    any_error = any(r.get("error") for r in rows)
     head = "".join(f"<th>{e(str(h))}</th>" for h in
-                   [words["document"], words["status"], *keys, words["reports"], words["error"]])
+                   [words["document"], words["status"], *keys, words["reports"],
+                    *([words["error"]] if any_error else [])])
     body = []
+
+    def href(path):
+        return e(quote(os.path.relpath(path, index_path.parent).replace(os.sep, "/")))
+
     for r in rows:
         links = []
         for rep in r.get("reports", []):
             if rep.get("html"):
-                href = quote(os.path.relpath(rep["html"], index_path.parent).replace(os.sep, "/"))
                 cls = "" if rep["ok"] else ' class="bad"'
-                links.append(f'<a href="{e(href)}"{cls}>{e(rep["notebook"])}</a>')
-        cells = [e(r["document"]),
-                 f'<span class="{e(r["status"])}">{e(words.get(r["status"], r["status"]))}</span>',
-                 *(e(_cell(r.get("summary", {}).get(k))) for k in keys),
-                 " · ".join(links), e(r.get("error") or "")]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+                label = rep.get("label") or rep["notebook"]
+                links.append(f'<a href="{href(rep["html"])}"{cls}>{e(label)}</a>')
+        links += [f'<a href="{href(path)}">{e(text)}</a>' for text, path in r.get("links", [])
+                  if Path(path).is_file()]
+        summary = r.get("summary", {})
+        cells = [(f'<td title="{e(r["source"])}">{e(r["document"])}</td>'),
+                 f'<td class="status"><span class="{e(r["status"])}">{e(words.get(r["status"], r["status"]))}</span></td>',
+                 *(f'<td class="num">{e(_cell(summary.get(k)))}</td>'
+                   if _numeric(summary.get(k)) else f"<td>{e(_cell(summary.get(k)))}</td>" for k in keys),
+                 f'<td class="links">{"<br>".join(links)}</td>',
+                 *([f'<td class="error">{e(r.get("error") or "")}</td>'] if any_error else [])]
+        body.append("<tr>" + "".join(cells) + "</tr>")
     html_lang = "zh-CN" if lang == "zh" else e(lang)
-    index_path.write_text(f"""<!DOCTYPE html>
-<html lang="{html_lang}"><head><meta charset="utf-8"><title>{e(words['title'])}</title>
+    page = f"""<!DOCTYPE html>
+<html lang="{html_lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(words['title'])}</title>
 <style>
-body {{ font-family: "Noto Sans SC", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei",
-  system-ui, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; font-variant-numeric: tabular-nums; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: .4em .8em; text-align: left;
-  vertical-align: top; }}
-th {{ background: #f4f4f4; }}
-.ok {{ color: #2e7d32; }} .failed, a.bad {{ color: #b71c1c; }}
-td:last-child {{ color: #b71c1c; max-width: 40em; }}
+{_stylesheet()}
 </style></head>
-<body><h1>{e(words['title'])}</h1>
+<body class="budget-index"><h1>{e(words['title'])}</h1>
 <table><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(body)}
 </tbody></table></body></html>
-""", encoding="utf-8")
+"""
+    css = font_face_css(page_text(page))
+    if css:
+        page = page.replace("</head>", f"<style>{css}</style></head>", 1)
+    index_path.write_text(page, encoding="utf-8")
     return index_path
+
+
+def _numeric(value) -> bool:
+    """A figure (right-aligned in the index): a number, or text such as '27,921.89' or '98.8%'."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and bool(re.fullmatch(r"[-+]?[\d,]+(\.\d+)?%?", value.strip()))
 
 
 def _cell(value) -> str:
@@ -543,40 +773,71 @@ def _notebooks() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
-def document_summary(source, engine: str = "mupdf", processed=None) -> dict:
+_pool = None
+
+
+def _background():
+    """One thread per process for work that overlaps the notebooks (the workbook)."""
+    global _pool
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="budgetlib-bg")
+    return _pool
+
+
+def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None,
+                     lang: str = "zh") -> dict:
     """Parse (or read back from ``processed``) and give the index's headline figures:
-    department, year, total expenditure (支出总计), personnel share, reconciliation status."""
+    department, year, total expenditure (支出总计), personnel share, reconciliation status.
+
+    With ``doc_dir``, also writes the document's Excel workbook there (every table, the facts,
+    the reconciliation: ``export.write_workbook``) and names it for the pages' header. The
+    workbook is written in a background thread (``_pending``: its future) while the notebooks
+    run in their kernel process: it costs 1-3 s on a large document, hidden that way."""
     import budgetlib
     from .analysis.overview import headline
+    from .export import write_workbook
 
     doc = budgetlib.load(source, engine=engine, cache=processed)
-    rec = budgetlib.reconcile(doc)
+    rec = budgetlib.reconcile(doc, lang=lang)
     if processed is not None:
         rec.write(Path(processed) / doc.meta["source_name"])
     counts = rec.summary()
-    return {**headline(doc),
+    info = {**headline(doc),
             "对账 reconciliation": f"{counts.get('pass', 0)} pass / {counts.get('mismatch', 0)} mismatch"
                                    + (f" / {counts.get('rounding', 0)} rounding" if counts.get("rounding") else "")}
+    info["_title"] = " ".join(str(x) for x in (doc.meta.get("department"), doc.meta.get("year")) if x) \
+        or Path(source).stem
+    if doc_dir is not None:
+        book = Path(doc_dir) / f"{Path(doc_dir).name}.xlsx"
+        info["_pending"] = [_background().submit(write_workbook, doc, book, reconciliation=rec)]
+        info["_links"] = [(_PAGE_WORDS.get(lang, _PAGE_WORDS["en"])["workbook"], book)]
+    return info
 
 
 def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",
                processed: Path | None = None, usd_rate: float = 7.1) -> int:
-    """`budgetlib report` / `budgetlib batch`: every notebook for every document, an index.html,
-    one line per failed document; exit code 1 if any failed."""
+    """`budgetlib report` / `budgetlib batch`: every notebook for every document, an index.html
+    (added to when ``out_dir`` has one), one line per failed document. Returns the CLI's exit
+    code: 0, or 2 if any document failed (README "Exit codes")."""
     import functools
 
     notebooks = _notebooks()
     if not notebooks:
-        print("error: no notebooks found in notebooks/", file=sys.stderr)
-        return 1
+        from .config import NOTEBOOKS_DIR
+
+        print(f"error: no report notebooks (NN_*.ipynb) in {NOTEBOOKS_DIR}; budgetlib reports run "
+              f"from a checkout of the project (pip install -e .)", file=sys.stderr)
+        return 2
     processed = Path(processed).resolve() if processed else None
     params = {"lang": lang, "engine": engine, "processed_dir": str(processed) if processed else "",
               "usd_rate_wan_per_wan_usd": usd_rate}
-    summarise = functools.partial(document_summary, engine=engine, processed=processed)
+    summarise = functools.partial(document_summary, engine=engine, processed=processed, lang=lang)
     frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise)
     failed = frame[frame["status"] != "ok"]
     index = Path(out_dir).resolve() / "index.html"
     print(f"{len(frame) - len(failed)} of {len(frame)} documents reported; open {index}")
     for row in failed.itertuples():
         print(f"  failed: {row.source}: {row.error}", file=sys.stderr)
-    return 1 if len(failed) else 0
+    return 2 if len(failed) else 0

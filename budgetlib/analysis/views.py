@@ -285,8 +285,10 @@ def drilldowns(finding: Finding, lang: str = "zh") -> HTMLTable | None:
 
 def save(out_dir, prefix: str = "", **findings: Finding) -> None:
     """Write each Finding's rows as ``out_dir/<prefix>_<name>.csv`` with exact amounts (no
-    rounding) and print each path. An empty ``out_dir`` writes nothing. The prefix (e.g. the
+    rounding; ``export.write_csv``: BOM for Excel, shares rounded) and print each path. An empty ``out_dir`` writes nothing. The prefix (e.g. the
     notebook's name) keeps notebooks that share an ``out_dir`` from overwriting each other."""
+    from ..export import write_csv
+
     if not out_dir:
         return
     out = Path(out_dir)
@@ -294,5 +296,5 @@ def save(out_dir, prefix: str = "", **findings: Finding) -> None:
     for name, finding in findings.items():
         if finding.available and not finding.frame.empty:
             path = out / f"{prefix + '_' if prefix else ''}{name}.csv"
-            finding.frame.to_csv(path, index=False, encoding="utf-8")
+            write_csv(finding.frame, path)
             print(path)
