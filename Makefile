@@ -40,8 +40,14 @@ test: setup
 bench: setup
 	$(BIN)/python -m budgetlib.bench
 
+# JupyterLab refuses to run as root unless told to (containers often run as root).
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/$(if $(filter 0,$(shell id -u)), --allow-root)
+
+# PNGs of reports/index.html and every report page, as headless Chromium draws them with no
+# Chinese system font (the pages embed their own): reports/screenshots/. Run `make report` first.
+screenshot: setup
+	$(BIN)/python -m budgetlib.report screenshot reports
 
 clean:
 	rm -rf $(VENV) reports data/processed/*/ .pytest_cache

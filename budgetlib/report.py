@@ -725,34 +725,40 @@ def _chromium() -> str:
     raise RuntimeError("Chromium not found: apt-get install chromium")
 
 
-def _fontconfig_file(tmp: Path) -> Path:
-    """A fontconfig file adding the pip-installed Noto Sans SC, so Chromium draws Chinese
-    without Debian's CJK font packages."""
-    dirs = ""
-    try:
-        import pylopdf_fonts_zh_cn
+def _fontconfig_file(tmp: Path, cjk_fonts: bool = False) -> Path:
+    """A fontconfig file for Chromium. By default it holds only DejaVu (no Chinese font at
+    all), as on a machine without Chinese fonts, so a screenshot shows the pages' own embedded
+    font at work; ``cjk_fonts=True`` adds the system fonts and the pip-installed Noto Sans SC."""
+    dirs = [d for d in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
+                        "/usr/share/fonts/TTF") if Path(d).is_dir()]
+    include = ""
+    if cjk_fonts:
+        include = '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        try:
+            import pylopdf_fonts_zh_cn
 
-        dirs = f"<dir>{html.escape(str(Path(pylopdf_fonts_zh_cn.__file__).parent))}</dir>"
-    except ImportError:
-        pass
+            dirs.append(str(Path(pylopdf_fonts_zh_cn.__file__).parent))
+        except ImportError:
+            pass
     conf = tmp / "fonts.conf"
     conf.write_text(
-        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
-        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-        f'{dirs}<cachedir>{html.escape(str(tmp / "fc-cache"))}</cachedir></fontconfig>')
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>' + include
+        + "".join(f"<dir>{html.escape(d)}</dir>" for d in dirs)
+        + f'<cachedir>{html.escape(str(tmp / "fc-cache"))}</cachedir></fontconfig>')
     return conf
 
 
 def screenshot(html_path, png_path, width: int = 1280, height: int = 2000,
-               timeout: int = 60) -> Path:
-    """PNG of a page as headless Chromium renders it (the top ``width``x``height`` pixels)."""
+               timeout: int = 60, cjk_fonts: bool = False) -> Path:
+    """PNG of a page as headless Chromium renders it (the top ``width``x``height`` pixels),
+    by default with no Chinese font on the system (see ``_fontconfig_file``)."""
     exe = _chromium()
     html_path, png_path = Path(html_path).resolve(), Path(png_path).resolve()
     if not html_path.is_file():
         raise FileNotFoundError(html_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="budget-shot-") as tmp:
-        env = dict(os.environ, FONTCONFIG_FILE=str(_fontconfig_file(Path(tmp))))
+        env = dict(os.environ, FONTCONFIG_FILE=str(_fontconfig_file(Path(tmp), cjk_fonts)))
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
@@ -763,6 +769,41 @@ def screenshot(html_path, png_path, width: int = 1280, height: int = 2000,
         raise RuntimeError(f"chromium screenshot failed ({proc.returncode}): "
                            f"{proc.stderr.strip().splitlines()[-1:] or ''}")
     return png_path
+
+
+def screenshot_all(reports_dir, out_dir=None) -> list[Path]:
+    """`make screenshot`: a PNG of the index and of every report page under ``reports_dir``,
+    into ``out_dir`` (default ``reports_dir/screenshots/<document>/<page>.png``)."""
+    reports_dir = Path(reports_dir)
+    out_dir = Path(out_dir) if out_dir else reports_dir / "screenshots"
+    pages = ([reports_dir / "index.html"] if (reports_dir / "index.html").is_file() else []) + \
+        sorted(p for p in reports_dir.glob("*/[0-9][0-9]_*.html"))
+    shots = []
+    for page in pages:
+        target = out_dir / page.relative_to(reports_dir).with_suffix(".png")
+        shots.append(screenshot(page, target))
+        print(target)
+    return shots
+
+
+def main(argv=None) -> int:
+    """``python -m budgetlib.report screenshot [REPORTS_DIR]`` (what `make screenshot` runs)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] != "screenshot" or len(argv) > 2:
+        print("usage: python -m budgetlib.report screenshot [REPORTS_DIR]", file=sys.stderr)
+        return 2
+    folder = Path(argv[1] if len(argv) > 1 else "reports")
+    if not (folder / "index.html").is_file():
+        print(f"error: {folder}/index.html: no reports there; run `make report` (or budgetlib "
+              f"report) first", file=sys.stderr)
+        return 2
+    try:
+        shots = screenshot_all(folder)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    print(f"{len(shots)} screenshots in {folder / 'screenshots'}")
+    return 0
 
 
 # ------------------------------------------------------------------------------- the CLI's job
@@ -841,3 +882,7 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
     for row in failed.itertuples():
         print(f"  failed: {row.source}: {row.error}", file=sys.stderr)
     return 2 if len(failed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -67,7 +67,7 @@ def test_cli_one_line_error_and_batch_goes_on(tmp_path, sample_path):
     out = tmp_path / "out"
     r = subprocess.run([sys.executable, "-m", "budgetlib", "parse", str(empty), str(sample_path), "--out", str(out)],
                        capture_output=True, text=True)
-    assert r.returncode == 1
+    assert r.returncode == 2  # README "Exit codes": a document could not be read
     assert "Traceback" not in r.stderr
     errors = [l for l in r.stderr.splitlines() if l.startswith("error:")]
     assert len(errors) == 1 and "empty.txt" in errors[0]
@@ -104,7 +104,7 @@ def test_cli_bad_pdfs_each_get_one_line_and_a_nonzero_exit(tmp_path):
         r = subprocess.run([sys.executable, "-m", "budgetlib", "parse", str(tmp_path / name),
                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
         errors = [l for l in r.stderr.splitlines() if l.startswith("error:")]
-        assert r.returncode == 1, name
+        assert r.returncode == 2, name  # README "Exit codes"
         assert len(errors) == 1 and name in errors[0] and message in errors[0], (name, r.stderr)
         assert "Traceback" not in r.stderr
     assert not any((tmp_path / "out").glob("*/T01.csv"))  # nothing half-written

@@ -67,7 +67,7 @@ def test_batch_of_a_pdf_a_text_and_a_bad_file(tmp_path, sample_path):
     bad.write_bytes(PDF.read_bytes()[:5000])
     r = run("batch", sample_path, PDF, bad, "--out", tmp_path / "reports", "--processed", tmp_path / "p",
             "--jobs", "2")
-    assert r.returncode == 1  # one document failed, the others completed
+    assert r.returncode == 2  # one document failed, the others completed (README "Exit codes")
     assert "[3/3]" in r.stderr and "broken.pdf" in r.stderr and "Traceback" not in r.stderr
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert "北京市信访办公室" in index and "北京市市民热线服务中心" in index
