@@ -828,26 +828,30 @@ def _background():
 
 
 def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None,
-                     lang: str = "zh") -> dict:
+                     lang: str = "zh", strict: bool = False) -> dict:
     """Parse (or read back from ``processed``) and give the index's headline figures:
     department, year, total expenditure (支出总计), personnel share, reconciliation status.
 
     With ``doc_dir``, also writes the document's Excel workbook there (every table, the facts,
     the reconciliation: ``export.write_workbook``) and names it for the pages' header. The
     workbook is written in a background thread (``_pending``: its future) while the notebooks
-    run in their kernel process: it costs 1-3 s on a large document, hidden that way."""
+    run in their kernel process: it costs 1-3 s on a large document, hidden that way.
+    Each cell, row or table that could not be read is one line on stderr."""
     import budgetlib
     from .analysis.overview import headline
     from .export import write_workbook
 
-    doc = budgetlib.load(source, engine=engine, cache=processed)
+    doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict)
+    for p in doc.problems:
+        print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
     rec = budgetlib.reconcile(doc, lang=lang)
     if processed is not None:
         rec.write(Path(processed) / doc.meta["source_name"])
     counts = rec.summary()
     info = {**headline(doc),
             "对账 reconciliation": f"{counts.get('pass', 0)} pass / {counts.get('mismatch', 0)} mismatch"
-                                   + (f" / {counts.get('rounding', 0)} rounding" if counts.get("rounding") else "")}
+                                   + (f" / {counts.get('rounding', 0)} rounding" if counts.get("rounding") else "")
+                                   + (f" / {len(doc.problems)} unreadable" if doc.problems else "")}
     info["_title"] = " ".join(str(x) for x in (doc.meta.get("department"), doc.meta.get("year")) if x) \
         or Path(source).stem
     if doc_dir is not None:
@@ -858,7 +862,7 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
 
 
 def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",
-               processed: Path | None = None, usd_rate: float = 7.1) -> int:
+               processed: Path | None = None, usd_rate: float = 7.1, strict: bool = False) -> int:
     """`budgetlib report` / `budgetlib batch`: every notebook for every document, an index.html
     (added to when ``out_dir`` has one), one line per failed document. Returns the CLI's exit
     code: 0, or 2 if any document failed (README "Exit codes")."""
@@ -874,7 +878,8 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
     processed = Path(processed).resolve() if processed else None
     params = {"lang": lang, "engine": engine, "processed_dir": str(processed) if processed else "",
               "usd_rate_wan_per_wan_usd": usd_rate}
-    summarise = functools.partial(document_summary, engine=engine, processed=processed, lang=lang)
+    summarise = functools.partial(document_summary, engine=engine, processed=processed, lang=lang,
+                                  strict=strict)
     frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise)
     failed = frame[frame["status"] != "ok"]
     index = Path(out_dir).resolve() / "index.html"
