@@ -145,7 +145,7 @@ def test_pdf_bad_cell_keeps_the_document(tmp_path):
     assert re.search(r"^  unreadable .*T05", r.stdout, re.M)
     r = subprocess.run([sys.executable, "-m", "budgetlib", "parse", str(path), "--strict", "--out", str(out)],
                        capture_output=True, text=True)
-    assert r.returncode == 2 and "strict" in r.stderr  # README "Exit codes": refused and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "strict" in r.stderr and "Traceback" not in r.stderr  # README "Exit codes": refused
 
 
 def test_unknown_title_is_kept_raw(tmp_path, sample_text):
