@@ -381,8 +381,9 @@ def _finish_page(page: str, *, title: str, lang: str, links: list[tuple[str, str
                     f'<h2>{e(words["contents"])}</h2><ol>{items}</ol></nav>')
     else:
         contents = ""
-    # header first in <main>; contents after the title cell (the first cell)
-    page = re.sub(r"<main>", lambda m: m.group(0) + header, page, count=1)
+    # header first in <main> (else in <body>); contents after the title cell (the first cell)
+    page = re.sub(r"<main>" if "<main>" in page else r"<body\b[^>]*>", lambda m: m.group(0) + header,
+                  page, count=1)
     cells = list(_CELL.finditer(page))
     if contents and len(cells) >= 2:
         page = page[:cells[1].start()] + contents + page[cells[1].start():]
