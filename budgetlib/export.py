@@ -159,7 +159,11 @@ _COLUMN_ZH = {
 _VALUE_ZH = {"pass": "相符", "rounding": "尾差", "mismatch": "不符", "not_applicable": "不适用",
              "unreadable": "无法读取", "error": "错误", "warning": "警告", "income": "收入",
              "expenditure": "支出", "detail": "明细", "total": "合计", "item": "项目",
-             "subtotal": "小计", True: "是", False: "否"}
+             "subtotal": "小计", "current_total": "本年合计", "carryover": "结转结余",
+             "carryover_item": "结转结余项目", "grand_total": "总计", "cell": "单元格", "row": "行",
+             "table": "表", True: "是", False: "否"}
+# the columns whose values are words of budgetlib's vocabulary, shown in Chinese
+_TRANSLATED = {"status", "severity", "level", "side", "line_kind", "row_kind"}
 
 
 def column_zh(col: str, headers: dict | None = None) -> str:
@@ -193,7 +197,7 @@ def _excel_column(series: pd.Series) -> tuple[str, list]:
     if str(series.dtype) in ("bool", "boolean"):
         return "string", [None if v is None else _VALUE_ZH[bool(v)] for v in values]
     if all(v is None or isinstance(v, str) for v in values):
-        if series.name in ("status", "severity", "level"):
+        if series.name in _TRANSLATED:
             values = [_VALUE_ZH.get(v, v) for v in values]
         return "string", values
     out = []

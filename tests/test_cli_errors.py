@@ -91,6 +91,16 @@ def test_jobs_must_be_positive(command, jobs, tmp_path, capsys, sample_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("command", ["parse", "report"])
+def test_an_output_folder_that_is_a_file(command, tmp_path, capsys, sample_path):
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code, out, err = _run(capsys, command, sample_path, "--out", blocker,
+                          *(["--processed", tmp_path / "p"] if command == "report" else []))
+    assert code == 2 and "Traceback" not in err
+    assert str(blocker) in err and err.count("\n") <= 3, err
+
+
 def _out_args(command, tmp_path) -> list:
     sp = {a.dest for a in _subparser(command)._actions}
     args = []
