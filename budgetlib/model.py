@@ -31,6 +31,10 @@ class Table:
     headers: dict[str, str] = field(default_factory=dict)
     empty: bool = False
     note: str | None = None
+    # the standard kind (收支总表, 支出总表, …; catalog/tables.yaml) and the label printed with
+    # the title (表3, 预算表 1, 一、), read but never used to decide the kind
+    kind: str = ""
+    label: str = ""
 
     @property
     def pages(self) -> list[int]:
@@ -69,6 +73,7 @@ class RawTable:
     rows: list[list[str]]
     page: int | None
     line: int | None
+    kind: str = ""  # the standard kind when the title was recognised but the columns were not
 
 
 @dataclass
