@@ -23,6 +23,7 @@ from .base import Line, ReadError
 # "单位：万元", "金额单位：元", "（单位：万元）"; not "编制单位：…" or "预算单位：…"
 _UNIT_RE = re.compile(r"(?:^|[^\u4e00-\u9fff]|金额)单位[:：]\s*([^\s)）]+)")
 _CODE_START = re.compile(r"^\s*([0-9]{3,}|[A-Z]\s*[-－])")
+_ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[、．]\s*\S")
 _NOTE_RE = re.compile(r"^本(部门|单位)?.{0,6}无|^无.{0,10}(支出|预算|经费|项目)")
 
 
@@ -91,13 +92,19 @@ class Assembler:
     def segments(self, lines: Iterable[Line]) -> tuple[list[Segment], list[Line]]:
         rec = self.catalog["recognition"]
         lines = [l for l in lines if l.nonempty()]
+        # a one-cell line printed at the top of three or more pages is a running header
+        tops: dict[str, set] = {}
+        for k, l in enumerate(lines):
+            if len(l.nonempty()) == 1 and (k == 0 or lines[k - 1].page != l.page):
+                tops.setdefault(fold(l.nonempty()[0]), set()).add(l.page)
+        running = {t for t, pages in tops.items() if len(pages) >= 3}
         segs: list[Segment] = []
         preamble: list[Line] = []
         pending_label = ""
         for i, line in enumerate(lines):
             cells = line.nonempty()
             one = fold(cells[0]) if len(cells) == 1 else ""
-            if one and (any(r.search(one) for r in rec["furniture"]) or (
+            if one and (one in running or any(r.search(one) for r in rec["furniture"]) or (
                     re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
                 continue  # a printed page number
             title = self.title_of(cells, lines, i)
@@ -143,8 +150,8 @@ class Assembler:
         spec = self.catalog["tables"].get(seg.table_id) if seg.table_id else None
         if spec is None or spec.layout not in ("grid", "two_sided"):
             return False
-        if not any(any(is_amount(c) for c in l.cells) for l in seg.rows):
-            return False
+        if not any(len(l.nonempty()) >= 2 for l in seg.rows):
+            return False  # nothing of the table yet (a title's own subtitle lines)
         return any(r.search(text) for r in self.catalog["recognition"]["table_end"])
 
     def unit_in(self, cells: list[str]) -> str | None:
@@ -170,10 +177,10 @@ class Assembler:
         within = self.catalog["recognition"]["confirm_within"]
         for nxt in lines[i + 1: i + 1 + within]:
             ncells = nxt.nonempty()
+            if len(ncells) <= 3 and any(recognise_title(c) is not None for c in ncells):
+                return None  # a list of titles: a table of contents
             if len(ncells) >= 3 or self.unit_in(ncells) is not None:
                 return title
-            if len(ncells) <= 2 and recognise_title(ncells[0]) is not None:
-                return None
         return None
 
     # -- header / column mapping ----------------------------------------------------------
@@ -242,6 +249,8 @@ class Assembler:
             return True
         if _CODE_START.match(cells[0]):
             return True
+        if any(_ENUMERATED.match(c) for c in cells):
+            return True  # "22、其他支出": an enumerated item line, even with no amount
         return bool(level1) and any(fold(c) in level1 for c in cells)
 
     @staticmethod
@@ -350,7 +359,9 @@ class Assembler:
         mapped = self.stitch_wide(seg, specs, mapped)
         if spec.row_items and not {"total", "overseas_travel"} & {s.name for _, _, m in mapped for s in m.values()}:
             return self.item_rows(seg, spec, unit, blocks)
-        self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
+        if any(is_amount(c) for _, d, _ in mapped for l in d for c in l.cells):
+            # a table printed with no amount at all (only 合计, or a note) is empty, whatever its columns
+            self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
             for line in data:
