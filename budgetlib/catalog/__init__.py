@@ -47,6 +47,7 @@ class ColumnSpec:
     alts: tuple[tuple[str, ...], ...] = ()
     into: str | None = None
     part: int = 0
+    when_printed: bool = False
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -114,7 +115,7 @@ def _columns(rows: list[dict]) -> tuple[ColumnSpec, ...]:
                               fields=tuple(r.get("fields", ())),
                               required=req if isinstance(req, str) else bool(req),
                               hierarchy=r.get("hierarchy", False), alts=alts, into=r.get("into"),
-                              part=int(r.get("part", 0))))
+                              part=int(r.get("part", 0)), when_printed=bool(r.get("when_printed"))))
     return tuple(out)
 
 

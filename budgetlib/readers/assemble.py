@@ -15,7 +15,7 @@ from decimal import Decimal
 import pandas as pd
 
 from ..catalog import ColumnSpec, TableSpec, label_only, recognise_title, table_catalog
-from ..model import PROVENANCE, RawTable, Table
+from ..model import PROVENANCE, Problem, RawTable, Table
 from ..normalize import (AMOUNT_DTYPE, ZERO, clean_text, fold, indicator_value, is_amount,
                          is_total_label, join_wrapped, parse_amount, split_code_name)
 from .base import Line, ReadError
@@ -69,6 +69,15 @@ class Assembled:
     warnings: list[str]
     preamble: list[Line]
     is_final: bool
+    problems: list[Problem] = field(default_factory=list)
+
+
+class TableError(ReadError):
+    """A failure confined to one table: recorded as a Problem, the rest of the document loads."""
+
+    def __init__(self, message: str, problem: Problem):
+        super().__init__(message)
+        self.problem = problem
 
 
 class Assembler:
@@ -78,15 +87,28 @@ class Assembler:
         self.source = source
         self.catalog = table_catalog()
         self.warnings: list[str] = []
+        self.problems: list[Problem] = []
+        self.incomplete: set[str] = set()  # table ids with a cell or row that could not be read
 
     # -- errors -------------------------------------------------------------------------
-    def fail(self, seg: Segment | None, line: Line | None, what: str, todo: str) -> ReadError:
-        where = [self.source]
+    def problem(self, seg: Segment | None, line: Line | None, expected: str, column: str | None = None,
+                raw: str | None = None, level: str = "cell") -> Problem:
+        """Record a cell/row/table that could not be read; its table is marked incomplete."""
+        table = None
         if seg is not None:
-            where.append(f"{seg.title}" + (f" ({seg.table_id})" if seg.table_id else ""))
-        if line is not None:
-            where.append(line.where())
-        return ReadError(f"{': '.join(where)}: {what}; {todo}")
+            table = f"{seg.table_id} {seg.title}" if seg.table_id else seg.title
+            if seg.table_id and level != "table":
+                self.incomplete.add(seg.table_id)
+        p = Problem(self.source, table, line.page if line else None, line.line if line else None,
+                    column, raw, expected, level)
+        if level != "table":
+            self.problems.append(p)
+        return p
+
+    def fail(self, seg: Segment | None, line: Line | None, what: str, todo: str) -> ReadError:
+        """A failure of the whole table (truncated, no header): TableError, caught per table."""
+        p = self.problem(seg, line, f"{what}; {todo}", level="table")
+        return TableError(p.line(), p)
 
     # -- segmentation -------------------------------------------------------------------
     def segments(self, lines: Iterable[Line]) -> tuple[list[Segment], list[Line]]:
@@ -104,10 +126,10 @@ class Assembler:
         for i, line in enumerate(lines):
             cells = line.nonempty()
             one = fold(cells[0]) if len(cells) == 1 else ""
-            if one and (one in running or any(r.search(one) for r in rec["furniture"]) or (
-                    re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
-                continue  # a printed page number
             title = self.title_of(cells, lines, i)
+            if title is None and one and (one in running or any(r.search(one) for r in rec["furniture"]) or (
+                    re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
+                continue  # a running header or a printed page number
             if title is not None:
                 tid = title.table_id
                 # A title repeated on a continuation page continues the same table.
@@ -290,7 +312,8 @@ class Assembler:
             out.append((header, data))
         return out
 
-    def amount(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> Decimal:
+    def amount(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> Decimal | None:
+        """The cell's exact amount; None (NA, never a guess) and a Problem if it is not one."""
         try:
             return parse_amount(clean_text(cell))
         except ValueError:
@@ -298,8 +321,10 @@ class Assembler:
             joined = re.sub(r"\s+", "", cell)
             if joined != cell.strip() and is_amount(joined):
                 return parse_amount(joined)
-            raise self.fail(seg, line, f"column {spec.zh}: {cell.strip()!r} is not an amount",
-                            "correct the cell (amounts look like 1,234.567890; blank or - means 0)") from None
+            self.problem(seg, line, "is not an amount (amounts look like 1,234.567890; blank or - means 0); "
+                         "the cell is left empty (NA): check it against the page",
+                         column=spec.zh, raw=clean_text(cell))
+            return None
 
     def convert(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> dict:
         if spec.kind == "amount":
@@ -320,17 +345,17 @@ class Assembler:
     @staticmethod
     def frame(records: list[dict], specs: tuple[ColumnSpec, ...]) -> pd.DataFrame:
         cols = list(dict.fromkeys(o for s in specs for o in s.outputs)) + PROVENANCE
-        extra = [c for c in ("function_code_note",) if any(c in r for r in records)]
-        df = pd.DataFrame.from_records(records, columns=cols + extra)
+        amounts = list(dict.fromkeys(s.into or s.name for s in specs if s.kind == "amount"))
+        # a column the table does not print is 0; a cell that could not be read (None) stays NA
+        records = [{**dict.fromkeys(amounts, ZERO), **r} for r in records]
+        df = pd.DataFrame.from_records(records, columns=cols)
         for s in specs:
             if s.kind == "amount":
                 o = s.into or s.name
-                df[o] = df[o].astype(object).fillna(ZERO).astype(AMOUNT_DTYPE)
+                df[o] = pd.array(df[o].tolist(), dtype=AMOUNT_DTYPE)
             else:
                 for o in s.outputs:
                     df[o] = df[o].astype(object).fillna("").astype(str)
-        for c in extra:
-            df[c] = df[c].astype(object).fillna("").astype(str)
         df["page"] = df["page"].astype("Int64")
         df["line"] = df["line"].astype("Int64")
         return df
@@ -340,9 +365,10 @@ class Assembler:
             return default
         unit = fold(seg.unit).rstrip(")")
         if unit not in self.catalog["units"]:
-            raise self.fail(seg, seg.unit_line, f"unknown 金额单位 {seg.unit!r}",
-                            f"budgetlib knows {', '.join(self.catalog['units'])}; convert the table or "
-                            "add the unit to catalog/tables.yaml")
+            self.problem(seg, seg.unit_line, f"unknown 金额单位; budgetlib knows {', '.join(self.catalog['units'])}: "
+                         "the table's amounts have no unit; convert the table or add the unit to catalog/tables.yaml",
+                         column="金额单位", raw=seg.unit, level="row")
+            return None
         return unit
 
     # -- layouts ----------------------------------------------------------------------------
@@ -401,14 +427,15 @@ class Assembler:
                 (totals if is_total else records).append(rec)
         records, totals = self.split_hierarchy(specs, records, totals)
         totals = totals + units
+        printed = {cs.name for _, _, m in mapped for cs in m.values()}
+        specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
-        amounts = spec.amount_columns
+        amounts = [c for c in spec.amount_columns if c in data_df]
         all_zero = all((data_df[c] == 0).all() for c in amounts) if len(data_df) else True
         empty = (len(data_df) == 0 or all_zero) and all((total_df[c] == 0).all() for c in amounts)
         if spec.total_row and len(data_df) and total_df.empty and not empty:
-            last = seg.rows[-1]
-            raise self.fail(seg, last, "detail rows but no 合计 row (the table looks truncated)",
-                            "check the file is complete")
+            self.problem(seg, seg.rows[-1], "detail rows but no 合计 row (the table looks truncated); "
+                         "check the file is complete", level="row")
         return Table(spec.id, seg.title, unit, data_df, total_df, headers, empty, "; ".join(notes) or None)
 
     _ITEM_PREFIX = re.compile(r"^(其中[:：]?)?(\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十\d]{1,2}[、.．])?")
@@ -529,13 +556,9 @@ class Assembler:
                     amt_cell = cells[mapping[f"{side}_amount"]] if mapping[f"{side}_amount"] < len(cells) else ""
                     if not item_cell.strip():
                         if amt_cell.strip():
-                            # kept (the side's sums need it) but named: its label did not come through
-                            self.warnings.append(f"{self.source}: {seg.table_id} {line.where()}: an amount "
-                                                 f"{amt_cell.strip()!r} on the {side} side has no item label")
-                            records.append({"side": side, "line_no": "", "item": "", "line_kind": "item",
-                                            "amount": self.amount(seg, line, self.catalog["two_sided_columns"][1],
-                                                                  amt_cell),
-                                            "page": line.page, "line": line.line})
+                            self.problem(seg, line, f"an amount on the {side} side has no item label; the "
+                                         "amount is left out: check the row against the PDF",
+                                         column="预算数", raw=clean_text(amt_cell), level="row")
                         continue
                     m = re.match(r"^\s*([一二三四五六七八九十]+)\s*[、.．]\s*(.*)$", clean_text(item_cell))
                     line_no, item = (m.group(1), join_wrapped(m.group(2))) if m else ("", join_wrapped(item_cell))
@@ -555,8 +578,8 @@ class Assembler:
         df[PROVENANCE] = df[PROVENANCE].astype("Int64")
         empty_total = df.iloc[0:0]
         if not (df["line_kind"] == "grand_total").any():
-            raise self.fail(seg, seg.rows[-1] if seg.rows else seg.first, "no 收入总计/支出总计 line "
-                            "(the table looks truncated)", "check the file is complete")
+            self.problem(seg, seg.rows[-1] if seg.rows else seg.first, "no 收入总计/支出总计 line (the table "
+                         "looks truncated); check the file is complete", level="row")
         return Table(spec.id, seg.title, unit, df, empty_total, headers, empty=bool((df["amount"] == 0).all()))
 
     def performance(self, seg: Segment, unit: str | None) -> tuple[Table, Table]:
@@ -681,22 +704,6 @@ class Assembler:
         return Table(spec.id, seg.title, unit, df, df.iloc[0:0], {}, empty=df.empty)
 
     # -- driver -------------------------------------------------------------------------------
-    def build(self, seg: Segment, spec: TableSpec, doc_unit: str | None) -> list[Table]:
-        unit = self.unit_of(seg, doc_unit)
-        if seg.unit is None and spec.layout != "text_grid":
-            self.warnings.append(f"{self.source}: {seg.table_id} has no 金额单位 line; using the "
-                                 f"document's {doc_unit}")
-        return self.build_layout(seg, spec, unit)
-
-    def build_layout(self, seg: Segment, spec: TableSpec, unit: str | None) -> list[Table]:
-        if spec.layout == "grid":
-            return [self.grid(seg, spec, unit)]
-        if spec.layout == "two_sided":
-            return [self.two_sided(seg, spec, unit)]
-        if spec.layout == "performance":
-            return list(self.performance(seg, unit))
-        return [self.text_grid(seg, spec, unit)]
-
     def run(self, lines: Iterable[Line]) -> Assembled:
         segs, preamble = self.segments(lines)
         if not segs:
@@ -720,19 +727,43 @@ class Assembler:
                                      f"({seg.title}) ignored")
                 continue
             try:
-                built = self.build(seg, spec, doc_unit)
-            except ReadError as exc:
-                if not spec.fallback:
-                    raise
-                # another family's columns for this kind: recognised, kept as raw rows
-                self.warnings.append(f"{exc}; the {spec.kind} is kept as raw rows")
-                raw.append(RawTable(seg.title, [[clean_text(c) for c in l.cells] for l in seg.rows],
-                                    seg.first.page, seg.first.line, kind=spec.kind))
+                built = self.table(seg, spec, doc_unit)
+            except TableError as exc:
+                if spec.fallback:
+                    # another family's columns for this kind: recognised, kept as raw rows
+                    self.warnings.append(f"{exc.problem.line()}; the {spec.kind} is kept as raw rows")
+                    raw.append(RawTable(seg.title, [[clean_text(c) for c in l.cells] for l in seg.rows],
+                                        seg.first.page, seg.first.line, kind=spec.kind))
+                    continue
+                # a table that cannot be read is left out; the rest of the document loads
+                self.problems.append(exc.problem)
                 continue
-            for t in built:
+            for t in built.values():
                 t.kind = spec.kind
                 t.label = seg.label
                 if seg.notes and not t.note:
                     t.note = "; ".join(seg.notes)
-                tables[t.id] = t
-        return Assembled(tables, raw, self.warnings, preamble, any(s.is_final for s in segs))
+            tables.update(built)
+        if not tables and not raw and self.problems:
+            raise ReadError(f"{self.source}: no budget table could be read; the first problem: "
+                            f"{self.problems[0].line()}")
+        for tid in self.incomplete:
+            if tid in tables:
+                tables[tid].incomplete = True
+        if "T12" in tables and "T12_indicators" in tables:
+            tables["T12_indicators"].incomplete = tables["T12"].incomplete
+        return Assembled(tables, raw, self.warnings, preamble, any(s.is_final for s in segs), self.problems)
+
+    def table(self, seg: Segment, spec: TableSpec, doc_unit: str | None) -> dict[str, Table]:
+        unit = self.unit_of(seg, doc_unit)
+        if seg.unit is None and spec.layout != "text_grid":
+            self.warnings.append(f"{self.source}: {seg.table_id} has no 金额单位 line; using the "
+                                 f"document's {doc_unit}")
+        if spec.layout == "grid":
+            return {spec.id: self.grid(seg, spec, unit)}
+        if spec.layout == "two_sided":
+            return {spec.id: self.two_sided(seg, spec, unit)}
+        if spec.layout == "performance":
+            projects, indicators = self.performance(seg, unit)
+            return {"T12": projects, "T12_indicators": indicators}
+        return {spec.id: self.text_grid(seg, spec, unit)}
