@@ -35,7 +35,7 @@ from .catalog import classification, table_catalog
 from .model import BudgetDocument
 from .normalize import AMOUNT_DTYPE, ZERO, fold
 
-STATUSES = ("pass", "rounding", "mismatch", "not_applicable")
+STATUSES = ("pass", "info", "rounding", "mismatch", "not_applicable")
 KINDS = ("row_sum", "column_total", "equal", "le", "coverage", "aggregate_match",
          "classification", "known_codes")
 # Decimals at which a printed amount is exact to the fen (分).
@@ -343,7 +343,7 @@ def _status(diff: Decimal, tol: Decimal, op: str = "=") -> str:
 
 
 def _worst(statuses) -> str:
-    order = {"mismatch": 3, "rounding": 2, "pass": 1, "not_applicable": 0}
+    order = {"mismatch": 4, "rounding": 3, "info": 2, "pass": 1, "not_applicable": 0}
     return max(statuses, key=order.get, default="not_applicable")
 
 
@@ -596,41 +596,90 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
     return [Result(rule, status, left, right, tol, rule.tables, where, {"zh": zh, "en": en}, bad)]
 
 
+def _fold_name(name: str) -> str:
+    """A classification name compared without punctuation, brackets or whitespace."""
+    return re.sub(r"[\W_]+", "", fold(name))
+
+
+@lru_cache(maxsize=None)
+def _code_list(kind: str) -> dict[str, dict]:
+    """code -> {'names': folded names it is printed with (name + aliases), 'documents': n}."""
+    codes = classification()
+    out = {}
+    for r in codes[codes["kind"] == kind].itertuples(index=False):
+        names = [r.name] + [a for a in str(getattr(r, "aliases", "") or "").split("|") if a]
+        docs = str(getattr(r, "documents", "") or "")
+        out[r.code] = {"name": r.name, "names": {_fold_name(n) for n in names},
+                       "documents": int(docs) if docs.isdigit() else 0}
+    return out
+
+
+def _code_problem(code: str, name: str, lengths: list[int], known: dict) -> tuple[str, str] | None:
+    """(level, what) for one printed code: 'warning' only for what is really wrong (malformed,
+    a 类 nobody knows, a name that contradicts the name the code has everywhere else);
+    'info' for a plausible code the list simply lacks; None when all is well."""
+    if not code.isdigit() or len(code) not in lengths:
+        return "warning", f"malformed (expected {'/'.join(map(str, lengths))} digits)"
+    cls = code[:min(lengths)]
+    if cls not in known:
+        return "warning", f"class {cls} unknown"
+    entry = known.get(code)
+    if entry is None:
+        missing = [code[:n] for n in lengths if n < len(code) and code[:n] not in known]
+        return "info", "not in the list" + (f" (nor its parent {', '.join(missing)})" if missing else "")
+    printed = _fold_name(name)
+    # A name seen in one document only is no authority to contradict; a wrapped or abridged
+    # name (one contains the other) is the same name.
+    if printed and entry["documents"] >= 2 and printed not in entry["names"] \
+            and not any(printed in n or n in printed for n in entry["names"]):
+        return "warning", f"printed name contradicts {entry['name']} (printed so by {entry['documents']} documents)"
+    return None
+
+
 def check_known_codes(rule: Rule, ctx: Context) -> list[Result]:
-    """known_codes: every code and its 类/款 parents is in codes.csv, or is flagged unknown."""
+    """known_codes: every printed code is well-formed, of a known 类, and printed with the name it
+    has everywhere else (a warning otherwise); a plausible code the list lacks is info."""
     cols_text, spec = rule.check.rsplit(" in ", 1)
     m = re.fullmatch(r"\s*(\w+)\[([\d,\s]+)\]\s*", spec)
     kind, lengths = m.group(1), [int(x) for x in m.group(2).split(",")]
-    codes = classification()
-    known = set(codes.loc[codes["kind"] == kind, "code"])
-    seen, unknown = set(), {}
+    known = _code_list(kind)
+    seen, flagged = set(), {}
     for part in cols_text.split(","):
         tid, col = part.strip().split(".")
+        name_col = col.replace("_code", "_name")
         for rec in ctx.rows(tid) or []:
             code = str(rec.get(col) or "")
             if not code:
                 continue
+            name = str(rec.get(name_col) or "")
             seen.add(code)
-            problems = ([f"length {len(code)}"] if len(code) not in lengths else []) + \
-                [code[:n] for n in lengths if n <= len(code) and code[:n] not in known]
-            if problems:
-                u = unknown.setdefault(code, {"code": code, "name": str(rec.get(col.replace("_code", "_name")) or ""),
-                                              "unknown": ", ".join(problems), "rows": {}})
+            problem = _code_problem(code, name, lengths, known)
+            if problem:
+                u = flagged.setdefault((code, name), {"code": code, "name": name, "level": problem[0],
+                                                      "problem": problem[1], "rows": {}})
                 u["rows"].setdefault(tid, []).append(rec)
     if not seen:
         return [_not_applicable(rule, "无编码", "no codes to check")]
-    drill = [{"code": u["code"], "name": u["name"], "unknown": u["unknown"],
-              "location": _where([Rows(t, rs) for t, rs in u["rows"].items()], ctx, 1)} for u in unknown.values()]
-    if drill:
-        lst = "; ".join(f"{d['code']} {d['name']} ({d['unknown']})" for d in drill[:10])
-        zh = f"{rule.zh}：{len(seen)} 个编码中 {len(drill)} 个不在科目表（{kind}）中，标记为未知：{lst}"
-        en = f"{rule.en}: {len(drill)} of {len(seen)} codes are not in the {kind} list, flagged unknown: {lst}"
-        where, status = "; ".join(d["location"] for d in drill[:10]), "mismatch"
-    else:
-        zh = f"{rule.zh}：{len(seen)} 个编码均在科目表中"
-        en = f"{rule.en}: all {len(seen)} codes are in the {kind} list"
-        where, status = "", "pass"
-    return [Result(rule, status, Decimal(len(drill)), ZERO, ZERO, rule.tables, where, {"zh": zh, "en": en}, drill)]
+    drill = [{"code": u["code"], "name": u["name"], "level": u["level"], "problem": u["problem"],
+              "location": _where([Rows(t, rs) for t, rs in u["rows"].items()], ctx, 1)}
+             for u in sorted(flagged.values(), key=lambda u: (u["level"] != "warning", u["code"]))]
+    warn = [d for d in drill if d["level"] == "warning"]
+    info = [d for d in drill if d["level"] == "info"]
+    lst = lambda ds: "; ".join(f"{d['code']} {d['name']} ({d['problem']})" for d in ds[:10]) \
+        + (f" …(+{len(ds) - 10})" if len(ds) > 10 else "")  # noqa: E731
+    zh, en = f"{rule.zh}：{len(seen)} 个编码", f"{rule.en}: {len(seen)} codes"
+    if warn:
+        zh += f"，{len(warn)} 个有误（格式不对、类未知或名称与他处不一致）：{lst(warn)}"
+        en += f", {len(warn)} wrong (malformed, unknown class, or a name that contradicts the list): {lst(warn)}"
+    if info:
+        zh += f"，{len(info)} 个不在科目表（{kind}）中（仅提示）：{lst(info)}"
+        en += f", {len(info)} not in the {kind} list (information only): {lst(info)}"
+    if not drill:
+        zh += "均在科目表中且名称一致"
+        en += f": all in the {kind} list with their names"
+    status = "mismatch" if warn else "info" if info else "pass"
+    where = "; ".join(d["location"] for d in (warn or info)[:10])
+    return [Result(rule, status, Decimal(len(warn)), ZERO, ZERO, rule.tables, where, {"zh": zh, "en": en}, drill)]
 
 
 # ------------------------------------------------------------------------------ the engine
@@ -772,7 +821,7 @@ class ReconciliationReport:
         """A standalone page; every piece of document text is escaped."""
         e = lambda v: html.escape("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
         f = self._display()
-        colour = {"pass": "#e6f4ea", "rounding": "#fff8e1", "mismatch": "#fde7e9", "not_applicable": "#f1f3f4"}
+        colour = {"pass": "#e6f4ea", "info": "#e8f0fe", "rounding": "#fff8e1", "mismatch": "#fde7e9", "not_applicable": "#f1f3f4"}
         head = "".join(f"<th>{e(c)}</th>" for c in f.columns)
         body = "".join(f"<tr style='background:{colour.get(row.status, '#fff')}'>"
                        + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in f.itertuples(index=False))
