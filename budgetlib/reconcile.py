@@ -12,9 +12,11 @@ difference, which rows or keys account for it.
     report.write("data/processed/<name>/")     # reconciliation.csv + reconciliation.html
 
 Amounts are compared as exact decimals in the document's unit (元 tables in a 万元 document
-are converted, 1 万元 = 10000 元). A document printed to the fen (万元 with 6 decimals, 元
-with 2) gets no tolerance; one printed with fewer decimals gets half a unit of its last
-decimal per printed value involved, and a difference inside that is "rounding".
+are converted, 1 万元 = 10000 元). Each value's tolerance comes from its own printed decimals
+(``Table.decimals``), as XBRL Calculations 1.1 does: a value v printed with d decimals stands
+for [v - 0.5·10^-d, v + 0.5·10^-d]; an identity holds when the intervals of its two sides
+overlap, and a difference inside that is "rounding", not "mismatch". A value printed to the
+fen (万元 with 6 decimals, 元 with 2), a blank, or one whose decimals are unknown is exact.
 """
 
 from __future__ import annotations
@@ -208,7 +210,6 @@ class Context:
         self.amounts = {tid: [c for c in t.data.columns if t.data[c].dtype == AMOUNT_DTYPE]
                         for tid, t in doc.tables.items()}
         self.keys = {tid: _key_columns(t.data) for tid, t in doc.tables.items()}
-        self._decimals = self._printed_decimals()
         self.classes = _class_names()
 
     def present(self, tid: str) -> bool:
@@ -221,27 +222,23 @@ class Context:
         tu = self.doc.tables[tid].unit or self.unit
         return Decimal(units.get(self.unit, 1)) / Decimal(units.get(tu, 1))
 
-    def _printed_decimals(self) -> dict[str, int]:
-        """Decimals printed per unit: the most any amount of that unit shows. The model keeps 6
-        decimals, so a document printed to the fen is recognised by its non-round values."""
-        best: dict[str, int] = {}
-        for tid, t in self.doc.tables.items():
-            u = t.unit or self.unit
-            for kind in ("detail", "total"):
-                for rec in self.rows(tid, kind, scaled=False):
-                    for c in self.amounts[tid]:
-                        v = rec[c]
-                        if v and c != "value_number":
-                            best[u] = max(best.get(u, 0), -min(0, v.normalize().as_tuple().exponent))
-        return best
-
-    def half_ulp(self, tid: str) -> Decimal:
-        """Rounding allowance of one printed value of table `tid`, in the document's unit."""
-        u = self.doc.tables[tid].unit or self.unit
-        d = self._decimals.get(u, FEN_DECIMALS.get(u, 6))
-        if d >= FEN_DECIMALS.get(u, 6):
-            return ZERO  # printed to the fen: exact
-        return Decimal(5).scaleb(-(d + 1)) * self.factor(tid)
+    def _halves(self, tid: str, kind: str, frame: pd.DataFrame) -> list[dict]:
+        """Per row, {column: half a unit of its last printed decimal, in the document's unit}
+        for the amounts printed with fewer decimals than the fen (XBRL Calculations 1.1: a
+        value v printed with d decimals stands for v ± 0.5·10^-d). Exact cells are left out."""
+        t = self.doc.tables[tid]
+        fen = FEN_DECIMALS.get(t.unit or self.unit, 6)
+        out = [{} for _ in range(len(frame))]
+        dec = t.decimals.get("data" if kind == "detail" else "total")
+        if dec is None or dec.empty:
+            return out
+        dec = dec.reindex(frame.index)
+        f = self.factor(tid)
+        for c in dec.columns:
+            for i, d in enumerate(dec[c].tolist()):
+                if d is not None and d is not pd.NA and int(d) < fen:
+                    out[i][c] = Decimal(5).scaleb(-(int(d) + 1)) * f
+        return out
 
     def rows(self, tid: str, kind: str = "detail", scaled: bool = True) -> list[dict] | None:
         """Detail or 合计 rows of `tid` as records (amounts: Decimal, document unit), or None."""
@@ -258,17 +255,18 @@ class Context:
             for c in ("page", "line"):
                 cols[c] = [None if v is None or v is pd.NA else int(v) for v in cols.get(c, [None] * len(frame))]
             names = list(cols)
-            self._recs[key] = [dict(zip(names, vals), _kind=kind, _i=i)
+            halves = self._halves(tid, kind, frame) if scaled else [{}] * len(frame)
+            self._recs[key] = [dict(zip(names, vals), _kind=kind, _i=i, _half=halves[i])
                                for i, vals in enumerate(zip(*cols.values()))]
         return self._recs[key]
 
-    def select(self, ref: Ref) -> tuple[Decimal, list[Rows], int, list[str]]:
-        """Evaluate one term: (signed amount, rows used, printed values used, notes)."""
+    def select(self, ref: Ref) -> tuple[Decimal, list[Rows], Decimal, list[str]]:
+        """Evaluate one term: (signed amount, rows used, rounding allowance of the values used, notes)."""
         notes: list[str] = []
         kinds = {"value": ["detail"], "sum": ["detail"], "printed": ["total"]}.get(ref.fn)
         if ref.fn == "total":
             kinds = ["total"] if self.rows(ref.table, "total") else ["detail"]
-        amount, used, n = ZERO, [], 0
+        amount, used, n = ZERO, [], ZERO
         for kind in kinds:
             recs = self.rows(ref.table, kind)
             if recs is None:
@@ -281,9 +279,14 @@ class Context:
             if not picked and ref.fn in ("value", "printed"):
                 notes.append(f"no row {ref.text()}")
             amount += sum((r[ref.column] for r in picked), ZERO)
-            n += len(picked)
+            n += sum((half(r, ref.column) for r in picked), ZERO)
             used.append(Rows(ref.table, [dict(r, _amount=ref.sign * r[ref.column]) for r in picked], kind))
         return ref.sign * amount, used, n, notes
+
+
+def half(rec: dict, col: str) -> Decimal:
+    """Rounding allowance of one printed value (0 when printed to the fen or unknown)."""
+    return rec["_half"].get(col, ZERO) if rec.get("_half") else ZERO
 
 
 def _matches(rec: dict, filters) -> bool:
@@ -422,12 +425,11 @@ def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Resul
             continue
         total = ZERO
         for ref in parsed:
-            amount, used, n, why = ctx.select(ref)
+            amount, used, allowance, why = ctx.select(ref)
             total += amount
             rows[name] += used
             notes += [] if ref.table in rule.optional else why  # an absent optional table is simply 0
-            if ref.table in ctx.doc.tables:
-                tol += ctx.half_ulp(ref.table) * n
+            tol += allowance
         sides.append(total)
     left, right = sides
     tol = tol if rule.tolerance != "exact" else ZERO
@@ -469,13 +471,14 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
         for tok in (t.strip() for t in right_text.split("+")):
             pat = re.compile("^" + re.escape(tok).replace(r"\*", ".*") + "$")
             terms += [c for c in amounts if pat.match(c) and c != left_col and c not in terms]
-    half = ctx.half_ulp(tid) if rule.tolerance != "exact" else ZERO
+    exact = rule.tolerance == "exact"
+    row_tol = lambda rec: ZERO if exact else half(rec, left_col) + sum((half(rec, c) for c in terms), ZERO)  # noqa: E731
     keys, checked, bad = ctx.keys.get(tid, []), [], []
     for rec in ctx.rows(tid) + ctx.rows(tid, "total"):
         if not _matches(rec, filters):
             continue
         lv, rv = rec[left_col], const + sum((rec[c] for c in terms), ZERO)
-        st = _status(lv - rv, half * (1 + len(terms)))
+        st = _status(lv - rv, row_tol(rec))
         checked.append(rec)
         if st != "pass":
             bad.append({"row_kind": rec["_kind"], "key": _label(rec, keys), "left": lv, "right": rv,
@@ -500,7 +503,8 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
         zh = f"{rule.zh}：{tid} 全部 {len(checked)} 行满足 {expr}"
         en = f"{rule.en}: all {len(checked)} rows of {tid} satisfy {expr}"
     drill = [{k: v for k, v in b.items() if k != "_rec"} for b in bad]
-    return [Result(rule, status, left, right, half * (1 + len(terms)), (tid,), where, {"zh": zh, "en": en}, drill)]
+    tol = sum((row_tol(r) for r in pool), ZERO)
+    return [Result(rule, status, left, right, tol, (tid,), where, {"zh": zh, "en": en}, drill)]
 
 
 def check_column_total(rule: Rule, ctx: Context) -> list[Result]:
@@ -512,10 +516,10 @@ def check_column_total(rule: Rule, ctx: Context) -> list[Result]:
     amounts = ctx.amounts[tid]
     wanted = amounts if cols_text == "*" else [c.strip() for c in cols_text.split(",")]
     headers, out, u = ctx.doc.tables[tid].headers, [], ctx.unit
-    tol = ctx.half_ulp(tid) * (len(detail) + 1) if rule.tolerance != "exact" else ZERO
     where = _where([Rows(tid, detail), Rows(tid, total, "total")], ctx)
     for col in (c for c in wanted if c in amounts):
         left, right = sum((r[col] for r in detail), ZERO), total[0][col]
+        tol = ZERO if rule.tolerance == "exact" else sum((half(r, col) for r in detail + total[:1]), ZERO)
         st = _status(left - right, tol)
         name = headers.get(col, col)
         zh = f"{tid} 明细行“{name}”列之和 {_fmt(left, u)} {u}，合计行 {_fmt(right, u)} {u}：" + \
@@ -555,14 +559,14 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
         for ref in parse_side(expr):
             if ref.column not in ctx.amounts.get(ref.table, []):
                 continue
-            half = ctx.half_ulp(ref.table) if rule.tolerance != "exact" else ZERO
+            exact = rule.tolerance == "exact"
             for rec in ctx.rows(ref.table):
                 if not _matches(rec, ref.filters):
                     continue
                 g = groups.setdefault(key_of(rec), {"left": ZERO, "right": ZERO, "tol": ZERO, "name": "",
                                                     "rows": {"left": {}, "right": {}}})
                 g[side] += ref.sign * rec[ref.column]
-                g["tol"] += half
+                g["tol"] += ZERO if exact else half(rec, ref.column)
                 g["rows"][side].setdefault(ref.table, []).append(dict(rec, _amount=rec[ref.column]))
                 g["name"] = g["name"] or str(rec.get(name_col) or "")
     u, recs = ctx.unit, []

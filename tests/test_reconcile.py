@@ -35,9 +35,16 @@ def table(tid: str, rows: list[dict], total: dict | None = None, unit: str = "�
         f["line"] = pd.array(range(1, len(f) + 1), dtype="Int64")
         return f
 
+    def decimals(recs, f):
+        """How many decimals each amount string was written with, as a reader records them."""
+        amounts = [c for c in f.columns if f[c].dtype == AMOUNT_DTYPE]
+        return pd.DataFrame({c: pd.array([len(r[c].split(".")[1]) for r in recs], dtype="Int8") for c in amounts},
+                            index=f.index)
+
     data = frame(rows)
     tot = frame([total]) if total else data.iloc[0:0]
-    return Table(tid, tid, unit, data, tot, empty=not rows)
+    dec = {"data": decimals(rows, data)} | ({"total": decimals([total], tot)} if total else {})
+    return Table(tid, tid, unit, data, tot, empty=not rows, decimals=dec)
 
 
 def doc_of(*tables: Table, unit: str = "万元") -> BudgetDocument:
@@ -432,3 +439,36 @@ def test_corpus_education_codes_once_flagged_are_in_the_harvested_list():
     assert codes.loc[("dept_economic", "31206"), "name"] == "其他资本性补助"
     # 科研类/教学类 出国 are outside the 三公: T06's other 30212 items stay within T09
     assert report.status("X.T06_T09.three_public", "因公出国（境）费用") == "pass"
+
+
+# ------------------------------------------------------------------------------ printed decimals
+def _t12(total: str, fiscal: str, other: str = "0.000000") -> BudgetDocument:
+    return doc_of(table("T12", [{"project_no": 1, "project_code": "11000026T000000000001", "project_name": "p",
+                                 "project_total": total, "fiscal_funds": fiscal, "other_funds": other}]))
+
+
+def test_each_value_tolerance_comes_from_its_own_printed_decimals():
+    """Issue 8 §5: 项目总额 printed to 2 decimals, 财政资金 to 6 (2,651.52 against 2,651.518580).
+    2,651.52 stands for [2,651.515, 2,651.525]: the identity holds within it (rounding)."""
+    r = reconcile(_t12("2651.52", "2651.518580"))
+    assert r.status("T12.project_funds") == "rounding"
+    row = r.frame.set_index("rule_id").loc["T12.project_funds"]
+    # only the 2-decimal value has an interval; the 6-decimal ones are exact to the fen
+    assert row["tolerance"] == D("0.005") and row["difference"] == D("0.001420")
+    assert r.ok
+    # outside the interval: a mismatch
+    assert reconcile(_t12("2651.53", "2651.518580")).status("T12.project_funds") == "mismatch"
+    # all printed to the fen: no tolerance at all
+    assert reconcile(_t12("2651.520000", "2651.518580")).status("T12.project_funds") == "mismatch"
+
+
+def test_printed_decimals_are_read_per_cell_from_the_page():
+    """public-security T12 (pp.19-31) prints its amounts as they come: 50, 138.37, 197.039,
+    680.729 = 599.0715 + 81.6575, and most to 6 decimals. The model records each cell's."""
+    t = _load("public-security").tables["T12"]
+    data, dec = t.data, t.decimals["data"]
+    row = data.index[data["project_total"] == D("680.729")][0]
+    assert (dec.loc[row, "project_total"], dec.loc[row, "fiscal_funds"], dec.loc[row, "other_funds"]) == (3, 4, 4)
+    assert dec.loc[data.index[data["project_total"] == D("138.37")][0], "project_total"] == 2
+    assert (dec["project_total"] == 6).sum() > 0 and set(dec["project_total"].dropna()) >= {0, 1, 2, 3, 4, 5, 6}
+    assert reconcile(_load("public-security")).status("T12.project_funds") == "pass"
