@@ -472,3 +472,76 @@ def test_printed_decimals_are_read_per_cell_from_the_page():
     assert dec.loc[data.index[data["project_total"] == D("138.37")][0], "project_total"] == 2
     assert (dec["project_total"] == 6).sum() > 0 and set(dec["project_total"].dropna()) >= {0, 1, 2, 3, 4, 5, 6}
     assert reconcile(_load("public-security")).status("T12.project_funds") == "pass"
+
+
+# ------------------------------------------------------------------------------ one defect, one finding
+# Defects proven in docs/findings.md: (tables of the roots, largest gap) per defect, largest first.
+DEFECTS = {
+    # 81,779.000000 of 项目支出 with no detail row, in T03 and T05 alike
+    "healthcare-security": [(("T03", "T05"), D("-81779.000000"))],
+    # project rows missing in T03 and T05; T01/T04 class lines 1,905 short; T09 小计 blank
+    "civil-military-office": [(("T03", "T05"), D("-7077.056250")), (("T01", "T04"), D("-1905.000000")),
+                              (("T09",), D("-23.520000"))],
+    # T03 and T05 each leave out detail rows, by different amounts
+    "public-security": [(("T03",), D("-67889.381989")), (("T05",), D("-63729.986299"))],
+    # T03 detail rows 5,013.518754 short
+    "water-authority": [(("T03",), D("-5013.518754"))],
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEFECTS))
+def test_corpus_one_defect_one_finding(name, tmp_path):
+    report = reconcile(_load(name))
+    assert [(d.tables, d.amount) for d in report.defects] == DEFECTS[name]
+    f = report.frame
+    mism = f[f["status"] == "mismatch"]
+    # every mismatch is a root of a defect or an echo of one, never both, never neither
+    assert ((mism["root_id"] != "") ^ (mism["echo_of"] != "")).all(), mism[["rule_id", "instance"]]
+    assert (f.loc[f["status"] != "mismatch", ["root_id", "echo_of"]] == "").all().all()
+    # every rule keeps its own row in reconciliation.csv, with the new columns
+    csv = pd.read_csv(report.write(tmp_path)[0], encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert len(csv) == len(f) and {"root_id", "echo_of"} <= set(csv.columns)
+    assert set(csv.loc[csv["status"] == "mismatch", "root_id"] + csv.loc[csv["status"] == "mismatch", "echo_of"]) \
+        <= {d.id for d in report.defects} | {"D1+D2"}
+
+
+def test_corpus_echoes_name_their_roots():
+    report = reconcile(_load("civil-military-office"))
+    f = report.frame.set_index(["rule_id", "instance"])
+    # T01's 201 line against T03's rows: 5,172.056250 = 7,077.056250 (T03 rows missing) - 1,905 (T01 short)
+    assert f.loc[("X.T01_T03.by_class", ""), "echo_of"] == "D1+D2"
+    assert f.loc[("X.T04_T05.by_class", ""), "echo_of"] == "D1+D2"
+    # T09 总额 is short only because its 小计 is blank: an echo of T09.vehicle
+    assert f.loc[("T09.total", ""), "echo_of"] == "D3" and f.loc[("T09.vehicle", ""), "root_id"] == "D3"
+    # 三公 project money among the missing T03 rows
+    assert f.loc[("X.T03_T09.three_public", "公务用车购置费"), "echo_of"] == "D1"
+    water = reconcile(_load("water-authority")).frame.set_index(["rule_id", "instance"])
+    assert water.loc[("X.T01_T03.by_class", ""), "echo_of"] == "D1"
+    assert water.loc[("X.T03_T05.by_function", ""), "echo_of"] == "D1"  # 2 codes, within the 5,013.52
+
+
+def test_sample_two_defects_and_check_leads_with_them(sample_report, tmp_path, capsys):
+    assert [(d.tables, d.amount) for d in sample_report.defects] == [
+        (("T03",), D("-22105.816614")), (("T06",), D("-16960.331779"))]
+    d1 = sample_report.defects[0]
+    assert {e.rule.id for e in d1.echoes} == {"X.T01_T03.by_class", "X.T03_T05.by_function"}
+    assert all(e.relation == "equal" for e in d1.echoes)
+    assert check_paths([SAMPLE], tmp_path, lang="en") == 0
+    out = capsys.readouterr().out.splitlines()
+    lead = [l for l in out if l.startswith("  ")]
+    assert lead[0].startswith("  defect D1 T03") and "-22,105.816614" in lead[0]
+    assert any(l.startswith("    echo") and "X.T03_T05.by_function" in l and "D1" in l for l in lead)
+    assert "defects 2" in out[0]
+
+
+def test_unreadable_is_never_grouped(tmp_path, sample_text):
+    bad = sample_text.replace("2050803\t培训支出\t3.860000", "2050803\t培训支出\t3.86O000")
+    p = tmp_path / "bad-amount.txt"
+    p.write_text(bad, encoding="utf-8")
+    report = reconcile(budgetlib.load(p))
+    f = report.frame
+    assert (f["status"] == "unreadable").sum() >= 2
+    assert (f.loc[f["status"] == "unreadable", ["root_id", "echo_of"]] == "").all().all()
+    # the T03 and T06 defects stand; the identity that reads the unreadable T05 cell is no echo
+    assert [d.tables for d in report.defects] == [("T03",), ("T06",)]
+    assert report.status("X.T03_T05.by_function") == "unreadable"
