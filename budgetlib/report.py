@@ -815,16 +815,18 @@ def _notebooks() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
-_pool = None
+_pool, _pool_pid = None, None
 
 
 def _background():
-    """One thread per process for work that overlaps the notebooks (the workbook)."""
-    global _pool
-    if _pool is None:
+    """One thread per process for work that overlaps the notebooks (the workbook). A forked
+    batch worker gets its own: the parent's thread does not exist in the child."""
+    global _pool, _pool_pid
+    if _pool is None or _pool_pid != os.getpid():
         from concurrent.futures import ThreadPoolExecutor
 
         _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="budgetlib-bg")
+        _pool_pid = os.getpid()
     return _pool
 
 

@@ -34,6 +34,16 @@ def test_report_writes_four_notebooks_and_html(sample_reports):
     assert html == ["01_overview.html", "02_personnel_vs_public.html", "03_procurement.html",
                     "04_project_cost_indicators.html"]
     assert len(list(sample_reports.glob("*.ipynb"))) == 4
+    # the workbook beside the CSVs, linked from every page's header; CSVs for Excel (BOM)
+    assert (sample_reports / "hotline.xlsx").stat().st_size > 10_000
+    for page in sample_reports.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert 'href="hotline.xlsx"' in text and 'href="../index.html"' in text, page.name
+        # department and year (here, a copy without its MANIFEST: the file's stem) and the
+        # report's heading, not the notebook's file name
+        title = re.search(r"<title>([^<]*)</title>", text).group(1)
+        assert title.startswith("hotline · ") and page.stem not in title, title
+    assert all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in sample_reports.glob("*.csv"))
 
 
 def test_report_headline_figures(sample_reports):
