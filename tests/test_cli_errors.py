@@ -175,3 +175,19 @@ def test_make_lab_allows_root_and_make_screenshot_exists():
     assert ("--allow-root" in lab[-1]) == (os.geteuid() == 0)
     shot = subprocess.run(["make", "-n", "screenshot"], cwd=ROOT, capture_output=True, text=True)
     assert shot.returncode == 0 and "budgetlib.report" in shot.stdout, shot.stderr
+
+
+def test_a_folder_is_every_document_in_it(tmp_path, capsys, sample_path):
+    """SOURCE may be a folder, for every command that reads several documents (report and
+    batch expand it the same way, before any notebook runs)."""
+    import shutil
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(sample_path, docs / "a.txt")
+    shutil.copy(sample_path, docs / "b.txt")
+    (docs / "notes.md").write_text("not a disclosure", encoding="utf-8")
+    code, out, err = _run(capsys, "parse", docs, "--out", tmp_path / "out")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a", "b"]
+    assert cli._expand([docs]) == [docs / "a.txt", docs / "b.txt"]
