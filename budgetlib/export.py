@@ -194,7 +194,8 @@ _COLUMN_ZH = {
     "key": "行", "measure": "栏目", "measure_zh": "栏目名称", "rule_id": "规则", "instance": "子项",
     "status": "状态", "severity": "级别", "left": "左边", "right": "右边", "difference": "差额",
     "tolerance": "容差", "tables": "涉及表", "location": "位置", "explanation": "说明",
-    "description": "规则说明", "unit_code": "单位编码", "file": "文件", "column": "列", "raw": "原文",
+    "description": "规则说明", "unit_code": "单位编码", "unit_name": "单位名称",
+    "procurement_category_code": "采购品目编码", "procurement_category_name": "采购品目名称", "file": "文件", "column": "列", "raw": "原文",
     "expected": "应为", "level": "级别", "message": "说明", "row": "行",
 }
 _VALUE_ZH = {"pass": "相符", "rounding": "尾差", "mismatch": "不符", "not_applicable": "不适用",
@@ -210,11 +211,16 @@ _TRANSLATED = {"status", "severity", "level", "side", "line_kind", "row_kind"}
 def column_zh(col: str, headers: dict | None = None) -> str:
     """A column's Chinese header: the table's printed header, else the shared vocabulary."""
     headers = headers or {}
-    if col in headers:
-        return headers[col]
+    for key in (col, f"{col}_column"):  # the catalogue names a code column "<col>_column"
+        if key in headers:
+            return headers[key]
     base, _, suffix = col.rpartition("_")
-    if base in headers and suffix in ("code", "name"):
-        return f"{headers[base]}{'编码' if suffix == 'code' else '名称'}"
+    if base in headers and suffix in ("code", "name"):  # 支出功能分类科目 -> …编码 / …名称
+        head = headers[base]
+        stem = head[:-2] if head.endswith(("名称", "编码")) else head
+        return stem + ("编码" if suffix == "code" else "名称")
+    if col[:1] == "c" and col[1:].isdigit():  # a table kept as a text grid (预算13表, 14表)
+        return f"第{col[1:]}列"
     return _COLUMN_ZH.get(col, col)
 
 
