@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import table_catalog
-from .model import BudgetDocument, Table
+from .model import BudgetDocument, Narrative, Table
 from .normalize import AMOUNT_DTYPE
 
 # Bumped whenever the folder's layout or the model changes, so old caches are re-parsed.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}
@@ -85,7 +85,8 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
         (tmp / "document.json").write_text(
             json.dumps({**doc.meta, "warnings": doc.warnings,
                         "unrecognised_tables": [r.title for r in doc.raw_tables],
-                        "tables_meta": tables_meta, "format_version": FORMAT_VERSION},
+                        "tables_meta": tables_meta, "format_version": FORMAT_VERSION,
+                        "narrative": _narrative_json(doc)},
                        ensure_ascii=False, indent=2), encoding="utf-8")
         package = {"name": final.name.lower().replace("_", "-"), "profile": "tabular-data-package",
                    "title": f"{doc.meta.get('department') or final.name} {doc.meta.get('year') or ''}".strip(),
@@ -106,6 +107,13 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _narrative_json(doc: BudgetDocument) -> dict | None:
+    """The narrative (情况说明) as JSON: its source, page texts and sections."""
+    n = doc.narrative
+    return None if n is None else {"source": n.source, "pages": {str(p): t for p, t in n.pages.items()},
+                                   "sections": n.sections}
 
 
 def read_document_meta(folder: Path) -> dict | None:
@@ -133,6 +141,8 @@ def read_document(folder: Path) -> BudgetDocument:
         total = _read_parquet(total_path) if total_path.exists() else data.iloc[0:0]
         tables[tid] = Table(tid, tm["title"], tm["unit"], data, total, tm["headers"], tm["empty"], tm["note"])
     warnings = meta.pop("warnings", [])
+    n = meta.pop("narrative", None)
     for key in ("unrecognised_tables", "format_version"):
         meta.pop(key, None)
-    return BudgetDocument(meta=meta, tables=tables, warnings=warnings)
+    narrative = Narrative(n["source"], {int(p): t for p, t in n["pages"].items()}, n["sections"]) if n else None
+    return BudgetDocument(meta=meta, tables=tables, warnings=warnings, narrative=narrative)

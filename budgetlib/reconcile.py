@@ -687,6 +687,9 @@ def reconcile(doc: BudgetDocument, lang: str = "zh", rules: str | Path | Catalog
     results: list[Result] = []
     for rule in cat.rules:
         results += _run_rule(rule, cat, ctx)
+    if doc.narrative is not None:  # the 情况说明's claims, checked against the tables (claims.py)
+        from .claims import check_narrative
+        results += check_narrative(doc, lang)
     return ReconciliationReport(doc.name, doc.meta.get("source_name") or doc.name, ctx.unit, results, lang)
 
 
