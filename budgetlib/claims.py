@@ -40,6 +40,7 @@ from .readers.narrative_text import Sentence, claims_catalogue, sentences, toc_t
 from .reconcile import Result, Rule, parse_side
 
 HUNDRED = Decimal(100)
+_MICRO = Decimal("0.000001")  # the report's amounts keep 6 decimals
 _QUOTES = re.compile(r"[“”\"‘’'\s]")
 
 
@@ -427,6 +428,8 @@ def _res(rule: Rule, status: str, left, right, tol, claim_or_sentence, zh: str, 
     quote_zh = f"：“{s.text}”（情况说明 {s.where()}）" if s is not None else ""
     quote_en = f": \"{s.text}\" (narrative {s.where()})" if s is not None else ""
     loc = f"narrative {s.where()}" if s is not None else "narrative"
+    left, right, tol = (None if v is None else Decimal(v).quantize(_MICRO, rounding=ROUND_HALF_UP)
+                        for v in (left, right, tol))
     return Result(rule, status, left, right, tol, tables or rule.tables, loc,
                   {"zh": f"{zh}（{_verdict(status, True)}）{quote_zh}", "en": f"{en} ({_verdict(status, False)}){quote_en}"},
                   drill or [])
@@ -812,3 +815,12 @@ def narrative_counts(report) -> dict:
     out["mismatch"] = sum(r.status == "mismatch" and r.rule.severity == "error" for r in rows)
     out["warnings"] = sum(r.status == "mismatch" and r.rule.severity != "error" for r in rows)
     return out
+
+
+def narrative_line(doc: BudgetDocument, report) -> str:
+    """One line for `budgetlib check`: where the narrative came from and what its checks found."""
+    c = narrative_counts(report)
+    n = len(extract_claims(doc.narrative))
+    return (f"narrative {doc.narrative.source}: {n} claims, {c['checks']} checks: pass {c['pass']}  "
+            f"rounding {c['rounding']}  mismatch {c['mismatch']}  warnings {c['warnings']}  "
+            f"not_applicable {c['not_applicable']}")

@@ -811,7 +811,7 @@ class ReconciliationReport:
 
 # ------------------------------------------------------------------------------ command line
 def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: str | None = None,
-                cache=None) -> int:
+                cache=None, narratives=()) -> int:
     """`budgetlib check`: reconcile each document, print a summary, write the reports.
 
     With ``cache`` (data/processed), a document parsed before and unchanged is read back, not
@@ -823,10 +823,17 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
     from .loader import DEFAULT_ENGINE, load
     from .readers.base import ReadError
 
+    from .readers.narrative_text import match_companion, read_narrative, split_sources
+
+    # narrative PDFs (情况说明) among the sources or given with --narrative join their tables
+    paths, companions = split_sources(paths, narratives)
     unreadable, broken = 0, 0
     for path in paths:
         try:
             doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache)
+            companion = match_companion(doc, companions, only_pair=len(paths) == 1)
+            if companion is not None:
+                doc.narrative = read_narrative(companion)
             report = reconcile(doc, lang=lang)
         except ReadError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -841,6 +848,9 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
         counts = report.summary()
         print(f"{path}  {doc.name}  " + "  ".join(f"{k} {v}" for k, v in counts.items())
               + f"  -> {written[-1]}")
+        if doc.narrative is not None:
+            from .claims import narrative_line
+            print("  " + narrative_line(doc, report))
         fails = report.failures()
         for row in fails.itertuples(index=False):
             inst = f"[{row.instance}]" if row.instance else ""

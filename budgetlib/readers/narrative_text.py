@@ -232,3 +232,54 @@ def prose_pages(path, table_pages: set[int]) -> Narrative | None:
     narrative = Narrative(source=str(path), pages={p: "\n".join(_page_lines(t)) for p, t in keep.items()})
     narrative.sections = sections(narrative)
     return narrative
+
+
+def _issuer_key(name: str | None) -> str:
+    from ..normalize import fold
+
+    key = re.sub(r"[“”\"\s]", "", fold(name or ""))
+    for suffix in claims_catalogue()["issuer_suffixes"]:
+        if key.endswith(suffix) and len(key) > len(suffix) + 2:
+            key = key[: -len(suffix)]
+    return key
+
+
+def split_sources(paths, narratives=()) -> tuple[list, list[tuple[Path, dict]]]:
+    """Separate the narrative PDFs from the table documents among ``paths`` (by their content,
+    not their names) and add the explicit ``narratives``: (table paths, [(narrative, probe)])."""
+    tables, companions = [], []
+    for p in paths:
+        info = probe(p) if str(p).lower().endswith(".pdf") else None
+        if info and info["narrative"]:
+            companions.append((Path(p), info))
+        else:
+            tables.append(p)
+    for p in narratives or ():
+        companions.append((Path(p), probe(p) or {"narrative": True, "issuer": None, "year": None}))
+    return tables, companions
+
+
+def match_companion(doc, companions: list[tuple[Path, dict]], only_pair: bool = False) -> Path | None:
+    """The companion narrative of ``doc``: the one printing the same issuer and year as the
+    tables (部门名称 of the tables, title of the narrative); the file name only breaks ties or
+    stands in when a document names no issuer. ``only_pair``: one table document and one
+    narrative were given together, so they belong together (a wrong issuer is then a finding)."""
+    if not companions:
+        return None
+    dept, year = _issuer_key(doc.meta.get("department")), doc.meta.get("year")
+    stem = Path(doc.meta.get("source") or "").stem
+
+    def hint(p: Path) -> bool:
+        return bool(stem) and (p.stem.startswith(stem) or stem in p.stem)
+
+    same = [(p, i) for p, i in companions
+            if dept and i.get("issuer") and _issuer_key(i["issuer"]) == dept and (not year or i.get("year") in (None, year))]
+    if len(same) == 1:
+        return same[0][0]
+    pool = same or [(p, i) for p, i in companions if not i.get("issuer") or not dept]
+    hinted = [p for p, _ in pool if hint(p)]
+    if len(hinted) == 1:
+        return hinted[0]
+    if len(pool) == 1 and len(companions) == 1:
+        return pool[0][0]
+    return companions[0][0] if only_pair and len(companions) == 1 else None
