@@ -283,3 +283,21 @@ def match_companion(doc, companions: list[tuple[Path, dict]], only_pair: bool = 
     if len(pool) == 1 and len(companions) == 1:
         return pool[0][0]
     return companions[0][0] if only_pair and len(companions) == 1 else None
+
+
+def page_heads(path, lines: int = 3) -> dict[int, list[str]]:
+    """The first printed lines of every page of a PDF (where a table prints its title), or {}
+    when the file is not a readable PDF. Lets the 目录 check see a table printed under a title
+    the reader did not recognise."""
+    from .pdf_mupdf import open_pdf
+
+    if not path or not str(path).lower().endswith(".pdf") or not Path(path).exists():
+        return {}
+    try:
+        doc = open_pdf(path)
+    except ReadError:
+        return {}
+    try:
+        return {p + 1: _page_lines(doc[p].get_text("text"))[:lines] for p in range(doc.page_count)}
+    finally:
+        doc.close()
