@@ -176,13 +176,16 @@ class _Codes:
         return full
 
 
-def extract_claims(narrative: Narrative) -> list[Claim]:
-    """Every figure the narrative states about its subjects, in reading order."""
+def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[Claim]:
+    """Every figure the narrative states about its subjects, in reading order.
+
+    ``unclaimed`` (a list), when given, receives (sentence, printed figure) for every amount
+    or count that names no known subject: what the catalogue does not cover yet."""
     cat = _cat()
     rx, roles = cat["_rx"], cat["_roles"]
     subjects = cat["subjects"]
     out: list[Claim] = []
-    topic: tuple[str, str] | None = None
+    topic: tuple | None = None  # (subject, label, code, level) a figure with no name of its own is about
     codes, section = _Codes(), None
     sub_rx = re.compile(cat["reading"]["subheading"])
     for s in sentences(narrative):
@@ -194,6 +197,7 @@ def extract_claims(narrative: Narrative) -> list[Claim]:
         claim: Claim | None = None
         comparison: Comparison | None = None
         year: int | None = None
+        pending: Comparison | None = None
         prev_end = 0
         named_here = None
         for m in tokens:
@@ -231,19 +235,26 @@ def extract_claims(narrative: Narrative) -> list[Claim]:
                     comparison.direction = cat["directions"][q.group("dir")]
                 prev_end = m.end()
                 continue
+            prior_m = roles["prior_base"].search(_key(_clause(lead)))
+            if prior_m and unit and unit != "%":
+                # a base stated before the figure it is compared with: kept for the next claim
+                pending = Comparison(int(prior_m.group("year")), prior_m.group("label"), _figure(num, unit))
+                prev_end = m.end()
+                continue
             if claim is not None and share_m and unit == "%":
                 claim.share, claim.share_label = _figure(num, unit), share_m.group("label")
                 prev_end = m.end()
                 continue
-            if not unit or unit == "%":
+            if not unit:
+                continue  # a code or a count inside the lead (221类, 2个): part of the text, not a figure
+            if unit == "%":
                 prev_end = m.end()
                 continue
             # a new claim: its subject from its clause (a code, a name) or the topic
             clause = _clause(lead)
             coded = list(rx["coded"].finditer(join_wrapped(clause)))
             subject, label, code, level = None, None, None, None
-            if coded:
-                c = coded[-1]
+            for c in coded:  # "住房保障支出（221类）住房改革支出（02款）住房公积金（01项）": the last one
                 code = codes.resolve(c.group("code"), c.group("level"))
                 subject, label, level = (f"function:{code}" if code else None), c.group("name"), c.group("level")
             if subject is None:
@@ -253,29 +264,36 @@ def extract_claims(narrative: Narrative) -> list[Claim]:
                     if subjects[found[0]].get("distinct"):
                         label = re.sub(r"^.*?(?:安排|根据)", "", join_wrapped(clause)) or label
                 elif topic:
-                    subject, label = topic
+                    subject, label, code, level = topic
             if subject is None:
+                if unclaimed is not None:
+                    unclaimed.append((s, f"{num}{unit}"))
                 prev_end = m.end()
                 continue
             if ys:
                 year = ys[-1]
             claim = Claim(subject, label, s, year, _figure(num, unit), code=code, level=level)
             comparison = None
+            if pending is not None:
+                comparison, pending = pending, None
+                claim.comparisons.append(comparison)
             named_here = subject
+            if code:
+                topic = (subject, label, code, level)  # the paragraph goes on about this class or item
             out.append(claim)
             prev_end = m.end()
         # a sentence naming a subject but stating no figure: a heading the next sentence
         # continues ("（一）因公出国（境）费用。 2026年预算数…"), or a coded name on its own
-        if sub_rx.match(text):
+        if s.heading or sub_rx.match(text):
             topic = None  # a new (sub)heading: the previous topic ends
-        if named_here is None:
+        if named_here is None and not s.heading:
             for c in rx["coded"].finditer(text):
                 code = codes.resolve(c.group("code"), c.group("level"))
                 if code:
                     out.append(Claim(f"function:{code}", c.group("name"), s, code=code, level=c.group("level")))
             found = _subject_of(text) if len(text) <= 40 else None
             if found:
-                topic = (found[0], subjects[found[0]]["zh"])
+                topic = (found[0], subjects[found[0]]["zh"], None, None)
     return out
 
 
