@@ -601,12 +601,16 @@ def check_twice(claims: list[Claim]) -> list[Result]:
     out, groups = [], {}
     for c in claims:
         if c.amount is not None:
-            groups.setdefault((c.subject, c.year, c.label if _cat()["subjects"].get(c.subject, {}).get("distinct") else ""),
+            groups.setdefault((c.subject, c.label if _cat()["subjects"].get(c.subject, {}).get("distinct") else ""),
                               []).append(c)
-    for (subject, year, _), cs in groups.items():
+    for (subject, _), cs in groups.items():
         if len(cs) < 2:
             continue
         first = cs[0]
+        # the same year, or a figure that names none (it is the document's year)
+        cs = [first] + [c for c in cs[1:] if c.year is None or first.year is None or c.year == first.year]
+        if len(cs) < 2:
+            continue
         bad = [c for c in cs[1:] if abs(c.amount.value - first.amount.value) > c.amount.half + first.amount.half]
         st = "mismatch" if bad else "pass"
         other = bad[0] if bad else cs[1]

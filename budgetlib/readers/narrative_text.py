@@ -152,7 +152,7 @@ def sentences(narrative: Narrative) -> list[Sentence]:
         if m:
             section = m.group("title").strip()
         # split the line at 。 (keeping it); a piece ending in 。 closes its sentence
-        for piece in re.split(r"(?<=。)", line):
+        for piece in re.split(r"(?<=。)(?!。)", line):  # "。。" stays one sentence: the style check sees it
             if not piece:
                 continue
             if start is None:
