@@ -95,7 +95,13 @@ def load(path, engine: str = DEFAULT_ENGINE, cache=None, narrative=None) -> Budg
         from .model import Narrative
         from .readers.narrative_text import read_narrative
 
+        before = doc.narrative
         doc.narrative = narrative if isinstance(narrative, Narrative) else read_narrative(narrative)
+        if cache is not None and (before is None or before.pages != doc.narrative.pages):
+            # the cache keeps the companion too: notebooks reading it later see the narrative
+            from .export import write_document
+
+            write_document(doc, Path(cache))
     return doc
 
 

@@ -833,7 +833,10 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
             doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache)
             companion = match_companion(doc, companions, only_pair=len(paths) == 1)
             if companion is not None:
-                doc.narrative = read_narrative(companion)
+                narrative = read_narrative(companion)
+                if cache is not None:  # read back (not parsed) and the cache keeps the narrative
+                    doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache, narrative=narrative)
+                doc.narrative = narrative
             report = reconcile(doc, lang=lang)
         except ReadError as exc:
             print(f"error: {exc}", file=sys.stderr)

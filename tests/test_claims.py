@@ -316,3 +316,16 @@ def test_without_a_narrative_nothing_changes(pairs):
     assert doc.narrative is None
     assert not any(r.rule.id.startswith("N.") for r in budgetlib.reconcile(doc).results)
     assert read_narrative  # the reader is importable on its own
+
+
+def test_check_leaves_the_narrative_in_the_parse_cache_for_the_notebooks(tmp_path, capsys):
+    from budgetlib.cli import main
+
+    cache = tmp_path / "processed"
+    assert main(["check", str(CORPUS / "audit-bureau.pdf"), "--narrative", str(NARRATIVE / "audit-bureau-narrative.pdf"),
+                 "--out", str(tmp_path / "out"), "--processed", str(cache)]) == 0
+    capsys.readouterr()
+    # a notebook loads from the cache without knowing about the companion: it is there
+    doc = budgetlib.load(CORPUS / "audit-bureau.pdf", cache=cache)
+    assert doc.narrative is not None and doc.narrative.source.endswith("audit-bureau-narrative.pdf")
+    assert narrative_counts(budgetlib.reconcile(doc))["rounding"] == 1
