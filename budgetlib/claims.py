@@ -115,14 +115,24 @@ def _cat() -> dict:
     names = sorted(((_key(n), sid) for sid, s in subjects.items() for n in s["names"]),
                    key=lambda x: -len(x[0]))
     return {**cat, "_names": names,
-            "_rx": {k: re.compile(cat[k]) for k in ("number", "skip_after", "year", "coded",
+            "_rx": {k: re.compile(cat[k]) for k in ("number", "skip_after", "year",
                                                      "qualitative_change", "alias", "kind_word")},
+            "_coded": [re.compile(p) for p in cat["coded"]],
             "_roles": {k: re.compile(v) for k, v in cat["roles"].items()},
             "_style": {k: re.compile(v) for k, v in cat["style"].items() if isinstance(v, str)}}
 
 
 def _key(text: str) -> str:
     return _QUOTES.sub("", fold(text))
+
+
+def _base_year(m, year: int | None) -> int | None:
+    """The year a comparison is based on: printed (比2025年), or 上年/去年 (the year before)."""
+    if m is None:
+        return None
+    if m.groupdict().get("year"):
+        return int(m.group("year"))
+    return year - 1 if year else None
 
 
 def _figure(num: str, unit: str) -> Figure:
@@ -154,13 +164,42 @@ def _clause(lead: str) -> str:
     return parts[-1] if parts else lead
 
 
+def _coded(text: str) -> list[dict]:
+    """The classification names in a clause, in order: by code (卫生健康支出（210类）, 204-公共安全支出)
+    or by name and level only (科学技术支出（类）, “社会保障和就业支出”科目)."""
+    found = []
+    for pattern in _cat()["_coded"]:
+        for m in pattern.finditer(text):
+            d = {k: v for k, v in m.groupdict().items() if v}
+            found.append((m.start(), d))
+    found.sort(key=lambda x: x[0])
+    return [d for i, (start, d) in enumerate(found) if i == 0 or start != found[i - 1][0]]
+
+
+@lru_cache(maxsize=1)
+def _function_names() -> dict[tuple[str, str], list[str]]:
+    """(folded name, parent code or '') -> codes: a class, 款 or 项 found by its name."""
+    codes = classification()
+    f = codes[codes["kind"] == "function"]
+    out: dict[tuple[str, str], list[str]] = {}
+    for code, name, parent in zip(f["code"], f["name"], f["parent"]):
+        out.setdefault((fold(name), parent or ""), []).append(code)
+        out.setdefault((fold(name), "*"), []).append(code)
+    return out
+
+
 class _Codes:
-    """The 类 / 款 context that relative codes (01项) hang from, within a section."""
+    """The 类 / 款 context that relative codes (01项) and bare names (技术研究与开发（款）) hang
+    from, within a section."""
 
     def __init__(self):
         self.cls = self.kuan = None
 
-    def resolve(self, code: str, level: str | None) -> str | None:
+    def resolve(self, code: str | None, level: str | None, name: str = "") -> str | None:
+        if not code:
+            code = self._by_name(name, level)
+            if code is None:
+                return None
         if len(code) in (3, 5, 7) and not (level in ("款", "项") and len(code) == 2):
             full = code
         elif level == "款" and len(code) == 2 and self.cls:
@@ -175,6 +214,18 @@ class _Codes:
             self.cls, self.kuan = full[:3], full
         return full
 
+    def _by_name(self, name: str, level: str | None) -> str | None:
+        names, key = _function_names(), fold(name)
+        if level == "类" or (level is None and key.endswith("支出")):
+            hits = names.get((key, "")) or names.get((key + "支出", ""))
+        elif level == "款" and self.cls:
+            hits = names.get((key, self.cls))
+        elif level == "项" and self.kuan:
+            hits = names.get((key, self.kuan))
+        else:
+            hits = None
+        return hits[0] if hits and len(hits) == 1 else None
+
 
 def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[Claim]:
     """Every figure the narrative states about its subjects, in reading order.
@@ -186,6 +237,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
     subjects = cat["subjects"]
     out: list[Claim] = []
     topic: tuple | None = None  # (subject, label, code, level) a figure with no name of its own is about
+    topic_age = 0
     codes, section = _Codes(), None
     sub_rx = re.compile(cat["reading"]["subheading"])
     for s in sentences(narrative):
@@ -216,10 +268,10 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 fig = Figure(sign * fig.value, fig.printed, fig.unit, fig.half)
                 if comparison is None or (unit == "%" and comparison.percent) or (unit != "%" and comparison.change):
                     by = roles["base"].search(lead_key)
-                    comparison = Comparison(int(by.group("year")) if by else None, by.group("label") if by else "")
+                    comparison = Comparison(_base_year(by, year), by.group("label") if by else "")
                     claim.comparisons.append(comparison)
                 if base_m and comparison.base is None and comparison.change is None and comparison.percent is None:
-                    comparison.base_year, comparison.label = int(base_m.group("year")), base_m.group("label")
+                    comparison.base_year, comparison.label = _base_year(base_m, year), base_m.group("label")
                 if unit == "%":
                     comparison.percent = fig
                 else:
@@ -227,7 +279,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 prev_end = m.end()
                 continue
             if claim is not None and base_m:
-                comparison = Comparison(int(base_m.group("year")), base_m.group("label"),
+                comparison = Comparison(_base_year(base_m, year), base_m.group("label"),
                                         _figure(num, unit or (claim.amount.unit if claim.amount else "")))
                 claim.comparisons.append(comparison)
                 q = rx["qualitative_change"].match(_key(text[m.end():]))
@@ -252,11 +304,10 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 continue
             # a new claim: its subject from its clause (a code, a name) or the topic
             clause = _clause(lead)
-            coded = list(rx["coded"].finditer(join_wrapped(clause)))
             subject, label, code, level = None, None, None, None
-            for c in coded:  # "住房保障支出（221类）住房改革支出（02款）住房公积金（01项）": the last one
-                code = codes.resolve(c.group("code"), c.group("level"))
-                subject, label, level = (f"function:{code}" if code else None), c.group("name"), c.group("level")
+            for c in _coded(join_wrapped(clause)):  # "住房保障支出（221类）住房改革支出（02款）住房公积金（01项）": the last
+                code = codes.resolve(c.get("code"), c.get("level"), c["name"])
+                subject, label, level = (f"function:{code}" if code else None), c["name"], c.get("level")
             if subject is None:
                 found = _subject_of(clause)
                 if found:
@@ -279,21 +330,23 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 claim.comparisons.append(comparison)
             named_here = subject
             if code:
-                topic = (subject, label, code, level)  # the paragraph goes on about this class or item
+                topic, topic_age = (subject, label, code, level), 0  # the paragraph goes on about this item
             out.append(claim)
             prev_end = m.end()
         # a sentence naming a subject but stating no figure: a heading the next sentence
-        # continues ("（一）因公出国（境）费用。 2026年预算数…"), or a coded name on its own
-        if s.heading or sub_rx.match(text):
-            topic = None  # a new (sub)heading: the previous topic ends
+        # continues ("（一）因公出国（境）费用。 2026年预算数…"), or a coded name on its own.
+        # A topic lives for one sentence, or as long as a coded item's paragraph goes on.
+        if s.heading or sub_rx.match(text) or (topic is not None and topic[2] is None and topic_age > 0):
+            topic = None
+        topic_age += 1
         if named_here is None and not s.heading:
-            for c in rx["coded"].finditer(text):
-                code = codes.resolve(c.group("code"), c.group("level"))
+            for c in _coded(text):
+                code = codes.resolve(c.get("code"), c.get("level"), c["name"])
                 if code:
-                    out.append(Claim(f"function:{code}", c.group("name"), s, code=code, level=c.group("level")))
+                    out.append(Claim(f"function:{code}", c["name"], s, code=code, level=c.get("level")))
             found = _subject_of(text) if len(text) <= 40 else None
             if found:
-                topic = (found[0], subjects[found[0]]["zh"], None, None)
+                topic, topic_age = (found[0], subjects[found[0]]["zh"], None, None), 0
     return out
 
 

@@ -329,3 +329,35 @@ def test_check_leaves_the_narrative_in_the_parse_cache_for_the_notebooks(tmp_pat
     doc = budgetlib.load(CORPUS / "audit-bureau.pdf", cache=cache)
     assert doc.narrative is not None and doc.narrative.source.endswith("audit-bureau-narrative.pdf")
     assert narrative_counts(budgetlib.reconcile(doc))["rounding"] == 1
+
+
+def test_other_regions_phrasing_is_data_not_code():
+    """Sentences as printed in other regions' narratives (national corpus; page text quoted):
+    classes by code-name, by name and level, by quoted name; 较/上年 comparisons."""
+    text = "\n".join([
+        "三、支出预算情况说明",
+        # fuzhou-2026-budget-1.pdf p.26
+        "（一）204-公共安全支出1994.64万元。",
+        "（二）2080501-行政单位离退休227.72万元。",
+        # hangzhou-2026-budget-1.pdf p.6
+        "（2）社会保障和就业支出（类）行政事业单位养老支出（款）行政单位离退休（项）193.24万元，主要用于离退休方面的支出。",
+        # shanghai-2026-budget-1.pdf p.6
+        "1.“社会保障和就业支出”科目320万元，主要用于单位职工基本养老保险金。",
+        # shenzhen-2026-budget-1.pdf p.6
+        "2026年深圳市信访局部门预算支出4,684.30万元，较2025年年初预算减少247.70万元，下降5.0%。",
+        # changsha-2026-budget-1.pdf p.5: its two sentences (收入预算… / 收入较去年增加…) joined into one
+        "2026年本单位收入预算656.73万元，比上年增加24.17万元，上升3.82%。",
+    ])
+    claims = extract_claims(Narrative("regions", {1: text}))
+    got = [(c.subject, c.code, c.label, str(c.amount)) for c in claims]
+    assert got == [
+        ("function:204", "204", "公共安全支出", "1994.64万元"),
+        ("function:2080501", "2080501", "行政单位离退休", "227.72万元"),
+        ("function:2080501", "2080501", "行政单位离退休", "193.24万元"),
+        ("function:208", "208", "社会保障和就业支出", "320万元"),
+        ("expenditure_total", None, "支出预算", "4,684.30万元"),
+        ("income_total", None, "收入预算", "656.73万元"),
+    ]
+    shenzhen, changsha = claims[4].comparisons[0], claims[5].comparisons[0]
+    assert (shenzhen.base_year, shenzhen.change.value, shenzhen.percent.value) == (2025, Decimal("-247.70"), Decimal("-5.0"))
+    assert (changsha.base_year, changsha.change.value, changsha.percent.value) == (2025, Decimal("24.17"), Decimal("3.82"))
