@@ -346,7 +346,7 @@ def test_other_regions_phrasing_is_data_not_code():
         # shenzhen-2026-budget-1.pdf p.6
         "2026年深圳市信访局部门预算支出4,684.30万元，较2025年年初预算减少247.70万元，下降5.0%。",
         # changsha-2026-budget-1.pdf p.5: its two sentences (收入预算… / 收入较去年增加…) joined into one
-        "2026年本单位收入预算656.73万元，比上年增加24.17万元，上升3.82%。",
+        "2026年本单位收入预算656.73万元，收入较去年增加24.17万元，上升3.82%。",
     ])
     claims = extract_claims(Narrative("regions", {1: text}))
     got = [(c.subject, c.code, c.label, str(c.amount)) for c in claims]
