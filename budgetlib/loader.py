@@ -74,7 +74,7 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
     return dept, year
 
 
-def load(path, engine: str = DEFAULT_ENGINE, cache=None, narrative=None) -> BudgetDocument:
+def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False, narrative=None) -> BudgetDocument:
     """Parse one disclosure (text, PDF or Excel) into a BudgetDocument.
 
     ``narrative`` is the companion narrative PDF (情况说明, Beijing's 附件1) read into
@@ -83,11 +83,18 @@ def load(path, engine: str = DEFAULT_ENGINE, cache=None, narrative=None) -> Budg
 
     With ``cache`` (a folder such as data/processed), an earlier parse of the same bytes
     (same sha256, engine and format version) is read back from cache/<name>/ instead of parsing
-    again, and a fresh parse is written there. Raises ReadError, with a one-line message naming
-    the file (and table, place, cell where it applies), for any input it cannot read faithfully."""
+    again, and a fresh parse is written there.
+
+    Raises ReadError, with a one-line message naming the file, only for a failure of the whole
+    document (missing, empty, not a PDF, encrypted, scanned without text, no budget table). A
+    problem confined to a cell, row or table is recorded in ``doc.problems`` (the cell is NA,
+    its table ``incomplete``; a table that cannot be read is left out) and the rest loads.
+    ``strict=True`` refuses the document for any such problem instead."""
     path = Path(path)
     if not path.exists():
         raise ReadError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise ReadError(f"{path}: is a folder, not a file; name a .pdf, .txt or .xlsx file")
     if path.stat().st_size == 0:
         raise ReadError(f"{path}: the file is empty (0 bytes); download it again")
     doc = _load_cached(path, engine, Path(cache)) if cache is not None else _parse(path, engine)
@@ -102,6 +109,9 @@ def load(path, engine: str = DEFAULT_ENGINE, cache=None, narrative=None) -> Budg
             from .export import write_document
 
             write_document(doc, Path(cache))
+    if strict and doc.problems:
+        more = f" (and {len(doc.problems) - 1} more)" if len(doc.problems) > 1 else ""
+        raise ReadError(f"{doc.problems[0].line()}{more}; refused because strict reading is on")
     return doc
 
 
@@ -151,7 +161,7 @@ def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
         "tables": sorted(result.tables),
     }
     doc = BudgetDocument(meta=meta, tables=result.tables, raw_tables=result.raw_tables,
-                         warnings=result.warnings)
+                         warnings=result.warnings, problems=result.problems)
     if used in PDF_ENGINES:
         from .readers.narrative_text import prose_pages
 

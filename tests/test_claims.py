@@ -170,8 +170,8 @@ def _mutated(doc, old: str, new: str):
     hits = [p for p, t in pages.items() if old in t]
     assert len(hits) == 1 and pages[hits[0]].count(old) == 1, old
     pages[hits[0]] = pages[hits[0]].replace(old, new)
-    copy = budgetlib.BudgetDocument(doc.meta, doc.tables, doc.raw_tables, doc.warnings,
-                                    Narrative(doc.narrative.source, pages, doc.narrative.sections))
+    copy = budgetlib.BudgetDocument(doc.meta, doc.tables, doc.raw_tables, doc.warnings, doc.problems,
+                                    narrative=Narrative(doc.narrative.source, pages, doc.narrative.sections))
     return budgetlib.reconcile(copy)
 
 
@@ -240,7 +240,8 @@ def test_the_inspection_sheet_findings_are_caught_and_their_absence_raises_nothi
     doc, _ = pairs["xinfang-office"]  # its T05: 2210201 502.233096, 2210203 608.235804, 210 469.814256
 
     def run(text):
-        copy = budgetlib.BudgetDocument(doc.meta, doc.tables, doc.raw_tables, doc.warnings, Narrative("sheet", {1: text}))
+        copy = budgetlib.BudgetDocument(doc.meta, doc.tables, doc.raw_tables, doc.warnings, doc.problems,
+                                        narrative=Narrative("sheet", {1: text}))
         return {(r.rule.id, r.status) for r in budgetlib.reconcile(copy).results
                 if r.rule.id.startswith("N.") and r.status != "pass"}
 
