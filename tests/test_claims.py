@@ -157,10 +157,22 @@ def test_the_xinfang_operating_cost_finding_quotes_sentence_page_and_table(pairs
 
 def test_a_table_printed_without_its_number_is_not_called_missing(pairs):
     # civil-affairs prints its 专项/共同事权转移支付 target tables (pp.62-66) under titles without
-    # 预算14表: the 目录 announces them and they are there, though the reader does not file them
-    _, report = pairs["civil-affairs"]
+    # 预算14表; the 目录 (p.2) announces them. The reader files them as T14 ...
+    doc, report = pairs["civil-affairs"]
     r = next(r for r in report.results if r.rule.id == "N.toc" and r.rule.instance == "T14")
+    assert r.status == "pass" and doc.tables["T14"].pages == [62, 63, 64, 65, 66]
+    # ... and were it not to, the page heads of the table PDF still show the table is printed
+    tables = {k: v for k, v in doc.tables.items() if k != "T14"}
+    copy = budgetlib.BudgetDocument(doc.meta, tables, doc.raw_tables, doc.warnings, doc.problems,
+                                    narrative=doc.narrative)
+    r = next(r for r in budgetlib.reconcile(copy).results if r.rule.id == "N.toc" and r.rule.instance == "T14")
     assert r.status == "pass" and "pp.62-66" in r.text["zh"]
+    # a table the 目录 announces and no page prints is a mismatch
+    heads_free = dict(copy.meta, source="")
+    lost = budgetlib.BudgetDocument(heads_free, tables, doc.raw_tables, doc.warnings, doc.problems,
+                                    narrative=doc.narrative)
+    r = next(r for r in budgetlib.reconcile(lost).results if r.rule.id == "N.toc" and r.rule.instance == "T14")
+    assert r.status == "mismatch" and "（情况说明 p.2）" in r.text["zh"]
 
 
 # ------------------------------------------------------------------------------ mutations
