@@ -914,3 +914,12 @@ def narrative_line(doc: BudgetDocument, report) -> str:
     return (f"narrative {doc.narrative.source}: {n} claims, {c['checks']} checks: pass {c['pass']}  "
             f"rounding {c['rounding']}  mismatch {c['mismatch']}  warnings {c['warnings']}  "
             f"not_applicable {c['not_applicable']}")
+
+
+def narrative_findings(report) -> pd.DataFrame:
+    """The narrative rows of `report` that are findings (not pass / not_applicable), for a
+    report section: rule_id, instance, status, severity, location, explanation (each quoting
+    its sentence and page)."""
+    f = report.frame
+    f = f[f["rule_id"].str.startswith("N.") & ~f["status"].isin(["pass", "not_applicable"])]
+    return f[["rule_id", "instance", "status", "severity", "location", "explanation"]].reset_index(drop=True)

@@ -153,6 +153,10 @@ def test_the_xinfang_operating_cost_finding_quotes_sentence_page_and_table(pairs
     assert "“2026年北京市信访办公室部门机关运行经费财政拨款预算1698.15万元。”（情况说明 p.6）" in r.text["zh"]
     assert r.location == "narrative p.6" and "T05 合计 p.6" in r.text["zh"]
     assert narrative_counts(report)["mismatch"] == 1
+    from budgetlib.claims import narrative_findings
+
+    f = narrative_findings(report)
+    assert f[["rule_id", "status", "location"]].values.tolist() == [["N.at_most", "mismatch", "narrative p.6"]]
 
 
 def test_a_table_printed_without_its_number_is_not_called_missing(pairs):
