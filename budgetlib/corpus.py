@@ -406,8 +406,7 @@ def _duck_type(t: pa.DataType) -> str:
 
 
 def _view_sql(root: Path, dataset: str) -> str:
-    files = list((root / dataset).glob("*/*/*.parquet"))
-    if files:
+    if next((root / dataset).glob("*/*/*.parquet"), None) is not None:
         pattern = str(root / dataset / "*" / "*" / "*.parquet").replace("'", "''")
         source = (f"SELECT * FROM read_parquet('{pattern}', hive_partitioning = true, union_by_name = true, "
                   "hive_types = {'year': INTEGER, 'kind': VARCHAR})")
@@ -441,16 +440,21 @@ def connect(path=None, read_only: bool = False):
         return duckdb.connect(str(db), read_only=True)
     root.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db))
+    # Views are recreated only when they change (the folder moved, a dataset became (non-)empty):
+    # a query does not rewrite the database file.
+    con.execute("CREATE TABLE IF NOT EXISTS _budgetlib_views (name VARCHAR PRIMARY KEY, sql VARCHAR)")
+    have = dict(con.execute("SELECT name, sql FROM _budgetlib_views").fetchall())
     for dataset in DATASETS:  # documents first: the others refer to it
-        con.execute(_view_sql(root, dataset))
+        sql = _view_sql(root, dataset)
+        if have.get(dataset) != sql:
+            con.execute(sql)
+            con.execute("INSERT OR REPLACE INTO _budgetlib_views VALUES (?, ?)", [dataset, sql])
     return con
 
 
 def exact_frame(relation) -> pd.DataFrame:
     """A DuckDB relation as a DataFrame with decimals kept exact (pandas Arrow decimal dtype)."""
-    table = relation.fetch_arrow_table() if hasattr(relation, "fetch_arrow_table") else relation.arrow()
-    if hasattr(table, "read_all"):
-        table = table.read_all()
+    table = relation.to_arrow_table()
     ints = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
             pa.int64(): pd.Int64Dtype()}  # nullable: a blank page number stays an integer column
     return table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_decimal(t) else ints.get(t))
@@ -460,7 +464,7 @@ def query(sql: str, corpus_dir=None, params=None) -> pd.DataFrame:
     """Run ``sql`` on the corpus and return a DataFrame with exact decimals."""
     con = connect(corpus_dir)
     try:
-        return exact_frame(con.execute(sql, params) if params else con.sql(sql))
+        return exact_frame(con.sql(sql, params=params) if params else con.sql(sql))
     finally:
         con.close()
 
@@ -603,3 +607,129 @@ def build(sources, corpus_dir=None, engine: str | None = None, processed=None, p
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+# ------------------------------------------------------------------------------ batch hooks
+
+def index_links(out_dir, lang: str = "zh") -> list[tuple[str, Path]]:
+    """The link the batch index shows to the corpus's comparison report."""
+    from .corpus_report import NOTEBOOK
+
+    label = "部门比较报告（语料库）" if lang == "zh" else "Comparison of departments (corpus)"
+    return [(label, Path(out_dir).resolve() / "corpus" / f"{NOTEBOOK.stem}.html")]
+
+
+def after_batch(corpus_dir, out_dir, lang: str = "zh", progress=sys.stderr) -> bool:
+    """After `batch --corpus`: refresh the DuckDB views and run the comparison notebook into
+    out_dir/corpus/. True when the report ran."""
+    from .corpus_report import run_report
+
+    refresh(corpus_dir)
+    ok, path, error = run_report(corpus_dir, Path(out_dir) / "corpus", lang=lang)
+    print(f"comparison report: {path}" if ok else f"comparison report FAILED: {error} ({path})",
+          file=progress, flush=True)
+    return ok
+
+
+# ------------------------------------------------------------------------------ command line
+
+def _print_frame(frame: pd.DataFrame, csv: bool, max_rows: int) -> None:
+    if csv:
+        frame.to_csv(sys.stdout, index=False)
+        return
+    with pd.option_context("display.max_rows", max_rows, "display.max_columns", None, "display.width", 250,
+                           "display.max_colwidth", 60, "display.unicode.east_asian_width", True):
+        print(frame.to_string(index=False, max_rows=max_rows) if len(frame) else "(no rows)")
+        if len(frame) > max_rows:
+            print(f"({len(frame)} rows; --max-rows N or --csv for more)")
+
+
+def cmd_sql(args) -> int:
+    import duckdb
+
+    try:
+        frame = query(args.query, args.corpus)
+    except duckdb.Error as exc:
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    _print_frame(frame, args.csv, args.max_rows)
+    return 0
+
+
+def cmd_corpus(args) -> int:
+    from . import config
+
+    if args.action == "add":
+        with executor(args.jobs, args.scheduler, args.dask) as pool:
+            frame = build(config.expand_sources(args.sources), args.corpus, engine=args.engine,
+                          processed=Path(args.processed) if args.processed else None, pool=pool)
+        failed = frame[frame["status"] != "ok"]
+        print(f"{len(frame) - len(failed)} of {len(frame)} documents in the corpus {_root(args.corpus)}")
+        return 1 if len(failed) else 0
+    if args.action == "remove":
+        missing = 0
+        for item in args.items:
+            removed = remove(args.corpus, item)
+            print(f"{item}: removed {', '.join(s[:16] for s in removed)}" if removed else f"{item}: not in the corpus",
+                  file=sys.stdout if removed else sys.stderr)
+            missing += not removed
+        refresh(args.corpus)
+        return 1 if missing else 0
+    if args.action == "report":
+        from .corpus_report import run_report
+
+        refresh(args.corpus)
+        ok, path, error = run_report(args.corpus, Path(args.out), lang=args.lang, region=args.region,
+                                     year=args.year, kind=args.kind, issuer=args.issuer)
+        print(path if ok else f"error: {error} ({path})", file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
+    return 2
+
+
+def add_commands(sub) -> None:
+    """`budgetlib sql` and `budgetlib corpus add|remove|report` (called by cli.build_parser)."""
+    from .loader import DEFAULT_ENGINE, PDF_ENGINES
+
+    corpus_help = f"corpus folder (default {DEFAULT_DIR.relative_to(PROJ_ROOT)})"
+    sp = sub.add_parser("sql", help="query the corpus with SQL (DuckDB): tables documents, facts, tables, findings",
+                        description="query the corpus with SQL (DuckDB): tables documents, facts, tables, findings")
+    sp.add_argument("query", help='e.g. "SELECT issuer, personnel_share_of_basic FROM documents ORDER BY 2 DESC"')
+    sp.add_argument("--corpus", default=str(DEFAULT_DIR), help=corpus_help)
+    sp.add_argument("--csv", action="store_true", help="CSV on stdout instead of a table")
+    sp.add_argument("--max-rows", type=int, default=100, help="rows printed (default 100)")
+    sp.set_defaults(func=cmd_sql)
+
+    cp = sub.add_parser("corpus", help="maintain the corpus: add documents (parse + check), remove, report",
+                        description="maintain the corpus: add documents (parse + check), remove, report")
+    actions = cp.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("add", help="parse and check documents into the corpus (no HTML reports)")
+    a.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders")
+    a.add_argument("--engine", choices=PDF_ENGINES, default=DEFAULT_ENGINE)
+    a.add_argument("--processed", default=None, help="parsed-data cache folder (optional)")
+    add_scale_options(a, jobs=True)
+    r = actions.add_parser("remove", help="remove documents from the corpus")
+    r.add_argument("items", nargs="+", metavar="FILE_OR_SHA", help="a file, its sha256 (8+ characters) or file name")
+    p = actions.add_parser("report", help="run the comparison notebook (05_comparison) on the corpus")
+    p.add_argument("--out", default="reports/corpus", help="output folder (default reports/corpus)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    add_filter_options(p)
+    for parser in (a, r, p):
+        parser.add_argument("--corpus", default=str(DEFAULT_DIR), help=corpus_help)
+    cp.set_defaults(func=cmd_corpus)
+
+
+def add_scale_options(parser, jobs: bool = False) -> None:
+    """--jobs / --scheduler / --dask, for `batch` and `corpus add`."""
+    if jobs:
+        parser.add_argument("--jobs", type=int, default=2, help="local worker processes (default 2)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:8786", default=None,
+                        help="run the documents on this Dask cluster instead of local processes")
+    parser.add_argument("--dask", type=int, metavar="N", default=None,
+                        help="start a local Dask cluster of N worker processes and run on it")
+
+
+def add_filter_options(parser) -> None:
+    parser.add_argument("--region", default=None, help="only documents of this region")
+    parser.add_argument("--year", type=int, default=None, help="only this year")
+    parser.add_argument("--kind", choices=["budget", "final_accounts"], default=None)
+    parser.add_argument("--issuer", default=None, help="only issuers whose name contains this (SQL LIKE pattern)")
