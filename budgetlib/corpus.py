@@ -548,7 +548,7 @@ def executor(jobs: int = 2, scheduler: str | None = None, dask_workers: int | No
             client = Client(scheduler)
         else:
             cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+                                   host="127.0.0.1", dashboard_address=":0")  # any free port
             client = Client(cluster)
         try:
             yield client.get_executor(pure=False, retries=2)
