@@ -405,7 +405,8 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
 
     order = {str(s): i for i, s in enumerate(sources)}
     rows.sort(key=lambda r: order[r["source"]])
-    write_index(rows, out_dir / "index.html", lang=(params or {}).get("lang", "zh"), links=index_links)
+    write_index(rows, out_dir / "index.html", lang=(params or {}).get("lang", "zh"),
+                extra_links=index_links)
     frame = pd.DataFrame([{k: v for k, v in r.items() if k != "summary"} | r["summary"]
                           for r in rows])
     return frame
@@ -444,7 +445,7 @@ _INDEX_WORDS = {
 }
 
 
-def write_index(rows: list[dict], index_path, lang: str = "zh", links=None) -> Path:
+def write_index(rows: list[dict], index_path, lang: str = "zh", extra_links=None) -> Path:
     """``index.html``: one row per document with its summary, report links and error.
 
     Every piece of text from a document or a summary is HTML-escaped.
@@ -483,7 +484,7 @@ td:last-child {{ color: #b71c1c; max-width: 40em; }}
 </style></head>
 <body><h1>{e(words['title'])}</h1>
 {"".join(f'<p><a href="{e(quote(os.path.relpath(p, index_path.parent).replace(os.sep, "/")))}">{e(label)}</a></p>'
-         for label, p in (links or []))}
+         for label, p in (extra_links or []))}
 <table><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(body)}

@@ -202,3 +202,12 @@ def test_comparison_notebook_is_thin_and_runs_into_html(built, tmp_path):
     assert "人员经费占基本支出比例最高的是" in page and "表为空" in page
     assert page.count("data:image/png;base64") >= 6  # sorted bars + scatter
     assert (tmp_path / "out" / "comparison.csv").is_file()
+
+
+def test_batch_index_links_the_comparison_report(tmp_path):
+    from budgetlib import report
+
+    links = corpus.index_links(tmp_path, "zh")
+    page = report.write_index([], tmp_path / "index.html", extra_links=links).read_text(encoding="utf-8")
+    assert 'href="corpus/05_comparison.html"' in page and "部门比较报告" in page
+    assert corpus_report.NOTEBOOK not in report._notebooks()  # run once per corpus, not per document
