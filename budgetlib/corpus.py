@@ -638,7 +638,9 @@ def _print_frame(frame: pd.DataFrame, csv: bool, max_rows: int) -> None:
         frame.to_csv(sys.stdout, index=False)
         return
     with pd.option_context("display.max_rows", max_rows, "display.max_columns", None, "display.width", 250,
-                           "display.max_colwidth", 60, "display.unicode.east_asian_width", True):
+                           "display.max_colwidth", 60, "display.unicode.east_asian_width", True,
+                           # DuckDB divides decimals into doubles: plain digits, never 2.5e+04
+                           "display.float_format", lambda x: f"{x:,.2f}" if abs(x) >= 1 else f"{x:.6g}"):
         print(frame.to_string(index=False, max_rows=max_rows) if len(frame) else "(no rows)")
         if len(frame) > max_rows:
             print(f"({len(frame)} rows; --max-rows N or --csv for more)")
