@@ -167,7 +167,8 @@ def tables_records(doc: BudgetDocument, sha: str) -> pa.Table:
                 values = frame[c]
                 frames.append(pd.DataFrame({
                     "table_id": tid, "title": t.title, "unit": t.unit, "row_kind": kind,
-                    "row_no": range(len(frame)), "column_name": c, "header": t.headers.get(c),
+                    "row_no": range(len(frame)), "column_name": c,
+                    "header": t.headers.get(c) or t.headers.get(c.rsplit("_", 1)[0]),  # function_code -> function
                     "value": [None if pd.isna(v) else str(v) for v in values],
                     "amount": list(values) if c in amounts else None,
                     "page": frame["page"].to_numpy(), "line": frame["line"].to_numpy()}))

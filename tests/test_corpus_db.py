@@ -211,3 +211,23 @@ def test_batch_index_links_the_comparison_report(tmp_path):
     page = report.write_index([], tmp_path / "index.html", extra_links=links).read_text(encoding="utf-8")
     assert 'href="corpus/05_comparison.html"' in page and "部门比较报告" in page
     assert corpus_report.NOTEBOOK not in report._notebooks()  # run once per corpus, not per document
+
+
+def test_parse_with_corpus_then_remove_on_the_command_line(tmp_path, sample_path):
+    root = tmp_path / "c"
+    run = [sys.executable, "-m", "budgetlib"]
+    r = subprocess.run(run + ["parse", str(sample_path), "--out", str(tmp_path / "p"), "--corpus", str(root)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    docs = corpus.query("SELECT sha256, issuer, n_facts FROM documents", root)
+    assert list(docs["issuer"]) == ["北京市市民热线服务中心"] and docs["n_facts"][0] == 640
+    header = corpus.query("SELECT DISTINCT header FROM tables WHERE table_id = 'T03' AND column_name = 'function_code'",
+                          root)["header"][0]
+    assert header and "功能分类" in header
+    r = subprocess.run(run + ["corpus", "remove", docs["sha256"][0][:12], "--corpus", str(root)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "removed" in r.stdout, r.stderr
+    assert corpus.query("SELECT count(*) AS n FROM documents", root)["n"][0] == 0
+    r = subprocess.run(run + ["corpus", "remove", "nothing-like-this", "--corpus", str(root)],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "not in the corpus" in r.stderr
