@@ -66,8 +66,9 @@ def _fmt(value, kind: str) -> str:
     if value is None or (not isinstance(value, Decimal) and pd.isna(value)):
         return "—"
     value = Decimal(value)
-    if kind == "share":
-        return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}%"
+    if kind == "share":  # below 1%, two decimals: 0.03%, not 0.0%
+        places = Decimal("0.01") if abs(value) < Decimal("0.01") else Decimal("0.1")
+        return f"{(value * 100).quantize(places, rounding=ROUND_HALF_UP):,}%"
     if kind == "count":
         return f"{int(value):,}"
     return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
@@ -166,7 +167,8 @@ class Comparison:
         """Each measure with the base it is computed on."""
         lang = lang or self.lang
         return pd.DataFrame({("指标" if _zh(lang) else "measure"): [_label(m[0], lang) for m in MEASURES],
-                             ("口径" if _zh(lang) else "base"): [m[4] for m in MEASURES]})
+                             ("口径" if _zh(lang) else "base"): [m[4] for m in MEASURES]}).set_index(
+            "指标" if _zh(lang) else "measure")
 
     def table(self, lang: str | None = None, sort_by: str = "total_expenditure") -> pd.DataFrame:
         """One row per department, measures formatted; '—' where a measure is not available."""
@@ -175,7 +177,7 @@ class Comparison:
         out = pd.DataFrame({("部门" if _zh(lang) else "department"): m["department"].to_list()})
         for col, *_rest in MEASURES:
             out[_label(col, lang)] = [_fmt(v, MEASURE[col][3]) for v in m[col]]
-        return out
+        return out.set_index(out.columns[0])
 
     def values(self, measure: str) -> pd.Series:
         """The disclosed values of one measure (Decimal), indexed by department, largest first."""
@@ -201,7 +203,7 @@ class Comparison:
         frame = pd.DataFrame(rows)
         if _zh(lang):
             frame.columns = ["指标", "公开部门数", "最小值", "下四分位数", "中位数", "上四分位数", "最大值", "异常值"]
-        return frame
+        return frame.set_index(frame.columns[0])
 
     def ranking(self, measure: str, lang: str | None = None) -> pd.DataFrame:
         """Departments ranked on one measure (1 = largest), with the value; undisclosed last."""

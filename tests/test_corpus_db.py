@@ -231,3 +231,30 @@ def test_parse_with_corpus_then_remove_on_the_command_line(tmp_path, sample_path
     r = subprocess.run(run + ["corpus", "remove", "nothing-like-this", "--corpus", str(root)],
                        capture_output=True, text=True)
     assert r.returncode == 1 and "not in the corpus" in r.stderr
+
+
+def test_budget_against_final_accounts_gives_the_execution_rate(tmp_path, sample_text):
+    """The sample as budget, and as 'final accounts' of the same year (titles 决算NN表) with the
+    first T03 row 10% lower: one execution pair, class 201 down by exactly 33.506520 万元."""
+    import re
+
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "budget.txt").write_text(sample_text, encoding="utf-8")
+    final = re.sub(r"(?m)^预算(\d+表|表\d+)", r"决算\1", sample_text)
+    final = final.replace(CHANGED_LINE, CHANGED_LINE.replace("335.065200", "301.558680"))
+    (d / "final.txt").write_text(final, encoding="utf-8")
+    (d / "MANIFEST.tsv").write_text("file\tdepartment\tyear\nbudget.txt\t北京市市民热线服务中心\t2025\n"
+                                    "final.txt\t北京市市民热线服务中心\t2025\n", encoding="utf-8")
+    root = tmp_path / "c"
+    corpus.build(expand_sources([d]), root, progress=None)
+    kinds = corpus.query("SELECT source_file, kind FROM documents ORDER BY 1", root)
+    assert list(kinds["kind"]) == ["budget", "final_accounts"]
+    assert sorted(p.parent.name for p in (root / "documents").rglob("*.parquet")) == \
+           ["kind=budget", "kind=final_accounts"]
+    ch = corpus_report.changes(root)
+    assert list(ch.pairs["comparison"]) == ["execution"]
+    by = ch.by_class("function_class", 0)
+    row = by[by["类"] == "201"].iloc[0]
+    assert row["变化（万元）"] == "-33.51" and row.iloc[-1] != "—"
+    assert "执行率" in by.columns[-1]
