@@ -517,14 +517,50 @@ class Progress:
     """One line per finished document: count, rate, time left (both schedulers)."""
 
     def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.stream, self.done, self.t0 = total, stream, 0, time.perf_counter()
+        self.total, self.stream, self.done, self.skipped, self.t0 = total, stream, 0, 0, time.perf_counter()
 
-    def line(self) -> str:
+    def line(self, skipped: bool = False) -> str:
+        """The progress prefix for one more finished document (``skipped``: done by an earlier
+        run; it counts as done but not towards the rate)."""
         self.done += 1
+        self.skipped += skipped
         elapsed = time.perf_counter() - self.t0
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.done) / rate if rate else 0.0
+        worked = self.done - self.skipped
+        rate = worked / elapsed if elapsed > 0 and worked else 0.0
+        if not worked:
+            return f"[{self.done}/{self.total}]"
+        left = (self.total - self.done) / rate
         return f"[{self.done}/{self.total}] {rate * 60:.1f} docs/min, {_duration(left)} left"
+
+
+def finished_row(source, name, out_dir, notebooks, params, corpus_dir=None, engine: str | None = None) -> dict | None:
+    """For `batch --corpus`: the index row of a document an earlier run finished, or None.
+
+    Finished means: the corpus holds it (same sha256, engine, versions), and each notebook's
+    executed copy in out_dir/<name>/ ran without error with the same parameters as now, with its
+    HTML beside it. A batch stopped midway thus picks up where it stopped."""
+    import json as _json
+
+    from .loader import DEFAULT_ENGINE
+
+    source = Path(source)
+    rec = is_current(corpus_dir, source, engine or DEFAULT_ENGINE) if source.exists() else None
+    if rec is None:
+        return None
+    doc_dir = Path(out_dir).resolve() / name
+    wanted = {"lang": "zh", **params, "source": str(source.resolve()), "out_dir": str(doc_dir)}
+    reports = []
+    for nb in notebooks:
+        ipynb, html = doc_dir / f"{Path(nb).stem}.ipynb", doc_dir / f"{Path(nb).stem}.html"
+        try:
+            meta = _json.loads(ipynb.read_text(encoding="utf-8"))["metadata"].get("papermill", {})
+        except (OSError, ValueError, KeyError):
+            return None
+        if meta.get("exception") or meta.get("parameters") != _json.loads(_json.dumps(wanted)) or not html.exists():
+            return None
+        reports.append({"notebook": Path(nb).stem, "ok": True, "html": str(html)})
+    return {"source": str(source), "document": source.stem, "status": "ok", "error": None, "reports": reports,
+            "summary": summary_row(rec) | {"语料库 corpus": "unchanged"}, "seconds": 0.0}
 
 
 def _duration(seconds: float) -> str:
@@ -583,8 +619,9 @@ def build(sources, corpus_dir=None, engine: str | None = None, processed=None, p
         rows.append({"source": str(source), "status": "failed" if error else "ok", "error": error,
                      **(result or {})})
         if progress:
-            mark = "FAILED" if error else "ok    "
-            print(f"{prog.line()}  {mark} {source.name}" + (f"  {error}" if error else ""), file=progress, flush=True)
+            skipped = (result or {}).get("语料库 corpus") == "unchanged"
+            mark = "FAILED" if error else "done  " if skipped else "ok    "
+            print(f"{prog.line(skipped)}  {mark} {source.name}" + (f"  {error}" if error else ""), file=progress, flush=True)
 
     args = dict(corpus_dir=_root(corpus_dir), engine=engine, processed=processed)
     if pool is None:

@@ -347,7 +347,7 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
 
 
 def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None,
-          summarise=None, progress=sys.stderr, executor=None, index_links=None):
+          summarise=None, progress=sys.stderr, executor=None, index_links=None, skip=None):
     """Report many documents in parallel and write ``out_dir/index.html``.
 
     ``jobs`` long-lived worker processes (each pays the imports once) each run whole
@@ -357,7 +357,9 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     default gives the file name. Progress goes to ``progress``, one line per finished
     document (with the rate and time left). ``executor`` (e.g. a Dask cluster's, from
     ``budgetlib.corpus.executor``) runs the documents instead of the local pool. ``index_links``
-    ((label, path) pairs) are linked above the index table. Returns a DataFrame, one row per document.
+    ((label, path) pairs) are linked above the index table. ``skip(source, name, out_dir, notebooks,
+    params) -> row | None`` gives the row of a document done by an earlier run (its reports are not
+    run again), e.g. ``budgetlib.corpus.finished_row``. Returns a DataFrame, one row per document.
     """
     from .corpus import Progress
     import pandas as pd
@@ -372,11 +374,11 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     total, rows = len(sources), []
     counter = Progress(total)
 
-    def done(row):
+    def done(row, skipped=False):
         rows.append(row)
         if progress:
-            mark = "ok    " if row["status"] == "ok" else "FAILED"
-            line = f"{counter.line()}  {mark} {row['document']} ({row['seconds']:.1f} s)"
+            mark = "done  " if skipped else "ok    " if row["status"] == "ok" else "FAILED"
+            line = f"{counter.line(skipped)}  {mark} {row['document']} ({row['seconds']:.1f} s)"
             if row["error"]:
                 line += f"  {row['error']}"
             print(line, file=progress, flush=True)
@@ -384,6 +386,13 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     if progress:
         print(f"reporting {total} documents x {len(notebooks)} notebooks, {jobs} jobs",
               file=progress, flush=True)
+    if skip is not None:  # documents finished by an earlier run: listed, not run again
+        nb_params = {k: v for k, v in args[2].items() if not k.startswith("_")}
+        earlier = {s: skip(s, names[s], out_dir, notebooks, nb_params) for s in sources}
+        for s, row in earlier.items():
+            if row is not None:
+                done(row, skipped=True)
+        sources_all, sources = sources, [s for s, row in earlier.items() if row is None]
     if executor is not None:
         _run_on(executor, sources, names, args, done)
     elif jobs <= 1:
@@ -403,6 +412,8 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
                                  mp_context=multiprocessing.get_context(method)) as pool:
             _run_on(pool, sources, names, args, done)
 
+    if skip is not None:
+        sources = sources_all
     order = {str(s): i for i, s in enumerate(sources)}
     rows.sort(key=lambda r: order[r["source"]])
     write_index(rows, out_dir / "index.html", lang=(params or {}).get("lang", "zh"),
@@ -594,13 +605,14 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
     summarise = functools.partial(document_summary, engine=engine, processed=processed)
     from . import corpus as corpus_db  # issue 11: the corpus dataset, its report, Dask
 
-    links = None
+    links = skip = None
     if corpus is not None:
         summarise = functools.partial(corpus_db.ingest, corpus_dir=corpus, engine=engine, processed=processed)
         links = corpus_db.index_links(out_dir, lang)
+        skip = functools.partial(corpus_db.finished_row, corpus_dir=corpus, engine=engine)
     with corpus_db.executor(0, scheduler, dask_workers) as pool:
         frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise,
-                      executor=pool, index_links=links)
+                      executor=pool, index_links=links, skip=skip)
     corpus_ok = corpus is None or corpus_db.after_batch(corpus, out_dir, lang)
     failed = frame[frame["status"] != "ok"]
     index = Path(out_dir).resolve() / "index.html"

@@ -258,3 +258,34 @@ def test_budget_against_final_accounts_gives_the_execution_rate(tmp_path, sample
     row = by[by["类"] == "201"].iloc[0]
     assert row["变化（万元）"] == "-33.51" and row.iloc[-1] != "—"
     assert "执行率" in by.columns[-1]
+
+
+def test_batch_with_corpus_picks_up_where_it_stopped(tmp_path, sample_path):
+    """A document already in the corpus whose reports ran without error, with the same
+    parameters, is listed but not run again; a change of parameters runs it again."""
+    import functools
+
+    from budgetlib import report
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    params = nbformat.v4.new_code_cell("source = ''\nlang = 'zh'\nout_dir = ''")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("print(lang)")]
+    nbformat.write(nb, tmp_path / "one.ipynb")
+    root, out = tmp_path / "c", tmp_path / "out"
+
+    def run(lang):
+        return report.batch([sample_path], out, [tmp_path / "one.ipynb"], jobs=1, params={"lang": lang},
+                            summarise=functools.partial(corpus.ingest, corpus_dir=root), progress=None,
+                            skip=functools.partial(corpus.finished_row, corpus_dir=root))
+
+    first = run("zh")
+    html = out / sample_path.stem / "one.html"
+    stamp = html.stat().st_mtime_ns
+    second = run("zh")
+    assert list(second["status"]) == ["ok"] and second["语料库 corpus"][0] == "unchanged"
+    assert html.stat().st_mtime_ns == stamp  # not run again
+    assert first["部门 department"][0] == second["部门 department"][0] == "北京市市民热线服务中心"
+    run("en")
+    assert html.stat().st_mtime_ns != stamp  # other parameters: run again
