@@ -64,7 +64,7 @@ HEADLINE_AMOUNTS = ("current_income", "current_expenditure", "expenditure_grand_
                     "t12_project_total", "t12_stated_costs")
 HEADLINE_SHARES = ("personnel_share_of_basic", "public_share_of_basic", "project_share",
                    "three_public_share", "procurement_share", "project_cost_coverage")
-REC_STATUSES = ("pass", "rounding", "mismatch", "not_applicable", "unreadable")
+REC_STATUSES = ("pass", "info", "rounding", "mismatch", "unreadable", "not_applicable")
 
 SCHEMAS = {
     "documents": pa.schema(
@@ -73,6 +73,7 @@ SCHEMAS = {
          ("region", pa.string()), ("format", pa.string()), ("engine", pa.string()), ("unit", pa.string()),
          ("pages", pa.int32()), ("tables", pa.list_(pa.string())), ("tables_empty", pa.list_(pa.string())),
          ("n_tables", pa.int32()), ("n_facts", pa.int64()), ("warnings", pa.list_(pa.string())),
+         ("n_problems", pa.int32()), ("problems", pa.list_(pa.string())),  # cells/rows/tables not read
          *[(f"rec_{s}", pa.int32()) for s in REC_STATUSES],
          ("reconciliation", pa.string()),
          *[(f"{a}_yuan", YUAN) for a in HEADLINE_AMOUNTS],
@@ -93,7 +94,8 @@ SCHEMAS = {
         [("sha256", pa.string()), ("rule_id", pa.string()), ("instance", pa.string()), ("status", pa.string()),
          ("severity", pa.string()), ("left_amount", AMOUNT), ("right_amount", AMOUNT), ("difference", AMOUNT),
          ("tolerance", AMOUNT), ("unit", pa.string()), ("tables", pa.string()), ("location", pa.string()),
-         ("explanation", pa.string()), ("description", pa.string())]),
+         ("explanation", pa.string()), ("description", pa.string()), ("root_id", pa.string()),
+         ("echo_of", pa.string())]),
 }
 
 
@@ -273,6 +275,7 @@ def document_records(doc: BudgetDocument, rec, sha: str, n_facts: int, seconds: 
         "pages": _pages(Path(meta["source"])),
         "tables": [t for t in doc.tables], "tables_empty": [t for t, v in doc.tables.items() if v.empty],
         "n_tables": len(doc.tables), "n_facts": n_facts, "warnings": list(doc.warnings),
+        "n_problems": len(getattr(doc, "problems", [])), "problems": [p.line() for p in getattr(doc, "problems", [])],
         **{f"rec_{s}": int(counts.get(s, 0)) for s in REC_STATUSES},
         "reconciliation": None if rec is None else ("ok" if rec.ok else "mismatch"),
         **{f"{a}_yuan": _yuan(figures.get(a), unit) for a in HEADLINE_AMOUNTS},
@@ -486,12 +489,13 @@ def summary_row(rec: dict) -> dict:
         "人员经费/基本支出 personnel share": narrative.fmt_share(rec.get("personnel_share_of_basic")),
         "政府采购/支出 procurement share": narrative.fmt_share(rec.get("procurement_share")),
         "对账 reconciliation": f"{rec.get('rec_pass', 0)} pass / {rec.get('rec_mismatch', 0)} mismatch"
-                              + (f" / {rec['rec_rounding']} rounding" if rec.get("rec_rounding") else ""),
+                              + (f" / {rec['rec_rounding']} rounding" if rec.get("rec_rounding") else "")
+                              + (f" / {rec['n_problems']} unreadable" if rec.get("n_problems") else ""),
     }
 
 
 def ingest(source, corpus_dir=None, engine: str | None = None, processed=None, lang: str = "zh",
-           force: bool = False) -> dict:
+           force: bool = False, strict: bool = False) -> dict:
     """One document into the corpus: parse (or read back from ``processed``), reconcile, write
     its records; skipped when the corpus already holds it (same sha256 and engine). Returns the
     index row (``summary_row``). Runs in a worker: a local process or a Dask worker."""
@@ -503,7 +507,9 @@ def ingest(source, corpus_dir=None, engine: str | None = None, processed=None, l
     if not force and source.exists() and (rec := is_current(corpus_dir, source, engine, sha256_of(source))):
         return summary_row(rec) | {"语料库 corpus": "unchanged"}
     t0 = time.perf_counter()
-    doc = load(source, engine=engine, cache=processed)
+    doc = load(source, engine=engine, cache=processed, strict=strict)
+    for p in getattr(doc, "problems", []):
+        print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
     report = reconcile(doc, lang=lang)
     if processed is not None:
         report.write(Path(processed) / doc.meta["source_name"])

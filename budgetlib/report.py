@@ -572,25 +572,29 @@ def _notebooks() -> list[Path]:
     return sorted(p for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb") if p.name != NOTEBOOK.name)
 
 
-def document_summary(source, engine: str = "mupdf", processed=None) -> dict:
+def document_summary(source, engine: str = "mupdf", processed=None, strict: bool = False) -> dict:
     """Parse (or read back from ``processed``) and give the index's headline figures:
-    department, year, total expenditure (支出总计), personnel share, reconciliation status."""
+    department, year, total expenditure (支出总计), personnel share, reconciliation status.
+    Each cell, row or table that could not be read is one line on stderr."""
     import budgetlib
     from .analysis.overview import headline
 
-    doc = budgetlib.load(source, engine=engine, cache=processed)
+    doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict)
+    for p in doc.problems:
+        print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
     rec = budgetlib.reconcile(doc)
     if processed is not None:
         rec.write(Path(processed) / doc.meta["source_name"])
     counts = rec.summary()
     return {**headline(doc),
             "对账 reconciliation": f"{counts.get('pass', 0)} pass / {counts.get('mismatch', 0)} mismatch"
-                                   + (f" / {counts.get('rounding', 0)} rounding" if counts.get("rounding") else "")}
+                                   + (f" / {counts.get('rounding', 0)} rounding" if counts.get("rounding") else "")
+                                   + (f" / {len(doc.problems)} unreadable" if doc.problems else "")}
 
 
 def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",
-               processed: Path | None = None, usd_rate: float = 7.1, corpus: Path | None = None,
-               scheduler: str | None = None, dask_workers: int | None = None) -> int:
+               processed: Path | None = None, usd_rate: float = 7.1, strict: bool = False,
+               corpus: Path | None = None, scheduler: str | None = None, dask_workers: int | None = None) -> int:
     """`budgetlib report` / `budgetlib batch`: every notebook for every document, an index.html,
     one line per failed document; exit code 1 if any failed."""
     import functools
@@ -602,12 +606,13 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
     processed = Path(processed).resolve() if processed else None
     params = {"lang": lang, "engine": engine, "processed_dir": str(processed) if processed else "",
               "usd_rate_wan_per_wan_usd": usd_rate}
-    summarise = functools.partial(document_summary, engine=engine, processed=processed)
+    summarise = functools.partial(document_summary, engine=engine, processed=processed, strict=strict)
     from . import corpus as corpus_db  # issue 11: the corpus dataset, its report, Dask
 
     links = skip = None
     if corpus is not None:
-        summarise = functools.partial(corpus_db.ingest, corpus_dir=corpus, engine=engine, processed=processed)
+        summarise = functools.partial(corpus_db.ingest, corpus_dir=corpus, engine=engine, processed=processed,
+                                      strict=strict)
         links = corpus_db.index_links(out_dir, lang)
         skip = functools.partial(corpus_db.finished_row, corpus_dir=corpus, engine=engine)
     with corpus_db.executor(0, scheduler, dask_workers) as pool:
