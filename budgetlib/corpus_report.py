@@ -457,20 +457,29 @@ class Changes:
 
     def execution(self, lang: str | None = None) -> pd.DataFrame | None:
         """Per pair: total expenditure in both documents, the change and the ratio (for budget
-        against final accounts, the execution rate 决算/预算)."""
+        against final accounts, the execution rate 决算/预算). The total is 本年支出合计 (T01), or
+        where either document lacks it, the general-budget total (T05 合计); the base is named."""
         lang = lang or self.lang
         if self.pairs.empty:
             return None
+        bases = [("current_expenditure_yuan", "本年支出合计", "total expenditure (T01)"),
+                 ("general_budget_total_yuan", "一般公共预算支出合计", "general budget (T05)")]
         rows = []
         for p in self.pairs.itertuples(index=False):
             da, dbb = (self.docs[self.docs["sha256"] == s].iloc[0] for s in (p.sha_a, p.sha_b))
-            va, vb = _dec(da["current_expenditure_yuan"]), _dec(dbb["current_expenditure_yuan"])
+            va = vb = None
+            base = bases[0]
+            for base in bases:
+                va, vb = _dec(da[base[0]]), _dec(dbb[base[0]])
+                if va is not None and vb is not None:
+                    break
             va, vb = (None if v is None else v / WAN for v in (va, vb))
-            rows.append([p.issuer, p.label_a, p.label_b, _fmt(va, "amount"), _fmt(vb, "amount"),
+            rows.append([p.issuer, p.label_a, p.label_b, base[1] if _zh(lang) else base[2],
+                         _fmt(va, "amount"), _fmt(vb, "amount"),
                          _fmt(None if va is None or vb is None else vb - va, "amount"),
                          _fmt(None if not va or vb is None else vb / va, "share")])
-        cols = (["部门", "前", "后", "前：本年支出合计（万元）", "后：本年支出合计（万元）", "变化（万元）", "后/前"]
-                if _zh(lang) else ["issuer", "a", "b", "a: total (万元)", "b: total (万元)", "change (万元)", "b / a"])
+        cols = (["部门", "前", "后", "口径", "前（万元）", "后（万元）", "变化（万元）", "后/前"]
+                if _zh(lang) else ["issuer", "a", "b", "base", "a (万元)", "b (万元)", "change (万元)", "b / a"])
         return pd.DataFrame(rows, columns=cols)
 
 
