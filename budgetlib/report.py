@@ -384,7 +384,8 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
             print(line, file=progress, flush=True)
 
     if progress:
-        print(f"reporting {total} documents x {len(notebooks)} notebooks, {jobs} jobs",
+        print(f"reporting {total} documents x {len(notebooks)} notebooks, "
+              + (f"on {type(executor).__name__}" if executor is not None else f"{jobs} jobs"),
               file=progress, flush=True)
     if skip is not None:  # documents finished by an earlier run: listed, not run again
         nb_params = {k: v for k, v in args[2].items() if not k.startswith("_")}
