@@ -1,11 +1,13 @@
 """Command line: argument parsing only; every command calls the library.
 
-    budgetlib parse SOURCE... [--out data/processed] [--engine mupdf|tabula]
+    budgetlib parse SOURCE... [--out data/processed] [--engine mupdf|tabula] [--narrative FILE]
     budgetlib tables SOURCE
-    budgetlib check SOURCE... [--out DIR] [--strict]
+    budgetlib check SOURCE... [--out DIR] [--strict] [--narrative FILE]
     budgetlib compare PDF... [--out DIR]
     budgetlib report SOURCE... [--out reports]
-    budgetlib batch SOURCE... [--out reports] [--jobs N]
+    budgetlib batch SOURCE... [--out reports] [--jobs N] [--corpus DIR] [--dask N | --scheduler URL]
+    budgetlib sql "SELECT …" [--corpus DIR]
+    budgetlib corpus add|remove|report …
 
 Every command exits with the same codes (README, "Exit codes"): 0 done; 1 done, and --strict
 found something; 2 an error: a bad option or path, no documents, or a document that could not
@@ -86,21 +88,36 @@ def cmd_parse(args) -> int:
     from .export import write_document
     from .loader import load
 
+    from .readers.narrative_text import match_companion, read_narrative, split_sources
+
     failed = []
-    for src in config.expand_sources(args.sources):
+    sources, companions = split_sources(config.expand_sources(args.sources), args.narrative)
+    for src in sources:
         try:
             doc = load(src, engine=args.engine, strict=args.strict)
+            companion = match_companion(doc, companions, only_pair=len(sources) == 1)
+            if companion is not None:
+                doc.narrative = read_narrative(companion)
             folder = write_document(doc, Path(args.out))
+            if args.corpus:
+                from . import corpus
+
+                corpus.add_document(doc, args.corpus)
         except ReadError as exc:
             _err(str(exc))
             failed.append((src, str(exc)))
             continue
         rows = sum(len(t.data) for t in doc.tables.values())
         unread = f", {len(doc.problems)} unreadable" if doc.problems else ""
-        print(f"{src}: {len(doc.tables)} tables, {rows} rows{unread} -> {folder}")
+        said = f", narrative {len(doc.narrative.pages)} pages" if doc.narrative is not None else ""
+        print(f"{src}: {len(doc.tables)} tables, {rows} rows{unread}{said} -> {folder}")
         for w in doc.warnings:
             print(f"  warning: {w}", file=sys.stderr)
         print_problems(doc)
+    if args.corpus:
+        from . import corpus
+
+        corpus.refresh(args.corpus)
     if failed:
         print(f"{len(failed)} of {len(config.expand_sources(args.sources))} documents failed:", file=sys.stderr)
         for src, msg in failed:
@@ -151,7 +168,8 @@ def cmd_check(args) -> int:
     from .reconcile import check_paths
 
     return check_paths(config.expand_sources(args.sources), Path(args.out), strict=args.strict,
-                       lang=args.lang, engine=args.engine, cache=Path(args.processed))
+                       lang=args.lang, engine=args.engine, cache=Path(args.processed),
+                       narratives=args.narrative)
 
 
 def cmd_report(args) -> int:
@@ -160,7 +178,8 @@ def cmd_report(args) -> int:
 
     return report_cli(config.expand_sources(args.sources), Path(args.out), jobs=args.jobs, lang=args.lang,
                       engine=args.engine, processed=Path(args.processed), usd_rate=args.usd_rate,
-                      strict=args.strict)
+                      strict=args.strict, corpus=Path(args.corpus) if getattr(args, "corpus", None) else None,
+                      scheduler=getattr(args, "scheduler", None), dask_workers=getattr(args, "dask", None))
 
 
 cmd_batch = cmd_report
@@ -188,11 +207,16 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(func=func)
         return sp
 
+    narrative_help = ("the companion narrative PDF (情况说明, e.g. Beijing's 附件1); repeat for several. "
+                      "Narrative PDFs given as sources are recognised and paired by issuer and year")
     sp = add("parse", cmd_parse, "parse documents into data/processed/<name>/ (CSV, Parquet, datapackage.json)")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="output root (default data/processed)")
+    sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)
+    sp.add_argument("--corpus", default=None, metavar="DIR", help="also add the documents to this corpus folder")
     add("tables", cmd_tables, "list the tables recognised in one document", many=False)
     sp = add("check", cmd_check, "reconcile documents: which identities hold, which break, by how much")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where reconciliation reports go")
+    sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)
     sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the explanations")
     sp.add_argument("--processed", default=str(config.PROCESSED_DIR),
                     help="parsed-data cache, reused when the file's sha256 is unchanged")
@@ -212,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language")
         sp.add_argument("--usd-rate", type=float, default=7.1, help="万元 per 万美元 for USD cost indicators")
         sp.add_argument("--jobs", type=_positive, default=jobs, help=f"documents in parallel (default {jobs})")
+        if name == "batch":
+            from . import corpus
+
+            sp.add_argument("--corpus", default=None, metavar="DIR",
+                            help="also fill this corpus folder (Parquet + DuckDB) and run the comparison report")
+            corpus.add_scale_options(sp)
+    from . import corpus
+
+    corpus.add_commands(sub)  # budgetlib sql, budgetlib corpus …
     return p
 
 

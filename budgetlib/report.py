@@ -494,7 +494,7 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
 
 
 def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None,
-          summarise=None, progress=sys.stderr):
+          summarise=None, progress=sys.stderr, executor=None, index_links=None, skip=None):
     """Report many documents in parallel and write ``out_dir/index.html``.
 
     ``jobs`` long-lived worker processes (each pays the imports once) each run whole
@@ -502,7 +502,12 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     fatal. ``summarise(source, doc_dir) -> dict`` gives the headline figures for the index
     (see ``_document_job``); it runs in the workers, so it must be picklable (a module-level
     function or a functools.partial of one, not a lambda); the default gives the file name.
-    Progress goes to ``progress``, one line per finished document.
+    Progress goes to ``progress``, one line per finished document (with the rate and time
+    left). ``executor`` (e.g. a Dask cluster's, from ``budgetlib.corpus.executor``) runs the
+    documents instead of the local pool. ``index_links`` ((label, path) pairs) are linked above
+    the index table. ``skip(source, name, out_dir, notebooks, params) -> row | None`` gives the
+    row of a document done by an earlier run (its reports are not run again), e.g.
+    ``budgetlib.corpus.finished_row``.
 
     The index adds to what an earlier run into ``out_dir`` listed (``index.json`` keeps its
     rows): a document reported again replaces its row and keeps its folder; a new document
@@ -510,6 +515,8 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     DataFrame, one row per document of this run.
     """
     import pandas as pd
+
+    from .corpus import Progress
 
     sources = list(dict.fromkeys(Path(s).resolve() for s in sources))  # each document once
     out_dir = Path(out_dir).resolve()
@@ -520,25 +527,41 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     earlier = read_index_rows(out_dir)
     names = _unique_names(sources, earlier)
     total, rows = len(sources), []
+    counter = Progress(total)
 
-    def done(row):
+    def done(row, skipped=False):
         rows.append(row)
         if progress:
-            mark = "ok    " if row["status"] == "ok" else "FAILED"
-            line = f"[{len(rows)}/{total}] {mark} {row['document']} ({row['seconds']:.1f} s)"
+            mark = "done  " if skipped else "ok    " if row["status"] == "ok" else "FAILED"
+            line = f"{counter.line(skipped)}  {mark} {row['document']} ({row['seconds']:.1f} s)"
             if row["error"]:
                 line += f"  {row['error']}"
             print(line, file=progress, flush=True)
 
     if progress:
-        print(f"reporting {total} documents x {len(notebooks)} notebooks, {jobs} jobs",
+        print(f"reporting {total} documents x {len(notebooks)} notebooks, "
+              + (f"on {type(executor).__name__}" if executor is not None else f"{jobs} jobs"),
               file=progress, flush=True)
-    if jobs <= 1 or total <= 1:
+    sources_all = sources
+    if skip is not None:  # documents finished by an earlier run: listed, not run again
+        nb_params = {k: v for k, v in args[2].items() if not k.startswith("_")}
+        finished = {s: skip(s, names[s], out_dir, notebooks, nb_params) for s in sources}
+        for s, row in finished.items():
+            if row is not None:
+                book = out_dir / names[s] / f"{names[s]}.xlsx"
+                row.update(source=str(s), document=names[s])
+                row.setdefault("links", [(_PAGE_WORDS.get((params or {}).get("lang", "zh"), _PAGE_WORDS["en"])
+                                          ["workbook"], str(book))] if book.is_file() else [])
+                done(row, skipped=True)
+        sources = [s for s, row in finished.items() if row is None]
+    if executor is not None:
+        _run_on(executor, sources, names, args, done)
+    elif jobs <= 1 or len(sources) <= 1:
         for s in sources:
             done(_document_job(s, names[s], *args))
     else:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import ProcessPoolExecutor
 
         # fork, not spawn: spawned workers re-import the caller's __main__, which breaks
         # `python - <script`, scripts without a __main__ guard and functions defined in
@@ -546,26 +569,33 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         if method == "fork":
             _import_notebook_stack()  # once here, inherited by every worker
-        with ProcessPoolExecutor(max_workers=min(jobs, total), initializer=_worker_init,
+        with ProcessPoolExecutor(max_workers=min(jobs, len(sources)), initializer=_worker_init,
                                  mp_context=multiprocessing.get_context(method)) as pool:
-            futures = {pool.submit(_document_job, s, names[s], *args): s for s in sources}
-            for fut in as_completed(futures):
-                try:
-                    done(fut.result())
-                except Exception as exc:  # noqa: BLE001  (a worker died: keep the others)
-                    s = futures[fut]
-                    done({"source": str(s), "document": names[s], "status": "failed",
-                          "error": _one_line(exc), "reports": [], "summary": {},
-                          "title": None, "seconds": 0.0})
+            _run_on(pool, sources, names, args, done)
 
-    order = {str(s): i for i, s in enumerate(sources)}
+    order = {str(s): i for i, s in enumerate(sources_all)}
     rows.sort(key=lambda r: order[r["source"]])
     write_index(_merge_rows(earlier, rows, out_dir), out_dir / "index.html",
-                lang=(params or {}).get("lang", "zh"))
+                lang=(params or {}).get("lang", "zh"), extra_links=index_links)
     columns = ["source", "document", "status", "error", "reports", "seconds"]
     frame = pd.DataFrame([{k: r.get(k) for k in columns} | r["summary"] for r in rows],
                          columns=None if rows else columns)
     return frame
+
+
+def _run_on(pool, sources, names, args, done):
+    """Every document as one task on ``pool`` (any concurrent.futures executor)."""
+    from concurrent.futures import as_completed
+
+    futures = {pool.submit(_document_job, s, names[s], *args): s for s in sources}
+    for fut in as_completed(futures):
+        try:
+            done(fut.result())
+        except Exception as exc:  # noqa: BLE001  (a worker died: keep the others)
+            s = futures[fut]
+            done({"source": str(s), "document": names[s], "status": "failed",
+                  "error": _one_line(exc), "reports": [], "summary": {},
+                  "title": None, "seconds": 0.0})
 
 
 INDEX_DATA = "index.json"  # beside index.html: its rows, so a later run adds to the index
@@ -643,8 +673,9 @@ def _stylesheet() -> str:
     return (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
 
-def write_index(rows: list[dict], index_path, lang: str = "zh") -> Path:
-    """``index.html``: one row per document with its summary, report links and error.
+def write_index(rows: list[dict], index_path, lang: str = "zh", extra_links=None) -> Path:
+    """``index.html``: one row per document with its summary, report links and error, and
+    ``extra_links`` ((label, path) pairs, e.g. the corpus comparison) above the table.
 
     Every piece of text from a document or a summary is HTML-escaped. The page carries the
     reports' stylesheet and a web-font subset of its own characters."""
@@ -689,6 +720,7 @@ def write_index(rows: list[dict], index_path, lang: str = "zh") -> Path:
 {_stylesheet()}
 </style></head>
 <body class="budget-index"><h1>{e(words['title'])}</h1>
+{"".join(f'<p><a href="{href(p)}">{e(label)}</a></p>' for label, p in (extra_links or []))}
 <table><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(body)}
@@ -812,7 +844,9 @@ def main(argv=None) -> int:
 def _notebooks() -> list[Path]:
     from .config import NOTEBOOKS_DIR
 
-    return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    from .corpus_report import NOTEBOOK  # the corpus's report, run once per batch, not per document
+
+    return sorted(p for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb") if p.name != NOTEBOOK.name)
 
 
 _pool, _pool_pid = None, None
@@ -864,8 +898,21 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
     return info
 
 
+def corpus_summary(source, doc_dir=None, *, corpus_dir, engine: str = "mupdf", processed=None,
+                   lang: str = "zh", strict: bool = False) -> dict:
+    """`batch --corpus`: the document into the corpus (its index row: ``corpus.ingest``), and
+    the pages' title and workbook (``document_summary``; the parse is cached between them)."""
+    from . import corpus as corpus_db
+
+    mine = document_summary(source, doc_dir, engine=engine, processed=processed, lang=lang, strict=strict)
+    row = corpus_db.ingest(source, corpus_dir=corpus_dir, engine=engine, processed=processed, lang=lang,
+                           strict=strict)
+    return row | {k: v for k, v in mine.items() if k.startswith("_")}
+
+
 def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",
-               processed: Path | None = None, usd_rate: float = 7.1, strict: bool = False) -> int:
+               processed: Path | None = None, usd_rate: float = 7.1, strict: bool = False,
+               corpus: Path | None = None, scheduler: str | None = None, dask_workers: int | None = None) -> int:
     """`budgetlib report` / `budgetlib batch`: every notebook for every document, an index.html
     (added to when ``out_dir`` has one), one line per failed document. Returns the CLI's exit
     code: 0, or 2 if any document failed (README "Exit codes")."""
@@ -883,13 +930,24 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
               "usd_rate_wan_per_wan_usd": usd_rate}
     summarise = functools.partial(document_summary, engine=engine, processed=processed, lang=lang,
                                   strict=strict)
-    frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise)
+    from . import corpus as corpus_db  # issue 11: the corpus dataset, its report, Dask
+
+    links = skip = None
+    if corpus is not None:
+        summarise = functools.partial(corpus_summary, corpus_dir=corpus, engine=engine, processed=processed,
+                                      lang=lang, strict=strict)
+        links = corpus_db.index_links(out_dir, lang)
+        skip = functools.partial(corpus_db.finished_row, corpus_dir=corpus, engine=engine)
+    with corpus_db.executor(0, scheduler, dask_workers) as pool:
+        frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise,
+                      executor=pool, index_links=links, skip=skip)
+    corpus_ok = corpus is None or corpus_db.after_batch(corpus, out_dir, lang)
     failed = frame[frame["status"] != "ok"]
     index = Path(out_dir).resolve() / "index.html"
     print(f"{len(frame) - len(failed)} of {len(frame)} documents reported; open {index}")
     for row in failed.itertuples():
         print(f"  failed: {row.source}: {row.error}", file=sys.stderr)
-    return 2 if len(failed) else 0
+    return 2 if len(failed) or not corpus_ok else 0
 
 
 if __name__ == "__main__":
