@@ -41,13 +41,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .config import PROJ_ROOT
 from .model import PROVENANCE, BudgetDocument
 from .normalize import AMOUNT_DTYPE, fold
 
 # Bumped whenever a record's content changes: documents ingested by an older version are redone.
 CORPUS_VERSION = 1
-DEFAULT_DIR = PROJ_ROOT / "data" / "corpus"
+DEFAULT_DIR = Path("data") / "corpus"  # relative: beside the user's work, not the package
 DB_NAME = "corpus.duckdb"
 DATASETS = ("documents", "facts", "tables", "findings")
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # DuckDB and Arrow read this partition value as NULL
@@ -697,7 +696,7 @@ def cmd_sql(args) -> int:
         frame = query(args.query, args.corpus)
     except duckdb.Error as exc:
         print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 1
+        return 2  # README "Exit codes"
     _print_frame(frame, args.csv, args.max_rows)
     return 0
 
@@ -711,7 +710,7 @@ def cmd_corpus(args) -> int:
                           processed=Path(args.processed) if args.processed else None, pool=pool)
         failed = frame[frame["status"] != "ok"]
         print(f"{len(frame) - len(failed)} of {len(frame)} documents in the corpus {_root(args.corpus)}")
-        return 1 if len(failed) else 0
+        return 2 if len(failed) else 0
     if args.action == "remove":
         missing = 0
         for item in args.items:
@@ -720,7 +719,7 @@ def cmd_corpus(args) -> int:
                   file=sys.stdout if removed else sys.stderr)
             missing += not removed
         refresh(args.corpus)
-        return 1 if missing else 0
+        return 2 if missing else 0
     if args.action == "report":
         from .corpus_report import run_report
 
@@ -728,7 +727,7 @@ def cmd_corpus(args) -> int:
         ok, path, error = run_report(args.corpus, Path(args.out), lang=args.lang, region=args.region,
                                      year=args.year, kind=args.kind, issuer=args.issuer)
         print(path if ok else f"error: {error} ({path})", file=sys.stdout if ok else sys.stderr)
-        return 0 if ok else 1
+        return 0 if ok else 2
     return 2
 
 
@@ -736,7 +735,7 @@ def add_commands(sub) -> None:
     """`budgetlib sql` and `budgetlib corpus add|remove|report` (called by cli.build_parser)."""
     from .loader import DEFAULT_ENGINE, PDF_ENGINES
 
-    corpus_help = f"corpus folder (default {DEFAULT_DIR.relative_to(PROJ_ROOT)})"
+    corpus_help = f"corpus folder (default ./{DEFAULT_DIR.as_posix()})"
     sp = sub.add_parser("sql", help="query the corpus with SQL (DuckDB): tables documents, facts, tables, findings",
                         description="query the corpus with SQL (DuckDB): tables documents, facts, tables, findings")
     sp.add_argument("query", help='e.g. "SELECT issuer, personnel_share_of_basic FROM documents ORDER BY 2 DESC"')

@@ -448,10 +448,20 @@ def _worker_init():
     _get_exporter()
 
 
+def _takes_doc_dir(func) -> bool:
+    """Whether a summarise callable takes ``doc_dir`` (older ones take the source only)."""
+    import inspect
+
+    try:
+        return "doc_dir" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
     """One document in a worker: its summary row, then its reports; never an exception.
 
-    ``summarise(source, doc_dir)`` runs first: it parses the document (into the cache the
+    ``summarise(source[, doc_dir=…])`` runs first: it parses the document (into the cache the
     notebooks then read), so an unreadable document is listed with its one-line error and its
     notebooks are skipped. Its keys are the index's columns, except ``_title`` (the
     document's label in the pages) and ``_links`` ((text, path) pairs for the pages' header)."""
@@ -462,7 +472,8 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
     if params.get("_announce"):  # the current document, so a long batch shows what it is doing
         print(f"        started {Path(source).name}", file=sys.stderr, flush=True)
     try:
-        info = dict(summarise(source, doc_dir) or {})
+        info = dict((summarise(source, doc_dir=doc_dir) if _takes_doc_dir(summarise)
+                     else summarise(source)) or {})
     except Exception as exc:  # noqa: BLE001  (a bad document is the row's error, not the batch's)
         row.update(status="failed", error=_one_line(exc), seconds=round(time.perf_counter() - t0, 2))
         return row
@@ -499,7 +510,7 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
 
     ``jobs`` long-lived worker processes (each pays the imports once) each run whole
     documents; ``jobs=1`` runs them in this process. A failing document is listed, not
-    fatal. ``summarise(source, doc_dir) -> dict`` gives the headline figures for the index
+    fatal. ``summarise(source[, doc_dir=…]) -> dict`` gives the headline figures for the index
     (see ``_document_job``); it runs in the workers, so it must be picklable (a module-level
     function or a functools.partial of one, not a lambda); the default gives the file name.
     Progress goes to ``progress``, one line per finished document (with the rate and time

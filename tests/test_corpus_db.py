@@ -154,7 +154,7 @@ def test_sql_command_prints_a_table_and_one_line_errors(built):
     assert r.returncode == 0, r.stderr
     assert "北京市市民热线服务中心" in r.stdout and "193579456.310000" in r.stdout
     r = subprocess.run(cmd + ["SELECT nope FROM documents"], capture_output=True, text=True)
-    assert r.returncode == 1 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
+    assert r.returncode == 2 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_comparison_measures_ranks_and_undisclosed(built):
@@ -231,7 +231,7 @@ def test_parse_with_corpus_then_remove_on_the_command_line(tmp_path, sample_path
     assert corpus.query("SELECT count(*) AS n FROM documents", root)["n"][0] == 0
     r = subprocess.run(run + ["corpus", "remove", "nothing-like-this", "--corpus", str(root)],
                        capture_output=True, text=True)
-    assert r.returncode == 1 and "not in the corpus" in r.stderr
+    assert r.returncode == 2 and "not in the corpus" in r.stderr
 
 
 def test_budget_against_final_accounts_gives_the_execution_rate(tmp_path, sample_text):
