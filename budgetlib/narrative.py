@@ -568,3 +568,71 @@ def describe(finding: Finding, lang: str = "zh") -> str:
     if not finding.available:
         return missing_sentence(finding, lang)
     return _WRITERS[finding.kind](finding, lang)
+
+
+# ----------------------------------------------------------------------------- the banner
+
+def _problem_text(p, lang: str) -> str:
+    """One unreadable cell: 'T05 p.3 row 7 合计: "1,2O3.00"'."""
+    get = (lambda k: getattr(p, k, None)) if not isinstance(p, dict) else p.get
+    where = " ".join(str(x) for x in (get("table"), f"p.{get('page')}" if get("page") else None,
+                                      (f"行 {get('row')}" if lang == "zh" else f"row {get('row')}") if get("row") else None,
+                                      get("column")) if x)
+    raw = get("raw")
+    return f"{where}: “{raw}”" if raw not in (None, "") else where or str(p)
+
+
+def banner_sentences(f: Finding, lang: str = "zh") -> list[str]:
+    """The banner as sentences, defects first: reconciliation, unreadable cells, coverage of
+    each stated total by its detail rows, tables not disclosed."""
+    g, out = f.figures, []
+    bad = [x for x in g["defects"] if x["status"] in ("mismatch", "unreadable")]
+    rounding = [x for x in g["defects"] if x["status"] == "rounding"]
+    if bad:
+        out.append(_pick(lang, f"勾稽关系：{len(bad)} 处不符，最重要的是{defect_phrase(bad[0], 'zh')}"
+                               f"{'（其余见“对账”一节）' if len(bad) > 1 else ''}。",
+                         f"Reconciliation: {len(bad)} identities do not hold; first, {defect_phrase(bad[0], 'en')}"
+                         f"{' (the others under Reconciliation)' if len(bad) > 1 else ''}."))
+    else:
+        out.append(_pick(lang, f"勾稽关系：所有适用的核对都相符{f'（{len(rounding)} 处尾差）' if rounding else ''}。",
+                         f"Reconciliation: every identity that applies holds"
+                         f"{f' ({len(rounding)} rounding differences)' if rounding else ''}."))
+    if g["problems"]:
+        shown = "；".join(_problem_text(p, lang) for p in g["problems"][:3])
+        out.append(_pick(lang, f"{len(g['problems'])} 个单元格无法读取，相关数字不计入任何合计：{shown}"
+                               f"{'…' if len(g['problems']) > 3 else ''}。",
+                         f"{len(g['problems'])} cells could not be read and count in no total: {shown}"
+                         f"{'…' if len(g['problems']) > 3 else ''}."))
+    for c in g["coverage"]:
+        if c["complete"]:
+            continue
+        if c["table"] == "T12":
+            out.append(_pick(lang, f"项目支出绩效目标覆盖{_b('all_funds_project', 'zh')} {fmt_amount(c['stated'])} 万元中的 "
+                                   f"{fmt_amount(c['itemised'])} 万元（{fmt_share(c['share'])}）。",
+                             f"Performance targets cover {fmt_amount(c['itemised'])} 万元 of "
+                             f"{_b('all_funds_project', 'en')} of {fmt_amount(c['stated'])} 万元 ({fmt_share(c['share'])})."))
+            continue
+        header = c["header"].split("/")[-1]
+        out.append(_pick(lang, f"{table_name(c['table'])}“{header}”列：合计行 {fmt_amount(c['stated'])} 万元，明细行只列明 "
+                               f"{fmt_amount(c['itemised'])} 万元（{fmt_share(c['share'])}），"
+                               f"未列明 {fmt_amount(c['stated'] - c['itemised'])} 万元。",
+                         f"The {table_name(c['table'], 'en')} states {fmt_amount(c['stated'])} 万元 "
+                         f"({c['column'].replace('_', ' ')}); its detail rows itemise {fmt_amount(c['itemised'])} 万元 "
+                         f"({fmt_share(c['share'])}), leaving {fmt_amount(c['stated'] - c['itemised'])} 万元 unitemised."))
+    complete = [c for c in g["coverage"] if c["complete"] and c["table"] != "T12"]
+    if complete:
+        out.append(_pick(lang, "明细行与合计一致：" + "、".join(f"{table_name(c['table'])}“{c['header'].split('/')[-1]}”"
+                                                         for c in complete) + "。",
+                         "Detail rows reach their stated total: " + ", ".join(
+                             f"{table_name(c['table'], 'en')} ({c['column'].replace('_', ' ')})" for c in complete) + "."))
+    absent, empty = g["tables_absent"], g["tables_empty"]
+    if absent:
+        out.append(_pick(lang, "文档中没有：" + "、".join(table_name(t) for t in absent) + "。",
+                         "Not in the document: " + ", ".join(table_name(t, "en") for t in absent) + "."))
+    if empty:
+        out.append(_pick(lang, "只有表头、没有数据行：" + "、".join(table_name(t) for t in empty) + "。",
+                         "Disclosed with no rows: " + ", ".join(table_name(t, "en") for t in empty) + "."))
+    return out
+
+
+_WRITERS["banner"] = lambda f, lang: "".join(banner_sentences(f, lang)) if lang == "zh" else " ".join(banner_sentences(f, lang))

@@ -58,21 +58,48 @@ LABELS = {
     "column": ("列", "column"), "header": ("表头", "header"), "detail_sum": ("明细合计", "detail sum"),
     "printed_total": ("合计行", "printed total"), "left_location": ("左边位置", "left at"),
     "right_location": ("右边位置", "right at"),
+    "rows": ("明细行数", "rows"), "share_of_services": ("占政府购买服务", "share of purchased services"),
+    "catalogue_level1_code": ("一级目录编码", "level-1 code"), "catalogue_level1_name": ("一级目录", "level-1 catalogue"),
+    "catalogue_level2_code": ("二级目录编码", "level-2 code"), "catalogue_level2_name": ("二级目录", "level-2 catalogue"),
+    "component": ("所约束的开支", "prices"), "quantity_basis": ("推算依据", "quantity from"),
+    "basis_amount": ("依据金额（万元）", "basis (万元)"), "line": ("行", "row"),
 }
+# What a share column is a share of, when the Finding names its base (Finding.bases).
+_SHARE_PREFIX = ("占", "share of ")
 # Values from the analyses' vocabulary, in Chinese.
 VALUES_ZH = {
     "amount": "金额", "unit_cost": "单位成本", "non_monetary": "非金额", "cap": "上限", "floor": "下限",
     "exact": "等于", "full": "全额覆盖", "partial": "部分覆盖", "exceeds": "超过项目总额",
     "unit_costs_only": "仅单位成本", "no_amount": "无金额指标", "no_cost_indicator": "无成本指标",
-    "pass": "相符", "rounding": "尾差", "mismatch": "不符", "not_applicable": "不适用",
-    "error": "错误", "warning": "警告",
+    "pass": "相符", "rounding": "尾差", "mismatch": "不符", "not_applicable": "不适用", "unreadable": "无法读取",
+    "error": "错误", "warning": "警告", True: "是", False: "否",
+    "personnel_cost": "人员经费", "public_cost": "公用经费", "project_total": "项目总额",
 }
-RECONCILIATION_COLUMNS = ["rule_id", "instance", "status", "left", "right", "difference", "explanation"]
+# The same values in English words (no snake_case identifiers on a page).
+VALUES_EN = {
+    "amount": "amount", "unit_cost": "unit cost", "non_monetary": "not money", "cap": "cap", "floor": "floor",
+    "exact": "exact", "full": "fully covered", "partial": "partly covered", "exceeds": "exceeds the total",
+    "unit_costs_only": "unit costs only", "no_amount": "no amount", "no_cost_indicator": "no cost indicator",
+    "pass": "agrees", "rounding": "rounding difference", "mismatch": "does not agree",
+    "not_applicable": "does not apply", "unreadable": "unreadable", "error": "error", "warning": "warning",
+    True: "yes", False: "no", "personnel_cost": "personnel costs", "public_cost": "public costs",
+    "project_total": "project total", "人员经费": "personnel costs", "公用经费": "public costs",
+}
+WORD_COLUMNS = {"kind", "status", "bound", "severity", "cost_kind", "quantity_basis"}
+RECONCILIATION_COLUMNS = ["description", "key", "status", "left", "right", "difference", "location"]
 SHARE_COLUMNS = {"coverage"}               # plus every column whose name has "share"
 EXACT_COLUMNS = {"value_wan", "unit_cost_wan"}  # finer than a fen: shown as computed
 FEN_COLUMNS = {"left", "right", "difference", "detail_sum", "printed_total"}  # checks: to the fen
 HIDDEN = {"project_block", "sole_cost", "caps", "item", "goal", "category_en", "per_unit_en", "bound", "single_cap_exceeds",
-          "tolerance", "unit_label"}
+          "tolerance", "unit_label", "component_en", "rule_id", "relation"}
+# English names looked up by code (names.english) for the Chinese name columns of an English page:
+# name column -> (kind, code column).
+ENGLISH_NAMES = {
+    "function_name": ("function", "function_code"), "dept_economic_name": ("dept_economic", "dept_economic_code"),
+    "economic_class_name": ("dept_economic", "economic_class_code"), "function_class": ("function_class", "function_class"),
+    "income_source": ("income_source", "income_source"), "label": ("cost_kind", "cost_kind"),
+    "component": (None, "component_en"),
+}
 
 
 def _is_amount(series: pd.Series) -> bool:
@@ -87,45 +114,78 @@ def _cell(fmt, v):
 
 
 def _kept(frame: pd.DataFrame, lang: str) -> list[str]:
-    """The columns a reader sees, in order."""
+    """The columns a reader sees, in order: never an empty page column (a text source), never
+    an internal one; the label column always (in English through ``ENGLISH_NAMES``)."""
     hidden = set(HIDDEN)
-    if "page" in frame and frame["page"].isna().all():
+    if "page" in frame and (frame["page"].isna() | (frame["page"].astype(str) == "")).all():
         hidden.add("page")
-    if lang == "en":  # English names where the analysis has them
-        hidden |= {"per_unit", "category", "label"}
+    if lang == "en":
+        hidden |= {"per_unit", "category"}
         hidden -= {"per_unit_en", "category_en"}
+        if "label" in frame and "item" in frame:   # the 三公 table: its label is the item
+            hidden.discard("label")
+        if "label" in frame:
+            hidden.add("cost_kind")
     elif "label" in frame:  # personnel_vs_public: the Chinese label says what cost_kind says
         hidden.add("cost_kind")
     return [c for c in frame.columns if c not in hidden]
 
 
+def _english_names(frame: pd.DataFrame, col: str) -> list:
+    from .names import english
+
+    if col == "label" and "item" in frame:  # 三公 items
+        return [english("three_public", k, v) for k, v in zip(frame["item"], frame[col])]
+    kind, code_col = ENGLISH_NAMES[col]
+    if kind is None:
+        return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in frame[code_col]]
+    if col == "economic_class_name":  # the gap row has no code: it stays a gap, in words
+        return [english(kind, c, "unitemised" if v == "未列明" else v) for c, v in zip(frame[code_col], frame[col])]
+    return [english(kind, c, v) for c, v in zip(frame[code_col], frame[col])]
+
+
 def _format_column(frame: pd.DataFrame, col: str, lang: str) -> list:
     s = frame[col]
     if col == "implied_quantity":  # whole numbers that keep the ≥/≤ statement true
-        return [_cell(fmt_count, whole_quantity(q, r) if q is not None and not pd.isna(q) else None)
+        return [_cell(lambda q: f"{r} {fmt_count(q)}", whole_quantity(q, r) if q is not None and not pd.isna(q) else None)
                 for q, r in zip(s, frame["relation"])]
     if col in SHARE_COLUMNS or "share" in col:
         return [_cell(fmt_share, v) for v in s]
-    if col in FEN_COLUMNS:
-        return [_cell(lambda v: f"{Decimal(v):,.6f}", v) for v in s]
     if col in EXACT_COLUMNS:
         return [_cell(fmt_exact, v) for v in s]
-    if _is_amount(s):
+    if col in FEN_COLUMNS or _is_amount(s):
         return [_cell(fmt_amount, v) for v in s]
-    if lang == "zh" and col in ("kind", "status", "bound", "severity"):
-        return [VALUES_ZH.get(v, v) for v in s]
-    if lang == "en" and col == "cost_kind":
-        return [str(v).replace("_", " ") for v in s]
+    if lang == "en" and col in ENGLISH_NAMES:
+        return _english_names(frame, col)
+    if col in WORD_COLUMNS or s.map(lambda v: isinstance(v, bool)).any():
+        words = VALUES_ZH if lang == "zh" else VALUES_EN
+        return [words.get(v, v) if isinstance(v, (str, bool)) else _cell(str, v) for v in s]
     return ["" if v is None or (not isinstance(v, (list, str)) and pd.isna(v)) else v for v in s]
 
 
-def readable(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """A copy for reading: amounts as '19,357.95', shares as '98.8%', labels in ``lang``,
-    implied quantities as whole numbers, internal columns dropped; index from 1."""
+def _label(c: str, lang: str, bases: dict | None = None) -> str:
+    """A column's header in ``lang``; a share column names its base when the Finding gives one."""
+    from . import bases as base_names
+
+    if bases and c in bases:
+        return _SHARE_PREFIX[0] + base_names.name(bases[c], "zh") if lang == "zh" else \
+            _SHARE_PREFIX[1] + base_names.name(bases[c], "en")
+    return LABELS.get(c, (c, c.replace("_", " ")))[0 if lang == "zh" else 1]
+
+
+def _numeric(frame: pd.DataFrame, col: str) -> bool:
+    return (col in SHARE_COLUMNS or "share" in col or col in EXACT_COLUMNS or col in FEN_COLUMNS
+            or col in ("rows", "implied_quantity", "cost_indicators", "amounts", "unit_costs", "non_monetary",
+                       "indicators", "qualitative") or _is_amount(frame[col]))
+
+
+def readable(frame: pd.DataFrame, lang: str = "zh", bases: dict | None = None) -> pd.DataFrame:
+    """A copy for reading: amounts as '19,357.95', shares as '98.8%', labels and values in
+    ``lang``, implied quantities as whole numbers, internal columns dropped; index from 1."""
     _pick(lang, "", "")
     kept = _kept(frame, lang)
     out = pd.DataFrame({i: _format_column(frame, c, lang) for i, c in enumerate(kept)})
-    out.columns = [LABELS.get(c, (c, c))[0 if lang == "zh" else 1] for c in kept]
+    out.columns = [_label(c, lang, bases) for c in kept]
     out.index = range(1, len(out) + 1)
     return out
 
@@ -136,10 +196,10 @@ def table(finding: Finding, lang: str = "zh") -> pd.DataFrame | None:
         return None
     frame = finding.frame
     if finding.kind == "reconciliation":  # what did not pass; the sentence counts the passes
-        frame = frame.loc[frame["status"] != "pass", RECONCILIATION_COLUMNS]
+        frame = frame.loc[frame["status"] != "pass", [c for c in RECONCILIATION_COLUMNS if c in frame]]
         if frame.empty:
             return None
-    return readable(frame, lang)
+    return readable(frame, lang, finding.bases)
 
 
 # ---------------------------------------------------------------------------------- charts
@@ -154,35 +214,67 @@ def _series(values, labels) -> pd.Series:
     return pd.Series([float(v) for v in values], index=unique)
 
 
+def _labels(f: pd.DataFrame, col: str, lang: str, code: str | None = None) -> pd.Series:
+    """Category labels for a chart: '2130304 水利行业业务管理' / '2130304 Water sector administration'."""
+    names = _english_names(f, col) if lang == "en" and col in ENGLISH_NAMES else list(f[col])
+    if code is None:
+        return pd.Series(names, index=f.index)
+    return pd.Series([f"{c} {n}".strip() for c, n in zip(f[code], names)], index=f.index)
+
+
 def chart(finding: Finding, lang: str = "zh"):
-    """The chart that goes with a Finding, or None (nothing to draw, or no chart for it)."""
+    """The chart that goes with a Finding, or None (nothing to draw, or no chart for it).
+
+    Items are drawn by code (one bar per function or economic code, never per row); money a
+    document does not itemise (未列明) is never a slice or bar among the categories: it is drawn
+    apart, hatched, beside the itemised parts."""
     if not finding.available or finding.frame.empty:
         return None
     f, t = finding.frame, lambda zh, en: _pick(lang, zh, en)
+    other = t("其他", "other")
     if finding.kind == "function_classes":
-        return plots.bar_chart(_series(f["amount"], f["function_class"]),
-                               t("本年支出按功能分类（万元）", "Expenditure by function class (万元)"))
+        return plots.bar_chart(_series(f["amount"], _labels(f, "function_class", lang)),
+                               t("本年支出按功能分类（万元，全部资金）", "Expenditure by function class (万元, all funds)"),
+                               other_label=other)
+    if finding.kind == "function_items":
+        return plots.bar_chart(_series(f["amount"], _labels(f, "function_name", lang, "function_code")),
+                               t("一般公共预算支出按功能分类科目（万元）",
+                                 "General public budget expenditure by function code (万元)"), other_label=other)
     if finding.kind == "personnel_vs_public":
         keep = f[f["cost_kind"].isin(["personnel_cost", "public_cost", "project"])].dropna(subset=["amount"])
-        labels = keep["label"] if lang == "zh" else keep["cost_kind"].str.replace("_", " ")
+        labels = keep["label"] if lang == "zh" else _labels(keep, "label", "en")
         return plots.bar_chart(_series(keep["amount"], labels),
-                               t("人员经费、公用经费与项目支出（万元）", "Personnel, public and project costs (万元)"),
+                               t("人员经费、公用经费与项目支出（万元，一般公共预算）",
+                                 "Personnel, public and project costs (万元, general public budget)"),
                                horizontal=False, sort=False)
     if finding.kind == "economic_classes":
-        labels = (f["economic_class_code"] + " " + f["economic_class_name"]).str.strip()
-        return plots.pie_or_share_chart(_series(f["amount"], labels),
-                                        t("基本支出按经济分类（万元）", "Basic expenditure by economic class (万元)"),
-                                        other_label=t("其他", "other"))
+        itemised = f[f["economic_class_code"] != ""]
+        gap = f.loc[f["economic_class_code"] == "", "amount"]
+        labels = _labels(itemised, "economic_class_name", lang, "economic_class_code")
+        return plots.composition_with_gap(
+            _series(itemised["amount"], labels), float(gap.iloc[0]) if len(gap) else 0.0,
+            t("基本支出按经济分类（万元，一般公共预算）", "Basic expenditure by economic class (万元, general public budget)"),
+            gap_label=t("未列明（文档未按经济分类列出）", "unitemised (not broken down by the document)"),
+            other_label=other)
     if finding.kind == "largest_items":
-        return plots.bar_chart(_series(f["amount"], f["dept_economic_code"] + " " + f["dept_economic_name"]),
-                               t("最大的基本支出项目（万元）", "Largest basic-expenditure items (万元)"))
+        return plots.bar_chart(_series(f["amount"], _labels(f, "dept_economic_name", lang, "dept_economic_code")),
+                               t("最大的基本支出项目（万元，按经济科目合并）",
+                                 "Largest basic-expenditure items (万元, summed by economic code)"), other_label=other)
     if finding.kind == "three_public_costs":
-        return plots.bar_chart(_series(f["amount"], f["label"]), t("“三公”经费（万元）", "\"Three public\" costs (万元)"),
+        labels = f["label"] if lang == "zh" else _labels(f, "label", "en")
+        return plots.bar_chart(_series(f["amount"], labels), t("“三公”经费（万元）", "\"Three public\" costs (万元)"),
                                sort=False)
     if finding.kind == "procurement_share":
         labels = f["category"] if lang == "zh" else f["category_en"]
         return plots.pie_or_share_chart(_series(f["amount"], labels),
-                                        t("政府采购构成（万元）", "Procurement by category (万元)"))
+                                        t("政府采购构成（万元）", "Procurement by category (万元)"), other_label=other)
+    if finding.kind == "purchased_services":
+        name = f["catalogue_level2_name"] if "catalogue_level2_name" in f else f["catalogue_level1_name"]
+        code = f["catalogue_level2_code"] if "catalogue_level2_code" in f else f["catalogue_level1_code"]
+        labels = name if lang == "zh" else code
+        return plots.bar_chart(_series(f["amount"], labels),
+                               t("政府购买服务按指导性目录（万元）", "Purchased services by catalogue group (万元)"),
+                               other_label=other)
     if finding.kind in ("cap_coverage", "project_table"):
         # Percentages do not add up, so no "other" bar: the largest projects, at most 15.
         covered = f[f["coverage"].notna()]
