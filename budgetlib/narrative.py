@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .analysis.base import Finding
 from .analysis.bases import BASES
+from .analysis.names import english
 from .analysis.projects import whole_quantity
 
 LANGS = ("zh", "en")
@@ -179,7 +180,8 @@ def _income_sources(f: Finding, lang: str) -> str:
     rows = f.frame
     zh = "；".join(f"{r.income_source} {fmt_amount(r.amount)} 万元（{fmt_share(r.share_of_income)}）"
                   for r in rows.itertuples())
-    en = "; ".join(f"{r.income_source} {fmt_amount(r.amount)} 万元 ({fmt_share(r.share_of_income)})"
+    en = "; ".join(f"{english('income_source', r.income_source, r.income_source)} {fmt_amount(r.amount)} 万元 "
+                   f"({fmt_share(r.share_of_income)})"
                    for r in rows.itertuples())
     total = fmt_amount(f.figures["current_income"])
     return _pick(lang, f"本年收入合计 {total} 万元，来源（占本年收入合计）：{zh}。",
@@ -195,7 +197,7 @@ def _function_classes(f: Finding, lang: str) -> str:
         f"按支出功能分类，{g['classes']} 类有支出，最大的是{g['largest_class']} "
         f"{fmt_amount(g['largest_amount'])} 万元，占{_b('all_funds', 'zh')}的 {fmt_share(g['largest_share'])}。",
         f"By function class, {g['classes']} classes have expenditure; the largest is "
-        f"{g.get('largest_class_en') or g['largest_class']} with {fmt_amount(g['largest_amount'])} 万元 (10k yuan), "
+        f"{english('function_class', g['largest_class'], g['largest_class'])} with {fmt_amount(g['largest_amount'])} 万元 (10k yuan), "
         f"{fmt_share(g['largest_share'])} of {_b('all_funds', 'en')}.")
 
 
@@ -207,7 +209,7 @@ def _function_items(f: Finding, lang: str) -> str:
     rows_zh = (f"（明细 {g['rows']} 行：同一科目按所属单位分行列示，已按科目合并）" if g["rows"] != g["items"] else "")
     rows_en = (f" ({g['rows']} rows: a code repeats per subordinate unit, summed here by code)"
                if g["rows"] != g["items"] else "")
-    name_en = g.get("largest_name_en") or g["largest_name"]
+    name_en = english("function", g["largest_code"], g["largest_name"])
     return _pick(
         lang,
         f"{_b('general_budget', 'zh')} {total} 万元，分属 {g['items']} 个功能分类科目{rows_zh}；最大的是 "
@@ -298,7 +300,7 @@ def _economic_classes(f: Finding, lang: str) -> str:
 def _largest_items(f: Finding, lang: str) -> str:
     top = f.frame.head(3)
     zh = "、".join(f"{r.dept_economic_code} {r.dept_economic_name} {fmt_amount(r.amount)} 万元" for r in top.itertuples())
-    en = ", ".join(f"{r.dept_economic_code} {getattr(r, 'dept_economic_name_en', None) or r.dept_economic_name} "
+    en = ", ".join(f"{r.dept_economic_code} {english('dept_economic', r.dept_economic_code, r.dept_economic_name)} "
                    f"{fmt_amount(r.amount)} 万元" for r in top.itertuples())
     return _pick(lang, f"基本支出中列明的最大项目（{table_name(f.figures['source'])}，同一经济科目已合并）：{zh}。",
                  f"The largest itemised basic-expenditure items ({table_name(f.figures['source'], 'en')}, "

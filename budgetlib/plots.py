@@ -232,7 +232,7 @@ def _separators(axis, fmt) -> None:
     bars are percentages."""
     from matplotlib.ticker import FuncFormatter
 
-    percent = fmt("1").endswith("%") if callable(fmt) else False
+    percent = fmt(1.0).endswith("%")
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}%" if percent else f"{v:,.0f}"))
 
 

@@ -98,7 +98,13 @@ def pages_of(values) -> str:
     """The distinct pages of some rows, for a merged row's page column: '12', '12, 13'; ''
     when the source has no pages (a text file)."""
     pages = sorted({int(p) for p in values if p is not None and not pd.isna(p)})
-    return ", ".join(map(str, pages))
+    runs: list[list[int]] = []
+    for p in pages:  # consecutive pages as a range: '21–26, 29'
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def amounts(values) -> pd.Series:

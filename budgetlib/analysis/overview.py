@@ -58,7 +58,13 @@ def summary(doc: BudgetDocument) -> Finding:
         "tables_empty": [t for t in doc.tables if not t.endswith("_indicators") and doc.tables[t].empty],
         "tables_absent": [t for t in EXPECTED_TABLES if t not in doc.tables],
     }
-    return Finding("summary", figures=figures, frame=doc.summary(), tables=("T01", basic_from or "T05"))
+    tables = [t for t in doc.tables.values() if not t.id.endswith("_indicators")]
+    frame = pd.DataFrame({
+        "table": [t.id for t in tables], "title": [t.title for t in tables], "unit": [t.unit for t in tables],
+        "page": [pages_of(t.pages) for t in tables], "rows": [len(t.data) for t in tables],
+        "empty": [not doc.has_rows(t.id) for t in tables],
+    })
+    return Finding("summary", figures=figures, frame=frame, tables=("T01", basic_from or "T05"))
 
 
 def income_sources(doc: BudgetDocument) -> Finding:

@@ -8,6 +8,7 @@ table is absent or empty, so a notebook cell shows nothing after the sentence sa
 from __future__ import annotations
 
 import html
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -119,8 +120,8 @@ def _kept(frame: pd.DataFrame, lang: str) -> list[str]:
     hidden = set(HIDDEN)
     if "page" in frame and (frame["page"].isna() | (frame["page"].astype(str) == "")).all():
         hidden.add("page")
-    if lang == "en":
-        hidden |= {"per_unit", "category"}
+    if lang == "en":  # Chinese numerals and titles as printed: the English page names them otherwise
+        hidden |= {"per_unit", "category", "line_no"}
         hidden -= {"per_unit_en", "category_en"}
         if "label" in frame and "item" in frame:   # the 三公 table: its label is the item
             hidden.discard("label")
@@ -157,6 +158,9 @@ def _format_column(frame: pd.DataFrame, col: str, lang: str) -> list:
         return [_cell(fmt_amount, v) for v in s]
     if lang == "en" and col in ENGLISH_NAMES:
         return _english_names(frame, col)
+    if col == "title" and "table" in frame:  # the tables found: by their name in ``lang``
+        from ..narrative import table_name
+        return [table_name(t, lang) if table_name(t, lang) != t else v for t, v in zip(frame["table"], s)]
     if col in WORD_COLUMNS or s.map(lambda v: isinstance(v, bool)).any():
         words = VALUES_ZH if lang == "zh" else VALUES_EN
         return [words.get(v, v) if isinstance(v, (str, bool)) else _cell(str, v) for v in s]
@@ -303,8 +307,12 @@ function budgetlibSort(th) {
   }).forEach(row => body.appendChild(row));
 }
 </script>"""
-_STYLE = ("<style>.budgetlib-sortable th{cursor:pointer}.budgetlib-sortable td[title]{cursor:help}"
-          ".budgetlib-sortable td{vertical-align:top}.budgetlib-sortable td.num{text-align:right}</style>")
+_STYLE = ("<style>.jp-RenderedHTMLCommon table.budgetlib-sortable th,.jp-RenderedHTMLCommon table.budgetlib-sortable td"
+          "{text-align:left}.jp-RenderedHTMLCommon table.budgetlib-sortable td.num,"
+          ".jp-RenderedHTMLCommon table.budgetlib-sortable th.num{text-align:right}"
+          ".budgetlib-sortable th{cursor:pointer;text-align:left}.budgetlib-sortable td[title]{cursor:help}"
+          ".budgetlib-sortable td{vertical-align:top;text-align:left}.budgetlib-sortable td.num,"
+          ".budgetlib-sortable th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}</style>")
 
 
 class HTMLTable:
@@ -328,63 +336,262 @@ def _sort_key(v) -> str | None:
     return None
 
 
-def sortable_table(finding: Finding, lang: str = "zh") -> HTMLTable | None:
-    """The Finding's rows as an HTML table sortable by clicking a header (a tiny inline
-    script). Every text from the document is HTML-escaped: goals carry literal <p> tags.
-    The project code and goal (绩效目标) are not columns but the project name's tooltip."""
-    if not finding.available or finding.frame.empty:
-        return None
-    raw = finding.frame.reset_index(drop=True)
-    kept = [c for c in _kept(raw, lang) if not ("project_name" in raw and c in ("project_code", "fiscal_funds"))]
-    shown = {c: _format_column(raw, c, lang) for c in kept}
-    e, label = html.escape, (lambda c: LABELS.get(c, (c, c))[0 if lang == "zh" else 1])
-    head = "".join(f'<th onclick="budgetlibSort(this)">{e(label(c))}</th>' for c in kept)
-    body = []
-    for i in range(len(raw)):
+def _frame_for(finding: Finding) -> pd.DataFrame:
+    frame = finding.frame.reset_index(drop=True)
+    if finding.kind == "reconciliation":
+        frame = frame.loc[frame["status"] != "pass", [c for c in RECONCILIATION_COLUMNS if c in frame]]
+    return frame.reset_index(drop=True)
+
+
+def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range) -> str:
+    e, body = html.escape, []
+    for i in rows:
         cells = []
         for c in kept:
             key = _sort_key(raw.at[i, c])
             value = shown[c][i]
             text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-            attrs = f' class="num" data-sort="{e(key)}"' if key is not None else ""
+            attrs = f' class="num" data-sort="{e(key)}"' if key is not None and _numeric(raw, c) else ""
             if c == "project_name":
-                tip = [raw.at[i, k] for k in ("project_code", "goal") if k in raw and not pd.isna(raw.at[i, k])]
+                tip = [raw.at[i, k] for k in ("goal",) if k in raw and not pd.isna(raw.at[i, k])]
                 attrs = f' title="{e(chr(10).join(map(str, tip)))}"' if tip else ""
             cells.append(f"<td{attrs}>{e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    text = (f'{_STYLE}<table class="budgetlib-sortable"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>{_SORTER}')
-    return HTMLTable(text, len(raw), "sortable table")
+    return "".join(body)
+
+
+def html_table(finding: Finding, lang: str = "zh", *, head: int = 15, csv_name: str | None = None) -> HTMLTable | None:
+    """The Finding's rows as an HTML table for reading: text left, numbers right (thousands
+    separators, two decimals; shares as percent), headers and values in ``lang``, a page
+    column where the source has pages, the project code beside the project name. Click a
+    header to sort. More than ``head`` rows: the first ``head`` are shown and the whole table is
+    one click away (<details>), and in ``csv_name`` (exact amounts) when given. Every text from
+    the document is HTML-escaped."""
+    if not finding.available or finding.frame.empty:
+        return None
+    raw = _frame_for(finding)
+    if raw.empty:
+        return None
+    kept = _kept(raw, lang)
+    shown = {c: _format_column(raw, c, lang) for c in kept}
+    e = html.escape
+    num = ' class="num"'
+    header = "".join(f'<th onclick="budgetlibSort(this)"{num if _numeric(raw, c) else ""}>'
+                     f"{e(_label(c, lang, finding.bases))}</th>" for c in kept)
+
+    def table(rows):
+        return (f'<table class="budgetlib-sortable"><thead><tr>{header}</tr></thead>'
+                f"<tbody>{_html_rows(raw, kept, shown, rows)}</tbody></table>")
+
+    n = len(raw)
+    link = (f'<a href="{e(csv_name)}">{e(csv_name)}</a>') if csv_name else ""
+    if n <= head:
+        text = table(range(n)) + (f'<p class="budgetlib-csv">{_pick(lang, "CSV（精确金额）：", "CSV (exact amounts): ")}'
+                                   f"{link}</p>" if link else "")
+    else:
+        more = _pick(lang, f"前 {head} 行，共 {n} 行。", f"First {head} of {n} rows.")
+        full = _pick(lang, f"展开全部 {n} 行", f"Show all {n} rows")
+        csv = _pick(lang, f"；全表（精确金额）见 CSV：{link}", f"; the whole table with exact amounts is in {link}") if link else ""
+        text = (table(range(head)) + f'<p class="budgetlib-more">{e(more)}{csv}</p>'
+                f"<details><summary>{e(full)}</summary>{table(range(n))}</details>")
+    return HTMLTable(_STYLE + text + _SORTER, n, "table")
+
+
+def sortable_table(finding: Finding, lang: str = "zh") -> HTMLTable | None:
+    """The Finding's rows as a sortable HTML table (``html_table``)."""
+    return html_table(finding, lang)
 
 
 def drilldowns(finding: Finding, lang: str = "zh") -> HTMLTable | None:
     """For a reconciliation Finding: each failing identity's drill-down (差异明细), the rows
-    or keys that account for its difference, under a heading with its explanation."""
+    or keys that account for its difference, under a heading in words (never a rule id)."""
     if not finding.available or not finding.figures.get("failures"):
         return None
     report, e = finding.figures["report"], html.escape
     parts = []
     for x in finding.figures["failures"]:
         drill = report.drilldown(x["rule_id"], x["instance"] or None)
-        title = f"{x['rule_id']} {x['instance'] or ''}".strip()
+        inst = x.get(f"instance_{lang}") or ""
+        title = x.get(f"description_{lang}", x["description"]) + (f"（{inst}）" if lang == "zh" and inst
+                                                                   else f" ({inst})" if inst else "")
         parts.append(f"<h4>{e(title)}</h4><p>{e(x['explanation'])}</p>")
         if not drill.empty:
-            parts.append(readable(drill.drop(columns=["instance"], errors="ignore"), lang).to_html(escape=True))
+            drill = drill.drop(columns=["instance", "side", "rows"], errors="ignore")
+            parts.append(html_table(Finding("drilldown", frame=drill), lang, head=10).html)
     return HTMLTable("".join(parts), len(finding.figures["failures"]), "drill-downs")
 
 
 # ------------------------------------------------------------------------------------ CSVs
 
+def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Exact amounts written plainly ('0.000000', never '0E-6'); shares rounded to 6 decimals."""
+    out = frame.copy()
+    for c in out.columns:
+        values = out[c]
+        if _is_amount(values) or c in EXACT_COLUMNS:
+            out[c] = [None if v is None or pd.isna(v) else format(Decimal(v), "f") for v in values]
+        elif "share" in c or c in SHARE_COLUMNS:
+            out[c] = [None if v is None or pd.isna(v) else format(Decimal(v).quantize(Decimal("0.000001")), "f")
+                      for v in values]
+    return out.drop(columns=[c for c in ("caps",) if c in out])
+
+
+def csv_name(prefix: str, name: str) -> str:
+    return f"{prefix + '_' if prefix else ''}{name}.csv"
+
+
 def save(out_dir, prefix: str = "", **findings: Finding) -> None:
     """Write each Finding's rows as ``out_dir/<prefix>_<name>.csv`` with exact amounts (no
-    rounding) and print each path. An empty ``out_dir`` writes nothing. The prefix (e.g. the
-    notebook's name) keeps notebooks that share an ``out_dir`` from overwriting each other."""
+    rounding; UTF-8 with BOM, for Excel and WPS) and print each path. An empty ``out_dir``
+    writes nothing. The prefix (e.g. the notebook's name) keeps notebooks that share an
+    ``out_dir`` from overwriting each other."""
     if not out_dir:
         return
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, finding in findings.items():
         if finding.available and not finding.frame.empty:
-            path = out / f"{prefix + '_' if prefix else ''}{name}.csv"
-            finding.frame.to_csv(path, index=False, encoding="utf-8")
+            path = out / csv_name(prefix, name)
+            _csv_frame(finding.frame).to_csv(path, index=False, encoding="utf-8-sig")
             print(path)
+
+
+# ----------------------------------------------------------------------------- the page
+
+# Each report's title, and the question each Finding answers, in both languages.
+TITLES = {
+    "01_overview": ("概况与对账", "Overview and reconciliation"),
+    "02_personnel": ("人员经费与公用经费", "Personnel versus public costs"),
+    "03_procurement": ("政府采购", "Procurement"),
+    "04_projects": ("项目成本指标", "Project cost indicators"),
+}
+QUESTIONS = {
+    "summary": ("本年收支概况", "Income and expenditure this year"),
+    "income_sources": ("收入来源", "Where the income comes from"),
+    "function_classes": ("支出按功能分类（类）", "Expenditure by function class"),
+    "function_items": ("一般公共预算支出按功能分类科目", "General public budget expenditure by function code"),
+    "purchased_services": ("政府购买服务", "Government purchase of services"),
+    "reconciliation": ("对账：各表是否相互一致", "Reconciliation: do the tables agree?"),
+    "personnel_vs_public": ("人员经费、公用经费与项目支出", "Personnel, public and project costs"),
+    "economic_classes": ("基本支出按经济分类", "Basic expenditure by economic class"),
+    "largest_items": ("最大的基本支出项目", "The largest basic-expenditure items"),
+    "three_public_costs": ("“三公”经费", "The \"three public\" costs"),
+    "procurement_share": ("政府采购规模与构成", "How large is procurement, and what is bought?"),
+    "project_spending": ("项目支出说明到什么程度", "How far is project spending documented?"),
+    "cost_indicators": ("项目的成本指标", "The projects' cost indicators"),
+    "cap_coverage": ("成本金额指标覆盖项目总额的程度", "How much of each project's total the cost amounts cover"),
+    "project_table": ("项目一览", "Projects"),
+    "unit_costs": ("单位成本与可推算的数量", "Unit costs and the quantities they imply"),
+    "without_cost_indicators": ("没有成本指标的项目", "Projects without cost indicators"),
+    "caps_exceeding": ("成本金额超过项目总额的项目", "Cost amounts above the project total"),
+    "qualitative_indicators": ("只有定性指标的情况", "Qualitative indicators"),
+}
+_NUMBER = re.compile(r"(?<![\w.])(-?\d[\d,]*(?:\.\d+)?%?)( ?)(万美元|万元|元|分钟|个|条|行|类|项|%)?")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
+
+
+def markdown_text(sentence: str) -> str:
+    """A sentence as Markdown for a report: document text escaped (HTML and Markdown), and each
+    number kept on one line with its unit (a non-breaking span), so '27,921.89 万元' never
+    breaks as '27,92 / 1.89 万元'."""
+    text = _MD_SPECIAL.sub(r"\\\1", html.escape(sentence, quote=False))
+
+    def keep(m):
+        unit = m.group(3) or ""
+        if not unit:
+            return f'<span style="white-space:nowrap">{m.group(1)}</span>{m.group(2)}'
+        return f'<span style="white-space:nowrap">{m.group(1)}{"&nbsp;" if m.group(2) else ""}{unit}</span>'
+    return _NUMBER.sub(keep, text)
+
+
+def _display(*objs) -> None:
+    from IPython.display import display
+
+    for obj in objs:
+        if obj is not None:
+            display(obj)
+
+
+class Page:
+    """One report being written (报告页面): its language, where its CSVs go, and what it has
+    already said, so a table missing from the document is said once, not once per question.
+
+        page = views.Page(doc, lang, out_dir, "01_overview")
+        page.opening()            # title, document, data-quality banner
+        page.ask(finding)         # the question and the sentence (Markdown)
+        page.show(finding)        # the table (first rows, the rest one click away, CSV) and chart
+    """
+
+    def __init__(self, doc, lang: str = "zh", out_dir: str = "", name: str = ""):
+        _pick(lang, "", "")
+        self.doc, self.lang, self.out_dir, self.name = doc, lang, out_dir, name
+        self._said: set[str] = set()
+        self._silent: set[int] = set()
+
+    def _t(self, pair) -> str:
+        return pair[0] if self.lang == "zh" else pair[1]
+
+    def opening(self, report=None) -> None:
+        """The title, which document, and the data-quality banner (数据质量提示)."""
+        from IPython.display import Markdown
+
+        from .. import narrative
+
+        title = self._t(TITLES.get(self.name, (self.name, self.name)))
+        _display(Markdown(f"# {markdown_text(title)}\n\n{markdown_text(narrative.heading(self.doc, self.lang))}"))
+
+    def ask(self, finding: Finding) -> None:
+        """The question (a heading) and the answer (a sentence, as Markdown)."""
+        from IPython.display import Markdown
+
+        from .. import narrative
+
+        sentence = narrative.describe(finding, self.lang)
+        if not finding.available:
+            if sentence in self._said:  # said already: no heading, no sentence, no table
+                self._silent.add(id(finding))
+                return
+            self._said.add(sentence)
+        anchor = f' id="{finding.kind}"' if finding.kind in ("reconciliation",) else ""
+        question = html.escape(self._t(QUESTIONS.get(finding.kind, (finding.kind, finding.kind))))
+        _display(Markdown(f"<h2{anchor}>{question}</h2>\n\n{markdown_text(sentence)}"))
+
+    def show(self, finding: Finding, chart_too: bool = True) -> None:
+        """The table (written to CSV in ``out_dir``) and the chart; for a reconciliation, its
+        drill-downs too."""
+        if id(finding) in self._silent or not finding.available:
+            return
+        name = None
+        if self.out_dir and not finding.frame.empty:
+            name = csv_name(self.name, finding.kind)
+            _write_csv(self.out_dir, name, finding)
+        _display(html_table(finding, self.lang, csv_name=name))
+        if finding.kind == "reconciliation":
+            _display(drilldowns(finding, self.lang))
+        if chart_too:
+            _display(chart(finding, self.lang))
+
+
+def _write_csv(out_dir, name: str, finding: Finding) -> Path:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _csv_frame(finding.frame).to_csv(out / name, index=False, encoding="utf-8-sig")
+    return out / name
+
+
+def banner(doc, lang: str = "zh", report=None) -> HTMLTable:
+    """The data-quality banner (数据质量提示) every report opens with: the sentences of
+    ``analysis.quality.banner``, defects first, in a box, with a link to the reconciliation."""
+    from .. import narrative
+    from .quality import banner as figures
+
+    b = figures(doc, report, lang)
+    sentences = narrative.banner_sentences(b, lang)
+    e = html.escape
+    title = _pick(lang, "使用数字前请先了解", "Before you use these numbers")
+    link = _pick(lang, "对账详情", "reconciliation details")
+    items = "".join(f"<li>{e(x)}</li>" for x in sentences)
+    text = (f'<div class="budgetlib-banner" style="border-left:4px solid #b94a48;background:#fdf6f5;'
+            f'padding:.6em 1em;margin:1em 0"><strong>{e(title)}</strong><ul>{items}</ul>'
+            f'<a href="01_overview.html#reconciliation">{e(link)}</a></div>')
+    return HTMLTable(text, len(sentences), "banner")
