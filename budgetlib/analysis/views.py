@@ -312,7 +312,9 @@ _STYLE = ("<style>.jp-RenderedHTMLCommon table.budgetlib-sortable th,.jp-Rendere
           ".jp-RenderedHTMLCommon table.budgetlib-sortable th.num{text-align:right}"
           ".budgetlib-sortable th{cursor:pointer;text-align:left}.budgetlib-sortable td[title]{cursor:help}"
           ".budgetlib-sortable td{vertical-align:top;text-align:left}.budgetlib-sortable td.num,"
-          ".budgetlib-sortable th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}</style>")
+          ".budgetlib-sortable th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
+          ".budgetlib-sortable td.short{white-space:nowrap}.budgetlib-sortable td.name{min-width:10em}"
+          ".budgetlib-scroll{overflow-x:auto;max-width:100%}</style>")
 
 
 class HTMLTable:
@@ -343,6 +345,13 @@ def _frame_for(finding: Finding) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+WIDE_TEXT = {"project_name", "indicator", "function_name", "dept_economic_name", "description", "explanation",
+             "title", "income_source", "function_class", "stated_quantity", "location", "key", "label",
+             "catalogue_level2_name", "catalogue_level3"}
+# Columns of the one-row-per-project table left to its CSV: the page has room for fewer.
+PAGE_HIDDEN = {"project_table": {"amounts", "unit_costs", "non_monetary", "largest_cap", "fiscal_funds"}}
+
+
 def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range) -> str:
     e, body = html.escape, []
     for i in rows:
@@ -351,10 +360,15 @@ def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range) -> 
             key = _sort_key(raw.at[i, c])
             value = shown[c][i]
             text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-            attrs = f' class="num" data-sort="{e(key)}"' if key is not None and _numeric(raw, c) else ""
+            if key is not None and _numeric(raw, c):
+                attrs = f' class="num" data-sort="{e(key)}"'
+            elif c in WIDE_TEXT:  # names: room to read, never one character per line
+                attrs = ' class="name"'
+            else:  # short words and codes stay on one line
+                attrs = ' class="short"' if len(text) <= 10 else ""
             if c == "project_name":
                 tip = [raw.at[i, k] for k in ("goal",) if k in raw and not pd.isna(raw.at[i, k])]
-                attrs = f' title="{e(chr(10).join(map(str, tip)))}"' if tip else ""
+                attrs += f' title="{e(chr(10).join(map(str, tip)))}"' if tip else ""
             cells.append(f"<td{attrs}>{e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return "".join(body)
@@ -372,7 +386,7 @@ def html_table(finding: Finding, lang: str = "zh", *, head: int = 15, csv_name: 
     raw = _frame_for(finding)
     if raw.empty:
         return None
-    kept = _kept(raw, lang)
+    kept = [c for c in _kept(raw, lang) if c not in PAGE_HIDDEN.get(finding.kind, ())]
     shown = {c: _format_column(raw, c, lang) for c in kept}
     e = html.escape
     num = ' class="num"'
@@ -380,8 +394,8 @@ def html_table(finding: Finding, lang: str = "zh", *, head: int = 15, csv_name: 
                      f"{e(_label(c, lang, finding.bases))}</th>" for c in kept)
 
     def table(rows):
-        return (f'<table class="budgetlib-sortable"><thead><tr>{header}</tr></thead>'
-                f"<tbody>{_html_rows(raw, kept, shown, rows)}</tbody></table>")
+        return (f'<div class="budgetlib-scroll"><table class="budgetlib-sortable"><thead><tr>{header}</tr></thead>'
+                f"<tbody>{_html_rows(raw, kept, shown, rows)}</tbody></table></div>")
 
     n = len(raw)
     link = (f'<a href="{e(csv_name)}">{e(csv_name)}</a>') if csv_name else ""
@@ -389,10 +403,10 @@ def html_table(finding: Finding, lang: str = "zh", *, head: int = 15, csv_name: 
         text = table(range(n)) + (f'<p class="budgetlib-csv">{_pick(lang, "CSV（精确金额）：", "CSV (exact amounts): ")}'
                                    f"{link}</p>" if link else "")
     else:
-        more = _pick(lang, f"前 {head} 行，共 {n} 行。", f"First {head} of {n} rows.")
+        more = _pick(lang, f"前 {head} 行，共 {n} 行", f"First {head} of {n} rows")
         full = _pick(lang, f"展开全部 {n} 行", f"Show all {n} rows")
         csv = _pick(lang, f"；全表（精确金额）见 CSV：{link}", f"; the whole table with exact amounts is in {link}") if link else ""
-        text = (table(range(head)) + f'<p class="budgetlib-more">{e(more)}{csv}</p>'
+        text = (table(range(head)) + f'<p class="budgetlib-more">{e(more)}{csv}{_pick(lang, "。", ".")}</p>'
                 f"<details><summary>{e(full)}</summary>{table(range(n))}</details>")
     return HTMLTable(_STYLE + text + _SORTER, n, "table")
 
