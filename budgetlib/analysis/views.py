@@ -1,6 +1,6 @@
 """How a Finding looks in a notebook (展示): a readable table, a chart, a sortable table, CSVs.
 
-Display only: numbers are rounded here, for reading (万元 with 2 decimals, percent with 1),
+Display only: numbers are rounded here, for reading (10k yuan with 2 decimals, percent with 1),
 from the exact values the analyses computed. Every function returns None for a Finding whose
 table is absent or empty, so a notebook cell shows nothing after the sentence saying so.
 """
@@ -27,7 +27,7 @@ LABELS = {
     "empty": ("空表", "empty"), "line_no": ("序号", "no."), "line": ("行", "line"), "page": ("页", "page"),
     "income_source": ("收入来源", "income source"), "function_class": ("功能分类（类）", "function class"),
     "function_code": ("科目编码", "function code"), "function_name": ("科目名称", "function item"),
-    "amount": ("金额（万元）", "amount (万元)"), "basic": ("基本支出", "basic"), "project": ("项目支出", "project"),
+    "amount": ("金额（万元）", "amount (10k yuan)"), "basic": ("基本支出", "basic"), "project": ("项目支出", "project"),
     "share_of_income": ("占收入", "share of income"),
     "share_of_expenditure": ("占支出", "share of expenditure"), "label": ("项目", "item"),
     "share_of_basic": ("占基本支出", "share of basic"), "share_of_total": ("占支出合计", "share of total"),
@@ -39,15 +39,15 @@ LABELS = {
     "category_code": ("品目", "code"), "category": ("采购类别", "category"), "category_en": ("类别", "category"),
     "share_of_procurement": ("占采购", "share of procurement"),
     "project_code": ("项目编码", "project code"), "project_name": ("项目名称", "project"),
-    "project_total": ("项目总额（万元）", "project total (万元)"), "fiscal_funds": ("财政资金", "fiscal funds"),
+    "project_total": ("项目总额（万元）", "project total (10k yuan)"), "fiscal_funds": ("财政资金", "fiscal funds"),
     "indicator": ("指标", "indicator"), "operator": ("性质", "op."), "value": ("指标值", "value"),
-    "kind": ("类型", "kind"), "bound": ("约束", "bound"), "value_wan": ("折合万元", "in 万元"),
+    "kind": ("类型", "kind"), "bound": ("约束", "bound"), "value_wan": ("折合万元", "in 10k yuan"),
     "per_unit": ("每", "per"), "per_unit_en": ("每", "per"),
     "cost_indicators": ("成本指标数", "cost indicators"), "amounts": ("金额指标数", "amount indicators"),
     "unit_costs": ("单位成本指标数", "unit costs"), "non_monetary": ("非金额指标数", "non-money"),
-    "stated_costs": ("金额指标合计（万元）", "stated costs (万元)"), "coverage": ("覆盖率", "coverage"),
-    "largest_cap": ("最大单项（万元）", "largest cap (万元)"), "single_cap_exceeds": ("单项超额", "single cap exceeds"),
-    "status": ("覆盖情况", "status"), "unit_cost_wan": ("单价（万元）", "unit cost (万元)"),
+    "stated_costs": ("金额指标合计（万元）", "stated costs (10k yuan)"), "coverage": ("覆盖率", "coverage"),
+    "largest_cap": ("最大单项（万元）", "largest cap (10k yuan)"), "single_cap_exceeds": ("单项超额", "single cap exceeds"),
+    "status": ("覆盖情况", "status"), "unit_cost_wan": ("单价（万元）", "unit cost (10k yuan)"),
     "relation": ("", ""), "implied_quantity": ("可购数量", "implied quantity"),
     "stated_quantity": ("项目数量指标", "stated quantity"), "level1": ("一级指标", "level 1"),
     "level2": ("二级指标", "level 2"), "indicators": ("指标数", "indicators"),
@@ -63,7 +63,7 @@ LABELS = {
     "catalogue_level1_code": ("一级目录编码", "level-1 code"), "catalogue_level1_name": ("一级目录", "level-1 catalogue"),
     "catalogue_level2_code": ("二级目录编码", "level-2 code"), "catalogue_level2_name": ("二级目录", "level-2 catalogue"),
     "component": ("所约束的开支", "prices"), "quantity_basis": ("推算依据", "quantity from"),
-    "basis_amount": ("依据金额（万元）", "basis (万元)"), "line": ("行", "row"),
+    "basis_amount": ("依据金额（万元）", "basis (10k yuan)"), "line": ("行", "row"),
 }
 # What a share column is a share of, when the Finding names its base (Finding.bases).
 _SHARE_PREFIX = ("占", "share of ")
@@ -238,18 +238,18 @@ def chart(finding: Finding, lang: str = "zh"):
     other = t("其他", "other")
     if finding.kind == "function_classes":
         return plots.bar_chart(_series(f["amount"], _labels(f, "function_class", lang)),
-                               t("本年支出按功能分类（万元，全部资金）", "Expenditure by function class (万元, all funds)"),
+                               t("本年支出按功能分类（万元，全部资金）", "Expenditure by function class (10k yuan, all funds)"),
                                other_label=other)
     if finding.kind == "function_items":
         return plots.bar_chart(_series(f["amount"], _labels(f, "function_name", lang, "function_code")),
                                t("一般公共预算支出按功能分类科目（万元）",
-                                 "General public budget expenditure by function code (万元)"), other_label=other)
+                                 "General public budget expenditure by function code (10k yuan)"), other_label=other)
     if finding.kind == "personnel_vs_public":
         keep = f[f["cost_kind"].isin(["personnel_cost", "public_cost", "project"])].dropna(subset=["amount"])
         labels = keep["label"] if lang == "zh" else _labels(keep, "label", "en")
         return plots.bar_chart(_series(keep["amount"], labels),
                                t("人员经费、公用经费与项目支出（万元，一般公共预算）",
-                                 "Personnel, public and project costs (万元, general public budget)"),
+                                 "Personnel, public and project costs (10k yuan, general public budget)"),
                                horizontal=False, sort=False)
     if finding.kind == "economic_classes":
         itemised = f[f["economic_class_code"] != ""]
@@ -257,27 +257,27 @@ def chart(finding: Finding, lang: str = "zh"):
         labels = _labels(itemised, "economic_class_name", lang, "economic_class_code")
         return plots.composition_with_gap(
             _series(itemised["amount"], labels), float(gap.iloc[0]) if len(gap) else 0.0,
-            t("基本支出按经济分类（万元，一般公共预算）", "Basic expenditure by economic class (万元, general public budget)"),
+            t("基本支出按经济分类（万元，一般公共预算）", "Basic expenditure by economic class (10k yuan, general public budget)"),
             gap_label=t("未列明（文档未按经济分类列出）", "unitemised (not broken down by the document)"),
             other_label=other)
     if finding.kind == "largest_items":
         return plots.bar_chart(_series(f["amount"], _labels(f, "dept_economic_name", lang, "dept_economic_code")),
                                t("最大的基本支出项目（万元，按经济科目合并）",
-                                 "Largest basic-expenditure items (万元, summed by economic code)"), other_label=other)
+                                 "Largest basic-expenditure items (10k yuan, summed by economic code)"), other_label=other)
     if finding.kind == "three_public_costs":
         labels = f["label"] if lang == "zh" else _labels(f, "label", "en")
-        return plots.bar_chart(_series(f["amount"], labels), t("“三公”经费（万元）", "\"Three public\" costs (万元)"),
+        return plots.bar_chart(_series(f["amount"], labels), t("“三公”经费（万元）", "\"Three public\" costs (10k yuan)"),
                                sort=False)
     if finding.kind == "procurement_share":
         labels = f["category"] if lang == "zh" else f["category_en"]
         return plots.pie_or_share_chart(_series(f["amount"], labels),
-                                        t("政府采购构成（万元）", "Procurement by category (万元)"), other_label=other)
+                                        t("政府采购构成（万元）", "Procurement by category (10k yuan)"), other_label=other)
     if finding.kind == "purchased_services":
         name = f["catalogue_level2_name"] if "catalogue_level2_name" in f else f["catalogue_level1_name"]
         code = f["catalogue_level2_code"] if "catalogue_level2_code" in f else f["catalogue_level1_code"]
         labels = name if lang == "zh" else code
         return plots.bar_chart(_series(f["amount"], labels),
-                               t("政府购买服务按指导性目录（万元）", "Purchased services by catalogue group (万元)"),
+                               t("政府购买服务按指导性目录（万元）", "Purchased services by catalogue group (10k yuan)"),
                                other_label=other)
     if finding.kind in ("cap_coverage", "project_table"):
         # Percentages do not add up, so no "other" bar: the largest projects, at most 15.
@@ -430,7 +430,7 @@ def drilldowns(finding: Finding, lang: str = "zh") -> HTMLTable | None:
                                                                    else f" ({inst})" if inst else "")
         parts.append(f"<h4>{e(title)}</h4><p>{e(x['explanation'])}</p>")
         if not drill.empty:
-            drill = drill.drop(columns=["instance", "side", "rows"], errors="ignore")
+            drill = drill.drop(columns=["instance", "side", "rows", "column"], errors="ignore")
             parts.append(html_table(Finding("drilldown", frame=drill), lang, head=10).html)
     return HTMLTable("".join(parts), len(finding.figures["failures"]), "drill-downs")
 
@@ -506,16 +506,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 
 def markdown_text(sentence: str) -> str:
     """A sentence as Markdown for a report: document text escaped (HTML and Markdown), and each
-    number kept on one line with its unit (a non-breaking span), so '27,921.89 万元' never
-    breaks as '27,92 / 1.89 万元'."""
+    number joined to its unit by a no-break space (U+00A0), so '27,921.89 万元' never breaks
+    as '27,92 / 1.89 万元' (Markdown text wraps at words; the program-output box it replaces
+    broke anywhere)."""
     text = _MD_SPECIAL.sub(r"\\\1", html.escape(sentence, quote=False))
-
-    def keep(m):
-        unit = m.group(3) or ""
-        if not unit:
-            return f'<span style="white-space:nowrap">{m.group(1)}</span>{m.group(2)}'
-        return f'<span style="white-space:nowrap">{m.group(1)}{"&nbsp;" if m.group(2) else ""}{unit}</span>'
-    return _NUMBER.sub(keep, text)
+    return _NUMBER.sub(lambda m: m.group(1) + ("\u00a0" if m.group(2) and m.group(3) else m.group(2))
+                       + (m.group(3) or ""), text)
 
 
 def _display(*objs) -> None:
