@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import table_catalog
-from .model import BudgetDocument, Table
+from .model import BudgetDocument, Problem, Table
 from .normalize import AMOUNT_DTYPE
 
 # Bumped whenever the folder's layout or the model changes, so old caches are re-parsed.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}
@@ -81,9 +81,10 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
                 "schema": {"fields": [_field(c, frame[c], headers, unit) for c in frame.columns]},
             })
         tables_meta = {tid: {"title": t.title, "unit": t.unit, "headers": t.headers, "empty": t.empty,
-                             "note": t.note} for tid, t in doc.tables.items()}
+                             "note": t.note, "incomplete": t.incomplete} for tid, t in doc.tables.items()}
         (tmp / "document.json").write_text(
             json.dumps({**doc.meta, "warnings": doc.warnings,
+                        "problems": [p.to_dict() for p in doc.problems],
                         "unrecognised_tables": [r.title for r in doc.raw_tables],
                         "tables_meta": tables_meta, "format_version": FORMAT_VERSION},
                        ensure_ascii=False, indent=2), encoding="utf-8")
@@ -131,8 +132,10 @@ def read_document(folder: Path) -> BudgetDocument:
         data = _read_parquet(folder / f"{tid}.parquet")
         total_path = folder / f"{tid}_total.parquet"
         total = _read_parquet(total_path) if total_path.exists() else data.iloc[0:0]
-        tables[tid] = Table(tid, tm["title"], tm["unit"], data, total, tm["headers"], tm["empty"], tm["note"])
+        tables[tid] = Table(tid, tm["title"], tm["unit"], data, total, tm["headers"], tm["empty"], tm["note"],
+                            incomplete=tm.get("incomplete", False))
     warnings = meta.pop("warnings", [])
+    problems = [Problem(**p) for p in meta.pop("problems", [])]
     for key in ("unrecognised_tables", "format_version"):
         meta.pop(key, None)
-    return BudgetDocument(meta=meta, tables=tables, warnings=warnings)
+    return BudgetDocument(meta=meta, tables=tables, warnings=warnings, problems=problems)

@@ -13,6 +13,45 @@ PROVENANCE = ["page", "line"]
 
 
 @dataclass
+class Problem:
+    """Something in one cell, row or table that could not be read (无法读取的单元格/行/表).
+
+    The rest of the document loads: an unreadable amount cell is NA (never guessed) and its
+    table is marked ``incomplete``; a table that cannot be read at all is left out. ``level``
+    is 'cell', 'row' or 'table'. ``expected`` says what the cell should have held."""
+
+    file: str
+    table: str | None
+    page: int | None
+    row: int | None
+    column: str | None
+    raw: str | None
+    expected: str
+    level: str = "cell"
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.table:
+            parts.append(self.table)
+        if self.page is not None:
+            parts.append(f"page {self.page}" + (f" row {self.row}" if self.row is not None else ""))
+        elif self.row is not None:
+            parts.append(f"line {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ": ".join(parts)
+
+    def line(self) -> str:
+        """One line for the terminal: where, the raw text, and what was expected."""
+        raw = f" {self.raw!r}" if self.raw else ""
+        return f"{self.where()}:{raw} {self.expected}"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "table": self.table, "page": self.page, "row": self.row,
+                "column": self.column, "raw": self.raw, "expected": self.expected, "level": self.level}
+
+
+@dataclass
 class Table:
     """One canonical table of a disclosure (e.g. T03 支出总表).
 
@@ -31,6 +70,8 @@ class Table:
     headers: dict[str, str] = field(default_factory=dict)
     empty: bool = False
     note: str | None = None
+    # True when a cell or row of this table could not be read (see BudgetDocument.problems)
+    incomplete: bool = False
 
     @property
     def pages(self) -> list[int]:
@@ -83,6 +124,8 @@ class BudgetDocument:
     tables: dict[str, Table]
     raw_tables: list[RawTable] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # cells, rows and tables that could not be read; the rest of the document is intact
+    problems: list[Problem] = field(default_factory=list)
 
     def __getitem__(self, table_id: str) -> pd.DataFrame:
         return self.tables[table_id].data

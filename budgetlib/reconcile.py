@@ -35,7 +35,8 @@ from .catalog import classification, table_catalog
 from .model import BudgetDocument
 from .normalize import AMOUNT_DTYPE, ZERO, fold
 
-STATUSES = ("pass", "rounding", "mismatch", "not_applicable")
+# unreadable: the identity needs a cell, row or table that could not be read (doc.problems)
+STATUSES = ("pass", "rounding", "mismatch", "unreadable", "not_applicable")
 KINDS = ("row_sum", "column_total", "equal", "le", "coverage", "aggregate_match",
          "classification", "known_codes")
 # Decimals at which a printed amount is exact to the fen (分).
@@ -343,7 +344,7 @@ def _status(diff: Decimal, tol: Decimal, op: str = "=") -> str:
 
 
 def _worst(statuses) -> str:
-    order = {"mismatch": 3, "rounding": 2, "pass": 1, "not_applicable": 0}
+    order = {"mismatch": 4, "unreadable": 3, "rounding": 2, "pass": 1, "not_applicable": 0}
     return max(statuses, key=order.get, default="not_applicable")
 
 
@@ -644,7 +645,63 @@ def _condition(name: str, cat: Catalogue, ctx: Context) -> bool | None:
     return r[0].status == "pass"
 
 
+def _unreadable_inputs(rule: Rule, ctx: Context) -> list[str]:
+    """Where the rule's inputs could not be read: a table left out for a problem, a table with
+    an unreadable row, or an NA cell in a column the rule reads ('*' reads them all; a
+    column_total instance reads its own column)."""
+    out = []
+    for tid in rule.tables:
+        t = ctx.doc.tables.get(tid)
+        probs = [p for p in ctx.doc.problems if (p.table or "").split(" ")[0] == tid]
+        if t is None:
+            out += [f"{tid} ({p.expected.split(';')[0]})" for p in probs if p.level == "table"]
+            continue
+        if not t.incomplete:
+            continue
+        out += [f"{tid} {p.page and f'p.{p.page} '}r.{p.row}" for p in probs if p.level == "row"]
+        for frame in (t.data, t.total):
+            for c in ctx.amounts.get(tid, []):
+                qualified = f"{tid}." in rule.check  # 'total(T06.total)' names its table; 'T05: a = b' does not
+                name = rf"{tid}\.{re.escape(c)}(?!\w)" if qualified else rf"(?<!\w){re.escape(c)}(?!\w)"
+                reads = (c == rule.instance if rule.instance in ctx.amounts.get(tid, []) else
+                         "*" in rule.check or re.search(name, rule.check))
+                if c not in frame or not reads:
+                    continue
+                for page, line in frame.loc[frame[c].isna(), ["page", "line"]].itertuples(index=False):
+                    out.append(f"{tid}.{c} " + (f"p.{page} r.{line}" if pd.notna(page) else f"line {line}"))
+    return out
+
+
+def _problem_results(doc: BudgetDocument) -> list[Result]:
+    """One row per cell, row or table that could not be read, with status unreadable."""
+    out = []
+    for i, p in enumerate(doc.problems, 1):
+        rule = Rule(id="P.unreadable", kind="problem", zh="无法读取的单元格、行或表", en="cell, row or table that "
+                    "could not be read", tables=((p.table or "").split(" ")[0],), check="", instance=str(i))
+        raw = f"“{p.raw}”" if p.raw else ""
+        where = p.where().removeprefix(p.file + ": ")
+        out.append(Result(rule, "unreadable", tables=rule.tables, location=where,
+                          text={"zh": f"无法读取：{where} {raw}（{p.expected}）", "en": f"unreadable: {p.line()}"}))
+    return out
+
+
 def _run_rule(rule: Rule, cat: Catalogue, ctx: Context) -> list[Result]:
+    results = _run_rule_inputs(rule, cat, ctx)
+    if not ctx.doc.problems:
+        return results
+    lost = any(t not in ctx.doc.tables for t in rule.tables)  # only a problem's table is listed then
+    for r in results:
+        bad = _unreadable_inputs(r.rule, ctx)
+        lst = "；".join(bad[:5]) + (f" …(+{len(bad) - 5})" if len(bad) > 5 else "")
+        if bad:
+            if r.status != "not_applicable" or lost:
+                r.status = "unreadable"
+                r.text = {"zh": f"无法判断（所需单元格无法读取：{lst}）：" + r.text["zh"],
+                          "en": f"cannot be decided (inputs could not be read: {lst}): " + r.text["en"]}
+    return results
+
+
+def _run_rule_inputs(rule: Rule, cat: Catalogue, ctx: Context) -> list[Result]:
     missing = [t for t in rule.tables if not ctx.present(t)]
     if missing:
         absent = [t for t in missing if t not in ctx.doc.tables]
@@ -687,6 +744,7 @@ def reconcile(doc: BudgetDocument, lang: str = "zh", rules: str | Path | Catalog
     results: list[Result] = []
     for rule in cat.rules:
         results += _run_rule(rule, cat, ctx)
+    results += _problem_results(doc)
     return ReconciliationReport(doc.name, doc.meta.get("source_name") or doc.name, ctx.unit, results, lang)
 
 
@@ -728,10 +786,11 @@ class ReconciliationReport:
         return pd.Series({s: int(counts.get(s, 0)) for s in STATUSES}, name="rules")
 
     def failures(self) -> pd.DataFrame:
-        """Mismatches (errors before warnings), then rounding differences."""
+        """Mismatches (errors before warnings), then what could not be read, then rounding."""
         f = self.frame
-        f = f[f["status"].isin(["mismatch", "rounding"])].copy()
-        f["_o"] = [(s != "mismatch") * 2 + (sev != "error") for s, sev in zip(f["status"], f["severity"])]
+        f = f[f["status"].isin(["mismatch", "unreadable", "rounding"])].copy()
+        order = {"mismatch": 0, "unreadable": 2, "rounding": 4}
+        f["_o"] = [order[s] + (sev != "error") for s, sev in zip(f["status"], f["severity"])]
         return f.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
     @property
@@ -772,7 +831,8 @@ class ReconciliationReport:
         """A standalone page; every piece of document text is escaped."""
         e = lambda v: html.escape("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
         f = self._display()
-        colour = {"pass": "#e6f4ea", "rounding": "#fff8e1", "mismatch": "#fde7e9", "not_applicable": "#f1f3f4"}
+        colour = {"pass": "#e6f4ea", "rounding": "#fff8e1", "mismatch": "#fde7e9", "unreadable": "#fbe3d0",
+                  "not_applicable": "#f1f3f4"}
         head = "".join(f"<th>{e(c)}</th>" for c in f.columns)
         body = "".join(f"<tr style='background:{colour.get(row.status, '#fff')}'>"
                        + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in f.itertuples(index=False))
@@ -814,16 +874,17 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
     With ``cache`` (data/processed), a document parsed before and unchanged is read back, not
     parsed again.
 
-    Goes on past a document it cannot read (one line on stderr, no traceback). Returns 2 if a
-    document could not be read, else 1 if `strict` and any error-severity identity is a
-    mismatch, else 0."""
+    Goes on past a document it cannot read (one line on stderr, no traceback); a cell, row or
+    table that could not be read is its own row (status unreadable) and one line on stderr.
+    Returns 2 if a document could not be read, else 1 if `strict` and any error-severity
+    identity is a mismatch, else 0. `strict` also refuses a document with any unreadable cell."""
     from .loader import DEFAULT_ENGINE, load
     from .readers.base import ReadError
 
     unreadable, broken = 0, 0
     for path in paths:
         try:
-            doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache)
+            doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache, strict=strict)
             report = reconcile(doc, lang=lang)
         except ReadError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -834,6 +895,8 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
                   f"please report this with the file", file=sys.stderr)
             unreadable += 1
             continue
+        for p in doc.problems:
+            print(f"unreadable: {p.line()}", file=sys.stderr)
         written = report.write(Path(out_dir) / doc.meta["source_name"])
         counts = report.summary()
         print(f"{path}  {doc.name}  " + "  ".join(f"{k} {v}" for k, v in counts.items())

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pandas as pd
 
 from ..catalog import ColumnSpec, TableSpec, match_title, table_catalog
-from ..model import PROVENANCE, RawTable, Table
+from ..model import PROVENANCE, Problem, RawTable, Table
 from ..normalize import (AMOUNT_DTYPE, ZERO, clean_text, fold, indicator_value, is_amount,
                          is_total_label, join_wrapped, parse_amount, split_code_name)
 from .base import Line, ReadError
@@ -45,6 +45,15 @@ class Assembled:
     warnings: list[str]
     preamble: list[Line]
     is_final: bool
+    problems: list[Problem] = field(default_factory=list)
+
+
+class TableError(ReadError):
+    """A failure confined to one table: recorded as a Problem, the rest of the document loads."""
+
+    def __init__(self, message: str, problem: Problem):
+        super().__init__(message)
+        self.problem = problem
 
 
 class Assembler:
@@ -54,15 +63,28 @@ class Assembler:
         self.source = source
         self.catalog = table_catalog()
         self.warnings: list[str] = []
+        self.problems: list[Problem] = []
+        self.incomplete: set[str] = set()  # table ids with a cell or row that could not be read
 
     # -- errors -------------------------------------------------------------------------
-    def fail(self, seg: Segment | None, line: Line | None, what: str, todo: str) -> ReadError:
-        where = [self.source]
+    def problem(self, seg: Segment | None, line: Line | None, expected: str, column: str | None = None,
+                raw: str | None = None, level: str = "cell") -> Problem:
+        """Record a cell/row/table that could not be read; its table is marked incomplete."""
+        table = None
         if seg is not None:
-            where.append(f"{seg.title}" + (f" ({seg.table_id})" if seg.table_id else ""))
-        if line is not None:
-            where.append(line.where())
-        return ReadError(f"{': '.join(where)}: {what}; {todo}")
+            table = f"{seg.table_id} {seg.title}" if seg.table_id else seg.title
+            if seg.table_id and level != "table":
+                self.incomplete.add(seg.table_id)
+        p = Problem(self.source, table, line.page if line else None, line.line if line else None,
+                    column, raw, expected, level)
+        if level != "table":
+            self.problems.append(p)
+        return p
+
+    def fail(self, seg: Segment | None, line: Line | None, what: str, todo: str) -> ReadError:
+        """A failure of the whole table (truncated, no header): TableError, caught per table."""
+        p = self.problem(seg, line, f"{what}; {todo}", level="table")
+        return TableError(p.line(), p)
 
     # -- segmentation -------------------------------------------------------------------
     def segments(self, lines: Iterable[Line]) -> tuple[list[Segment], list[Line]]:
@@ -186,12 +208,15 @@ class Assembler:
             out.append((header, data))
         return out
 
-    def amount(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> Decimal:
+    def amount(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> Decimal | None:
+        """The cell's exact amount; None (NA, never a guess) and a Problem if it is not one."""
         try:
             return parse_amount(clean_text(cell))
         except ValueError:
-            raise self.fail(seg, line, f"column {spec.zh}: {cell.strip()!r} is not an amount",
-                            "correct the cell (amounts look like 1,234.567890; blank or - means 0)") from None
+            self.problem(seg, line, "is not an amount (amounts look like 1,234.567890; blank or - means 0); "
+                         "the cell is left empty (NA): check it against the page",
+                         column=spec.zh, raw=clean_text(cell))
+            return None
 
     def convert(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> dict:
         if spec.kind == "amount":
@@ -208,10 +233,13 @@ class Assembler:
     @staticmethod
     def frame(records: list[dict], specs: tuple[ColumnSpec, ...]) -> pd.DataFrame:
         cols = [o for s in specs for o in s.outputs] + PROVENANCE
+        amounts = [s.name for s in specs if s.kind == "amount"]
+        # a column the table does not print is 0; a cell that could not be read (None) stays NA
+        records = [{**dict.fromkeys(amounts, ZERO), **r} for r in records]
         df = pd.DataFrame.from_records(records, columns=cols)
         for s in specs:
             if s.kind == "amount":
-                df[s.name] = df[s.name].fillna(ZERO).astype(AMOUNT_DTYPE)
+                df[s.name] = pd.array(df[s.name].tolist(), dtype=AMOUNT_DTYPE)
             else:
                 for o in s.outputs:
                     df[o] = df[o].astype(object).fillna("").astype(str)
@@ -224,9 +252,10 @@ class Assembler:
             return default
         unit = fold(seg.unit).rstrip(")")
         if unit not in self.catalog["units"]:
-            raise self.fail(seg, seg.unit_line, f"unknown 金额单位 {seg.unit!r}",
-                            f"budgetlib knows {', '.join(self.catalog['units'])}; convert the table or "
-                            "add the unit to catalog/tables.yaml")
+            self.problem(seg, seg.unit_line, f"unknown 金额单位; budgetlib knows {', '.join(self.catalog['units'])}: "
+                         "the table's amounts have no unit; convert the table or add the unit to catalog/tables.yaml",
+                         column="金额单位", raw=seg.unit, level="row")
+            return None
         return unit
 
     # -- layouts ----------------------------------------------------------------------------
@@ -266,9 +295,8 @@ class Assembler:
         all_zero = all((data_df[c] == 0).all() for c in amounts) if len(data_df) else True
         empty = (len(data_df) == 0 or all_zero) and all((total_df[c] == 0).all() for c in amounts)
         if spec.total_row and len(data_df) and total_df.empty and not empty:
-            last = seg.rows[-1]
-            raise self.fail(seg, last, "detail rows but no 合计 row (the table looks truncated)",
-                            "check the file is complete")
+            self.problem(seg, seg.rows[-1], "detail rows but no 合计 row (the table looks truncated); "
+                         "check the file is complete", level="row")
         return Table(spec.id, seg.title, unit, data_df, total_df, headers, empty, "; ".join(notes) or None)
 
     def stitch_wide(self, seg: Segment, specs, mapped: list) -> list:
@@ -325,8 +353,9 @@ class Assembler:
                     amt_cell = cells[mapping[f"{side}_amount"]] if mapping[f"{side}_amount"] < len(cells) else ""
                     if not item_cell.strip():
                         if amt_cell.strip():
-                            raise self.fail(seg, line, f"an amount {amt_cell.strip()!r} on the {side} side has "
-                                            "no item label", "check the row against the PDF")
+                            self.problem(seg, line, f"an amount on the {side} side has no item label; the "
+                                         "amount is left out: check the row against the PDF",
+                                         column="预算数", raw=clean_text(amt_cell), level="row")
                         continue
                     m = re.match(r"^\s*([一二三四五六七八九十]+)\s*[、.．]\s*(.*)$", clean_text(item_cell))
                     line_no, item = (m.group(1), join_wrapped(m.group(2))) if m else ("", join_wrapped(item_cell))
@@ -346,8 +375,8 @@ class Assembler:
         df[PROVENANCE] = df[PROVENANCE].astype("Int64")
         empty_total = df.iloc[0:0]
         if not (df["line_kind"] == "grand_total").any():
-            raise self.fail(seg, seg.rows[-1] if seg.rows else seg.first, "no 收入总计/支出总计 line "
-                            "(the table looks truncated)", "check the file is complete")
+            self.problem(seg, seg.rows[-1] if seg.rows else seg.first, "no 收入总计/支出总计 line (the table "
+                         "looks truncated); check the file is complete", level="row")
         return Table(spec.id, seg.title, unit, df, empty_total, headers, empty=bool((df["amount"] == 0).all()))
 
     def performance(self, seg: Segment, unit: str | None) -> tuple[Table, Table]:
@@ -494,16 +523,31 @@ class Assembler:
                 self.warnings.append(f"{self.source}: {seg.first.where()}: a second {seg.table_id} "
                                      f"({seg.title}) ignored")
                 continue
-            unit = self.unit_of(seg, doc_unit)
-            if seg.unit is None and spec.layout != "text_grid":
-                self.warnings.append(f"{self.source}: {seg.table_id} has no 金额单位 line; using the "
-                                     f"document's {doc_unit}")
-            if spec.layout == "grid":
-                tables[spec.id] = self.grid(seg, spec, unit)
-            elif spec.layout == "two_sided":
-                tables[spec.id] = self.two_sided(seg, spec, unit)
-            elif spec.layout == "performance":
-                tables["T12"], tables["T12_indicators"] = self.performance(seg, unit)
-            else:
-                tables[spec.id] = self.text_grid(seg, spec, unit)
-        return Assembled(tables, raw, self.warnings, preamble, any(s.is_final for s in segs))
+            try:
+                tables.update(self.table(seg, spec, doc_unit))
+            except TableError as exc:
+                # a table that cannot be read is left out; the rest of the document loads
+                self.problems.append(exc.problem)
+        if not tables and not raw and self.problems:
+            raise ReadError(f"{self.source}: no budget table could be read; the first problem: "
+                            f"{self.problems[0].line()}")
+        for tid in self.incomplete:
+            if tid in tables:
+                tables[tid].incomplete = True
+        if "T12" in tables and "T12_indicators" in tables:
+            tables["T12_indicators"].incomplete = tables["T12"].incomplete
+        return Assembled(tables, raw, self.warnings, preamble, any(s.is_final for s in segs), self.problems)
+
+    def table(self, seg: Segment, spec: TableSpec, doc_unit: str | None) -> dict[str, Table]:
+        unit = self.unit_of(seg, doc_unit)
+        if seg.unit is None and spec.layout != "text_grid":
+            self.warnings.append(f"{self.source}: {seg.table_id} has no 金额单位 line; using the "
+                                 f"document's {doc_unit}")
+        if spec.layout == "grid":
+            return {spec.id: self.grid(seg, spec, unit)}
+        if spec.layout == "two_sided":
+            return {spec.id: self.two_sided(seg, spec, unit)}
+        if spec.layout == "performance":
+            projects, indicators = self.performance(seg, unit)
+            return {"T12": projects, "T12_indicators": indicators}
+        return {spec.id: self.text_grid(seg, spec, unit)}
