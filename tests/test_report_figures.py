@@ -159,3 +159,16 @@ def test_sentences_keep_numbers_with_their_units():
     md = views.markdown_text("本年支出合计 27,921.89 万元，占 98.8%；名称<b>")
     assert "27,921.89\u00a0万元" in md and "98.8%" in md
     assert "&lt;b&gt;" in md and "<b>" not in md
+
+
+def test_banner_names_cells_that_could_not_be_read(tmp_path, sample_text):
+    path = tmp_path / "bad-amount.txt"
+    path.write_text(sample_text.replace("2050803\t培训支出\t3.860000", "2050803\t培训支出\t3.86O000"), encoding="utf-8")
+    doc = budgetlib.load(path)
+    b = quality.banner(doc)
+    assert len(b["problems"]) == 1
+    zh, en = narrative.banner_sentences(b, "zh"), narrative.banner_sentences(b, "en")
+    assert any("1 个单元格无法读取" in s and "3.86O000" in s and "T05" in s for s in zh)
+    assert any("1 cells could not be read" in s for s in en)
+    assert any(d["status"] == "unreadable" for d in b["defects"])          # never a pass
+    assert "无法读取" in narrative.describe(overview.reconciliation(doc))
