@@ -8,6 +8,7 @@ table is absent or empty, so a notebook cell shows nothing after the sentence sa
 from __future__ import annotations
 
 import html
+import numbers
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -65,6 +66,23 @@ LABELS = {
     "component": ("所约束的开支", "prices"), "quantity_basis": ("推算依据", "quantity from"),
     "basis_amount": ("依据金额（万元）", "basis (10k yuan)"), "line": ("行", "row"),
 }
+# Headers that mean something else in a check than in a project table.
+LABELS_BY_KIND = {kind: {"status": ("核对结果", "result"), "name": ("名称", "name")}
+                  for kind in ("reconciliation", "drilldown")}
+LOCATION_COLUMNS = {"location", "left_location", "right_location"}
+_LOCATION_ZH = [(re.compile(r"\bpp\.(\d+)-(\d+)"), r"第 \1–\2 页"), (re.compile(r"\bp\.(\d+)"), r"第 \1 页"),
+                (re.compile(r"\br\.(\d+)"), r"第 \1 行"), (re.compile(r"\b(\d+) rows\b"), r"\1 行"),
+                (re.compile(r"\blines (\d+)-(\d+)"), r"第 \1–\2 行"), (re.compile(r"\bline (\d+)"), r"第 \1 行"),
+                (re.compile(r"\b(\d+) keys\b"), r"\1 个键")]
+
+
+def _location_zh(text: str) -> str:
+    """'T03 pp.5-17 (363 rows)' -> 'T03 第 5–17 页（363 行）': where a check looked, in Chinese."""
+    for pattern, repl in _LOCATION_ZH:
+        text = pattern.sub(repl, text)
+    return text.replace(" (", "（").replace(")", "）").replace("; ", "；")
+
+
 # What a share column is a share of, when the Finding names its base (Finding.bases).
 _SHARE_PREFIX = ("占", "share of ")
 # Values from the analyses' vocabulary, in Chinese.
@@ -158,6 +176,8 @@ def _format_column(frame: pd.DataFrame, col: str, lang: str) -> list:
         return [_cell(fmt_amount, v) for v in s]
     if lang == "en" and col in ENGLISH_NAMES:
         return _english_names(frame, col)
+    if lang == "zh" and col in LOCATION_COLUMNS:
+        return [_location_zh(v) if isinstance(v, str) else _cell(str, v) for v in s]
     if col == "title" and "table" in frame:  # the tables found: by their name in ``lang``
         from ..narrative import table_name
         return [table_name(t, lang) if table_name(t, lang) != t else v for t, v in zip(frame["table"], s)]
@@ -167,10 +187,12 @@ def _format_column(frame: pd.DataFrame, col: str, lang: str) -> list:
     return ["" if v is None or (not isinstance(v, (list, str)) and pd.isna(v)) else v for v in s]
 
 
-def _label(c: str, lang: str, bases: dict | None = None) -> str:
+def _label(c: str, lang: str, bases: dict | None = None, kind: str = "") -> str:
     """A column's header in ``lang``; a share column names its base when the Finding gives one."""
     from . import bases as base_names
 
+    if c in LABELS_BY_KIND.get(kind, {}):
+        return LABELS_BY_KIND[kind][c][0 if lang == "zh" else 1]
     if bases and c in bases:
         return _SHARE_PREFIX[0] + base_names.name(bases[c], "zh") if lang == "zh" else \
             _SHARE_PREFIX[1] + base_names.name(bases[c], "en")
@@ -183,13 +205,13 @@ def _numeric(frame: pd.DataFrame, col: str) -> bool:
                        "indicators", "qualitative") or _is_amount(frame[col]))
 
 
-def readable(frame: pd.DataFrame, lang: str = "zh", bases: dict | None = None) -> pd.DataFrame:
+def readable(frame: pd.DataFrame, lang: str = "zh", bases: dict | None = None, kind: str = "") -> pd.DataFrame:
     """A copy for reading: amounts as '19,357.95', shares as '98.8%', labels and values in
     ``lang``, implied quantities as whole numbers, internal columns dropped; index from 1."""
     _pick(lang, "", "")
     kept = _kept(frame, lang)
     out = pd.DataFrame({i: _format_column(frame, c, lang) for i, c in enumerate(kept)})
-    out.columns = [_label(c, lang, bases) for c in kept]
+    out.columns = [_label(c, lang, bases, kind) for c in kept]
     out.index = range(1, len(out) + 1)
     return out
 
@@ -203,7 +225,7 @@ def table(finding: Finding, lang: str = "zh") -> pd.DataFrame | None:
         frame = frame.loc[frame["status"] != "pass", [c for c in RECONCILIATION_COLUMNS if c in frame]]
         if frame.empty:
             return None
-    return readable(frame, lang, finding.bases)
+    return readable(frame, lang, finding.bases, finding.kind)
 
 
 # ---------------------------------------------------------------------------------- charts
@@ -333,7 +355,7 @@ class HTMLTable:
 def _sort_key(v) -> str | None:
     if isinstance(v, bool) or v is None:
         return None
-    if isinstance(v, (int, float, Decimal)) and not pd.isna(v):
+    if isinstance(v, (numbers.Number, Decimal)) and not pd.isna(v):  # numpy ints too
         return str(float(v))
     return None
 
@@ -391,7 +413,7 @@ def html_table(finding: Finding, lang: str = "zh", *, head: int = 15, csv_name: 
     e = html.escape
     num = ' class="num"'
     header = "".join(f'<th onclick="budgetlibSort(this)"{num if _numeric(raw, c) else ""}>'
-                     f"{e(_label(c, lang, finding.bases))}</th>" for c in kept)
+                     f"{e(_label(c, lang, finding.bases, finding.kind))}</th>" for c in kept)
 
     def table(rows):
         return (f'<div class="budgetlib-scroll"><table class="budgetlib-sortable"><thead><tr>{header}</tr></thead>'
