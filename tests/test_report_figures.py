@@ -88,7 +88,7 @@ def test_each_headline_has_one_base_in_every_report(water):
     assert phrase in narrative.describe(s) and phrase in narrative.describe(p)
     # the personnel report's general-budget figures say they are general-budget figures
     assert "一般公共预算项目支出 717,020.91 万元，占一般公共预算支出的 80.0%" in narrative.describe(p)
-    head = overview.headline(water)
+    head = overview.headline(water, "zh")
     assert head["本年支出合计（全部资金）（万元）"] == "1,024,807.17"    # not 支出总计 1,048,475.73
     assert "1,048,475.73" not in head.values()
     assert views.table(p).columns.to_list()[2:4] == ["占一般公共预算基本支出", "占一般公共预算支出"]

@@ -263,10 +263,12 @@ def reconciliation(doc: BudgetDocument, lang: str = "zh") -> Finding:
     return Finding("reconciliation", figures=figures, frame=frame, tables=tuple(doc.tables))
 
 
-def headline(doc: BudgetDocument) -> dict:
+def headline(doc: BudgetDocument, lang: str | None = None) -> dict:
     """The few figures a batch index shows per document (要点), formatted for reading, each on
     the base the reports use for it (see ``bases``): department, year, 本年支出合计 (all funds),
-    人员经费 share of general-budget basic expenditure, 政府采购 share of 本年支出合计."""
+    人员经费 share of general-budget basic expenditure, 政府采购 against 本年支出合计.
+
+    Keys are in ``lang`` ("zh" or "en"); without one, in both ("年度 year")."""
     from .. import narrative
     from .personnel import personnel_vs_public
     from .procurement import procurement_share
@@ -275,12 +277,18 @@ def headline(doc: BudgetDocument) -> dict:
     p = personnel_vs_public(doc)
     proc = procurement_share(doc)
     b = bases.BASES
+
+    def key(zh: str, en: str) -> str:
+        return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
+
     return {
-        "部门 department": s["department"],
-        "年度 year": s["year"] or "",
-        f"{b[bases.HEADLINE_EXPENDITURE].zh}（万元）": narrative.fmt_amount(bases.amount(doc, bases.HEADLINE_EXPENDITURE)),
-        f"人员经费占{b[bases.HEADLINE_PERSONNEL_SHARE].zh}": narrative.fmt_share(p.figures.get("personnel_share_of_basic"))
-        if not p.missing else "—",
-        f"政府采购相当于{b[bases.HEADLINE_PROCUREMENT_SHARE].zh}": narrative.fmt_share(proc.figures.get("share_of_total"))
-        if not proc.missing else "—",
+        key("部门", "department"): s["department"],
+        key("年度", "year"): s["year"] or "",
+        key(f"{b[bases.HEADLINE_EXPENDITURE].zh}（万元）", f"{b[bases.HEADLINE_EXPENDITURE].en} (10k yuan)"):
+            narrative.fmt_amount(bases.amount(doc, bases.HEADLINE_EXPENDITURE)),
+        key(f"人员经费占{b[bases.HEADLINE_PERSONNEL_SHARE].zh}", f"personnel costs, share of {b[bases.HEADLINE_PERSONNEL_SHARE].en}"):
+            narrative.fmt_share(p.figures.get("personnel_share_of_basic")) if not p.missing else "—",
+        key(f"政府采购相当于{b[bases.HEADLINE_PROCUREMENT_SHARE].zh}的比例",
+            f"procurement against {b[bases.HEADLINE_PROCUREMENT_SHARE].en}"):
+            narrative.fmt_share(proc.figures.get("share_of_total")) if not proc.missing else "—",
     }
