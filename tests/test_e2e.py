@@ -40,7 +40,7 @@ def test_report_writes_four_notebooks_and_html(sample_reports):
 
 def test_report_headline_figures(sample_reports):
     personnel = htmllib.unescape((sample_reports / "02_personnel_vs_public.html").read_text(encoding="utf-8"))
-    assert "人员经费 19,357.95\u00a0万元" in personnel and "98.8%" in personnel  # a number keeps its unit
+    assert "人员经费 19,357.95\u00a0万\u2060元" in personnel and "98.8%" in personnel  # a number keeps its unit
     procurement = (sample_reports / "03_procurement.html").read_text(encoding="utf-8")
     assert "7,666.86" in procurement
     overview = (sample_reports / "01_overview.html").read_text(encoding="utf-8")

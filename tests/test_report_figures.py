@@ -157,7 +157,7 @@ def test_english_names_are_data_beside_the_codes(water):
 
 def test_sentences_keep_numbers_with_their_units():
     md = views.markdown_text("本年支出合计 27,921.89 万元，占 98.8%；名称<b>")
-    assert "27,921.89\u00a0万元" in md and "98.8%" in md
+    assert "27,921.89\u00a0万\u2060元" in md and "98.8%" in md
     assert "&lt;b&gt;" in md and "<b>" not in md
 
 

@@ -526,14 +526,20 @@ _NUMBER = re.compile(r"(?<![\w.])(-?\d[\d,]*(?:\.\d+)?%?)( ?)(万美元|万元|�
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
 
 
+def keep_units(text: str) -> str:
+    """Each number joined to its unit by a no-break space (U+00A0) and the unit's characters by
+    word joiners (U+2060), so '27,921.89 万元' never breaks as '27,92 / 1.89 万元' or '万 / 元'."""
+    def join(m):
+        unit = "\u2060".join(m.group(3) or "")
+        return m.group(1) + ("\u00a0" if m.group(2) and unit else m.group(2)) + unit
+    return _NUMBER.sub(join, text)
+
+
 def markdown_text(sentence: str) -> str:
-    """A sentence as Markdown for a report: document text escaped (HTML and Markdown), and each
-    number joined to its unit by a no-break space (U+00A0), so '27,921.89 万元' never breaks
-    as '27,92 / 1.89 万元' (Markdown text wraps at words; the program-output box it replaces
-    broke anywhere)."""
-    text = _MD_SPECIAL.sub(r"\\\1", html.escape(sentence, quote=False))
-    return _NUMBER.sub(lambda m: m.group(1) + ("\u00a0" if m.group(2) and m.group(3) else m.group(2))
-                       + (m.group(3) or ""), text)
+    """A sentence as Markdown for a report: document text escaped (HTML and Markdown), numbers
+    kept with their units (``keep_units``). Markdown text wraps at words; the program-output
+    box it replaces broke anywhere."""
+    return keep_units(_MD_SPECIAL.sub(r"\\\1", html.escape(sentence, quote=False)))
 
 
 def _display(*objs) -> None:
@@ -622,7 +628,7 @@ def banner(doc, lang: str = "zh", report=None) -> HTMLTable:
     e = html.escape
     title = _pick(lang, "使用数字前请先了解", "Before you use these numbers")
     link = _pick(lang, "对账详情", "reconciliation details")
-    items = "".join(f"<li>{e(x)}</li>" for x in sentences)
+    items = "".join(f"<li>{keep_units(e(x))}</li>" for x in sentences)
     text = (f'<div class="budgetlib-banner" style="border-left:4px solid #b94a48;background:#fdf6f5;'
             f'padding:.6em 1em;margin:1em 0"><strong>{e(title)}</strong><ul>{items}</ul>'
             f'<a href="01_overview.html#reconciliation">{e(link)}</a></div>')
