@@ -181,21 +181,3 @@ def test_workbook_has_every_table_facts_and_reconciliation(sample_doc, tmp_path)
     assert len(facts) - 2 == len(sample_doc.facts())
     statuses = {r[2] for r in list(wb["对账"].iter_rows(values_only=True))[2:]}
     assert "不符" in statuses and "mismatch" not in statuses     # Chinese values
-
-
-def test_report_csv_has_bom_plain_decimals_and_rounded_shares(tmp_path):
-    from budgetlib.export import write_csv
-    from budgetlib.normalize import AMOUNT_DTYPE
-
-    frame = pd.DataFrame({"name": ["人员经费", "公用经费"],
-                          "amount": pd.array([Decimal("19357.945631"), Decimal("0E+6")], dtype=AMOUNT_DTYPE),
-                          "share_of_basic": [Decimal("0.9876163770341155850032746133"), Decimal("0E+6")],
-                          "implied_quantity": [Decimal("57.80281690140845070422535211"), None]})
-    path = write_csv(frame, tmp_path / "x.csv")
-    raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    text = raw.decode("utf-8-sig")
-    assert "E+" not in text and "E-" not in text
-    lines = text.splitlines()
-    assert lines[1] == "人员经费,19357.945631,0.9876,57.802817"
-    assert lines[2] == "公用经费,0.000000,0.0000,"
