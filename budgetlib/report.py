@@ -381,14 +381,15 @@ def _finish_page(page: str, *, title: str, lang: str, links: list[tuple[str, str
                     f'<h2>{e(words["contents"])}</h2><ol>{items}</ol></nav>')
     else:
         contents = ""
-    # header first in <main> (else in <body>); contents after the title cell (the first cell)
+    # header first in <main> (else in <body>); contents just before the cell of the first
+    # section, so after the title, the subtitle and the data-quality banner
     page = re.sub(r"<main>" if "<main>" in page else r"<body\b[^>]*>", lambda m: m.group(0) + header,
                   page, count=1)
-    cells = list(_CELL.finditer(page))
-    if contents and len(cells) >= 2:
-        page = page[:cells[1].start()] + contents + page[cells[1].start():]
-    elif contents:
-        page = page.replace(header, header + contents, 1)
+    if contents:
+        first = page.find(f'id="{toc[0][1]}"')
+        cell_starts = [m.start() for m in _CELL.finditer(page[:first])] if first >= 0 else []
+        at = cell_starts[-1] if cell_starts else page.index(header) + len(header)
+        page = page[:at] + contents + page[at:]
     return page.replace("</body>", _PRINT_JS + "</body>", 1)
 
 
