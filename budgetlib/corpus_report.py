@@ -520,6 +520,11 @@ def run_report(corpus, out_dir, lang: str = "zh", region=None, year=None, kind=N
     title = "部门比较" if _zh(lang) else "Departments compared"
     try:
         _, html = report.run_notebook(NOTEBOOK, params, out_dir, NOTEBOOK.stem, title=title)
-        return True, html, None
+        ok, error = True, None
     except report.NotebookError as exc:
-        return False, exc.html_path, str(exc)
+        html, ok, error = exc.html_path, False, str(exc)
+    if html is not None:  # the embedded Chinese font, contents, a link back to the batch index
+        index = Path(out_dir).resolve().parent / "index.html"
+        report.finish_pages([(NOTEBOOK.stem, Path(html))], doc_label="", lang=lang,
+                            index_html=index if index.is_file() else None)
+    return ok, html, error

@@ -372,7 +372,7 @@ def _finish_page(page: str, *, title: str, lang: str, links: list[tuple[str, str
     nav = "".join(f'<a href="{e(href)}"{current_attr if current else ""}>{e(text)}</a>'
                   for text, href, current in links)
     header = (f'<nav class="budget-nav" aria-label="{e(words["nav"])}">'
-              f'<span class="doc">{e(doc_label)}</span>{nav}</nav>')
+              + (f'<span class="doc">{e(doc_label)}</span>' if doc_label else "") + f"{nav}</nav>")
     if toc:
         sub = ' class="sub"'
         items = "".join(f'<li{sub if level == 3 else ""}><a href="#{e(ident)}">{e(text)}</a></li>'
