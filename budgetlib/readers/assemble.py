@@ -431,12 +431,15 @@ class Assembler:
                                             project_name=above["project_name"], name_carried=True)
                             self._recode(indicators, prev)
                             current = prev
-                        elif (prev is not None and page_top and rec["project_total"] != 0
-                              and all(rec[a] == prev[a] for a in amounts)
+                        elif (prev is not None and page_top and not prev.get("pending")
                               and (not code or code == prev["project_code"])
-                              and (not name or fold(name) == fold(prev["project_name"]))):
-                            # the block's merged cells printed again on the next page: the
-                            # same project continues
+                              and (not name or fold(name) == fold(prev["project_name"]))
+                              and (all(rec[a] == prev[a] for a in amounts) and rec["project_total"] != 0
+                                   or code and all(0 in (rec[a], prev[a]) or rec[a] == prev[a]
+                                                   for a in amounts))):
+                            # the block's merged cells printed again on the next page (its name,
+                            # its amounts on either page or both): the same project continues
+                            prev.update({a: rec[a] or prev[a] for a in amounts})
                             prev["goal"] = merge_overlap(prev["goal"], rec["goal"])
                             current = prev
                         elif (code and prev is not None and prev.get("name_carried") and rec["project_total"] == 0
@@ -458,6 +461,9 @@ class Assembler:
                     elif current is not None and k is None:
                         # goal text continued on the next page
                         current["goal"] = (current["goal"] + " " + clean_text(" ".join(head))).strip()
+                    elif current is not None and page_top:
+                        # the rest of the goal printed again beside the next page's first indicator
+                        current["goal"] = merge_overlap(current["goal"], clean_text(" ".join(head)))
                 if current is None:
                     if k is not None:
                         raise self.fail(seg, line, "an indicator row before any project row",
