@@ -17,7 +17,7 @@ from .model import BudgetDocument, Table
 from .normalize import AMOUNT_DTYPE
 
 # Bumped whenever the folder's layout or the model changes, so old caches are re-parsed.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: T12 blocks across page breaks, notes never rows (issue 8 parts 2-3)
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}
