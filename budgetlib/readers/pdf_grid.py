@@ -482,6 +482,7 @@ class _Row:
     cells: list[str]
     xs: list[float] | None
     edges: list[tuple] = field(default_factory=list)   # (side, col, x-range, clipped, rows, hidden)
+    opens: frozenset[int] | None = None                # columns whose cell begins on this row
 
 
 def _overlaps(grid: Grid, ch: Char) -> bool:
@@ -662,6 +663,11 @@ def _wrapped_in_one_column(grid: Grid, placed: list[tuple[Char, int, int]]) -> N
                 grid.anchor[r][c] = (r0, cc)
 
 
+def row_opens(grid: Grid, r: int) -> frozenset[int]:
+    """The columns of grid row ``r`` whose cell (merged region) begins on that row."""
+    return frozenset(c for c in range(len(grid.xs) - 1) if grid.anchor[r][c][0] == r)
+
+
 def _region_last_row(grid: Grid, anchor: tuple[int, int]) -> int:
     r, c = anchor
     while r + 1 < len(grid.ys) - 1 and grid.anchor[r + 1][c] == anchor:
@@ -691,7 +697,7 @@ def _grid_rows(grid: Grid, buckets: dict[tuple[int, int], list[Char]],
         cells = [cell_text(buckets[(r, c)]) if (r, c) in buckets else "" for c in range(nc)]
         if not any(cells) and not (last and r == nr - 1):
             continue
-        row = _Row(grid.ys[r], cells, xs)
+        row = _Row(grid.ys[r], cells, xs, opens=row_opens(grid, r))
         for c in range(nc):
             if grid.anchor[r][c] != (r, c) or not (cells[c] or (r, c) in bottom):
                 continue            # an empty bottom cell may receive text from the next page
@@ -801,7 +807,7 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
     rows.sort(key=lambda r: r.y)                  # stable: grid rows keep their order
     result = PageResult(page, [], grids=grids)
     for n, row in enumerate(rows):
-        result.lines.append(Line(cells=row.cells, page=page, line=n + 1, xs=row.xs))
+        result.lines.append(Line(cells=row.cells, page=page, line=n + 1, xs=row.xs, opens=row.opens))
         result.tops.append(row.y)
         result.free.append(row.xs is None or not grids)
         for side, col, (x0, x1), clipped, span, hidden in row.edges:
