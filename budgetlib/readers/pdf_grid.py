@@ -23,6 +23,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .base import Line
 
@@ -189,6 +190,7 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
     # a table needs both directions; a stray underline or a lone box edge is not one
     tables = [g for g in groups.values()
               if sum(s.horizontal for s in g) >= 2 and sum(not s.horizontal for s in g) >= 2]
+    tables = _join_floor_pieces(tables, [g[0] for g in groups.values() if len(g) == 1 and g[0].horizontal])
     # again while any is adopted: a border adopted widens the table, so the one beyond it
     # comes within reach, and one between two adopted borders is a column wall (finance-
     # bureau p.23: five bare verticals left of the indicator grid, the walls of the project
@@ -200,6 +202,48 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
             break
         lone = left
     return tables
+
+
+def _join_floor_pieces(tables: list[list[Seg]], pieces: list[Seg]) -> list[list[Seg]]:
+    """A lone horizontal that continues, end to end, a horizontal of a table (or a piece
+    already taken in) is that table's ruling drawn in pieces; when it continues rulings of
+    two tables it joins them. (xian 2026 绩效目标表: the floors of the 指标值 and 项目名称
+    value columns are separate strokes with no wall at their ends, so the table fell apart
+    and the text in those columns was left outside it or fused across rows.)"""
+    if not pieces or not tables:
+        return tables
+    parent = list(range(len(tables)))
+    ends: dict[tuple[int, int], set[int]] = {}      # (y bucket, x bucket) -> tables ending there
+
+    def add_ends(s: Seg, k: int) -> None:
+        for x in (s.x0, s.x1):
+            ends.setdefault((round(s.y0 / SNAP), round(x / TOUCH)), set()).add(k)
+
+    for k, t in enumerate(tables):
+        for s in t:
+            if s.horizontal:
+                add_ends(s, k)
+    while pieces:
+        left = []
+        for p in pieces:
+            yb = round(p.y0 / SNAP)
+            hit = {_find(parent, k) for x in (p.x0, p.x1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                   for k in ends.get((yb + dy, round(x / TOUCH) + dx), ())}
+            if not hit:
+                left.append(p)
+                continue
+            first = min(hit)
+            tables[first].append(p)
+            add_ends(p, first)
+            for k in hit:
+                _union(parent, first, k)
+        if len(left) == len(pieces):
+            break
+        pieces = left
+    joined: dict[int, list[Seg]] = {}
+    for k, t in enumerate(tables):
+        joined.setdefault(_find(parent, k), []).extend(t)
+    return list(joined.values())
 
 
 def _adopt_border(tables: list[list[Seg]], v: Seg) -> bool:
@@ -432,6 +476,66 @@ def gap_columns(lines: list[list[Char]], min_gap: float = 8.0) -> list[float]:
         end = max(end, x1)
     bounds.append(end + 1)
     return bounds
+
+
+# --------------------------------------------------------------------------- furniture
+
+
+@dataclass(frozen=True)
+class FurnitureRule:
+    """One group of catalog/page_furniture.yaml: where on the page, and what text."""
+
+    name: str
+    band: float
+    gap: float
+    patterns: tuple[re.Pattern, ...]
+
+
+@lru_cache(maxsize=1)
+def furniture_rules() -> tuple[FurnitureRule, ...]:
+    """Running headers, footers and page numbers, as data (catalog/page_furniture.yaml)."""
+    from importlib import resources
+
+    import yaml
+
+    raw = yaml.safe_load(resources.files("budgetlib.catalog").joinpath("page_furniture.yaml")
+                         .read_text(encoding="utf-8"))
+    return tuple(FurnitureRule(g["name"], float(g["band"]), float(g.get("gap", 0.6)),
+                               tuple(re.compile(p) for p in g["patterns"]))
+                 for g in raw["groups"])
+
+
+def drop_furniture(free: list[Char], chars: list[Char], page_box) -> list[Char]:
+    """``free`` (the text outside every grid) without its page furniture: a visual line in
+    the top or bottom band of the page whose whole text matches a pattern of
+    catalog/page_furniture.yaml and which stands alone, no other glyph of the page (in a
+    table or not) within ``gap`` glyph heights above or below it. Only the bands are looked
+    at, so a page costs a few comparisons."""
+    if page_box is None or not free:
+        return free
+    top, bottom = page_box[1], page_box[3]
+    height = bottom - top
+    rules = furniture_rules()
+    band = max(r.band for r in rules) * height
+    edge = [ch for ch in free if not ch.c.isspace() and (ch.cy < top + band or ch.cy > bottom - band)]
+    drop: set[int] = set()
+    for line in text_lines(edge) if edge else ():
+        y0, y1 = min(ch.y0 for ch in line), max(ch.y1 for ch in line)
+        rel = ((y0 + y1) / 2 - top) / height
+        text = "".join(ch.c for ch in line)
+        h = max(ch.h for ch in line)
+        for rule in rules:
+            if rule.band < rel < 1 - rule.band or not any(p.fullmatch(text) for p in rule.patterns):
+                continue
+            ids = {id(ch) for ch in line}
+            lo, hi = y0 - rule.gap * h, y1 + rule.gap * h
+            if not any(ch.y1 > lo and ch.y0 < hi and id(ch) not in ids
+                       for ch in chars if not (ch.hidden or ch.c.isspace())):
+                drop |= ids
+            break
+    if not drop:
+        return free
+    return [ch for ch in free if id(ch) not in drop]
 
 
 # --------------------------------------------------------------------------- page
@@ -740,6 +844,7 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
     the page's top and bottom grid regions for ``stitch_pages``. ``clip`` is the page box."""
     grids = [build_grid(g) for g in table_groups(clean_segs(segs, clip))]
     grids.sort(key=lambda g: g.ys[0])
+    chars = list(chars)
     buckets: list[dict[tuple[int, int], list[Char]]] = [{} for _ in grids]
     heads: list[set[tuple[int, int]]] = [set() for _ in grids]   # continued from above
     tails: list[set[tuple[int, int]]] = [set() for _ in grids]   # running on below
@@ -797,6 +902,7 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
     rows: list[_Row] = []
     for i, g in enumerate(grids):
         rows.extend(_grid_rows(g, buckets[i], heads[i], tails[i], i == 0, i == len(grids) - 1))
+    free = drop_furniture(free, chars, clip)
     rows.extend(_free_rows(free, fallback=not grids))
     rows.sort(key=lambda r: r.y)                  # stable: grid rows keep their order
     result = PageResult(page, [], grids=grids)
