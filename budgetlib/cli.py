@@ -23,6 +23,12 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
+def print_problems(doc) -> None:
+    """One line per cell, row or table that could not be read (the rest was loaded)."""
+    for p in doc.problems:
+        print(f"unreadable: {p.line()}", file=sys.stderr)
+
+
 def cmd_parse(args) -> int:
     from .export import write_document
     from .loader import load
@@ -30,16 +36,18 @@ def cmd_parse(args) -> int:
     failed = []
     for src in config.expand_sources(args.sources):
         try:
-            doc = load(src, engine=args.engine)
+            doc = load(src, engine=args.engine, strict=args.strict)
             folder = write_document(doc, Path(args.out))
         except ReadError as exc:
             _err(str(exc))
             failed.append((src, str(exc)))
             continue
         rows = sum(len(t.data) for t in doc.tables.values())
-        print(f"{src}: {len(doc.tables)} tables, {rows} rows -> {folder}")
+        unread = f", {len(doc.problems)} unreadable" if doc.problems else ""
+        print(f"{src}: {len(doc.tables)} tables, {rows} rows{unread} -> {folder}")
         for w in doc.warnings:
             print(f"  warning: {w}", file=sys.stderr)
+        print_problems(doc)
     if failed:
         print(f"{len(failed)} of {len(config.expand_sources(args.sources))} documents failed:", file=sys.stderr)
         for src, msg in failed:
@@ -52,7 +60,7 @@ def cmd_tables(args) -> int:
     from .loader import load
 
     try:
-        doc = load(args.source, engine=args.engine)
+        doc = load(args.source, engine=args.engine, strict=args.strict)
     except ReadError as exc:
         _err(str(exc))
         return 1
@@ -62,6 +70,7 @@ def cmd_tables(args) -> int:
     print(doc.summary().to_string(index=False))
     for w in doc.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    print_problems(doc)
     return 0
 
 
@@ -96,14 +105,15 @@ def cmd_report(args) -> int:
     from .report import report_cli
 
     return report_cli([Path(args.source)], Path(args.out), jobs=1, lang=args.lang, engine=args.engine,
-                      processed=Path(args.processed), usd_rate=args.usd_rate)
+                      processed=Path(args.processed), usd_rate=args.usd_rate, strict=args.strict)
 
 
 def cmd_batch(args) -> int:
     from .report import report_cli
 
     return report_cli(config.expand_sources(args.sources), Path(args.out), jobs=args.jobs, lang=args.lang,
-                      engine=args.engine, processed=Path(args.processed), usd_rate=args.usd_rate)
+                      engine=args.engine, processed=Path(args.processed), usd_rate=args.usd_rate,
+                      strict=args.strict)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("source", metavar="SOURCE", help="one file (.txt, .pdf, .xlsx)")
         sp.add_argument("--engine", choices=PDF_ENGINES, default=DEFAULT_ENGINE,
                         help=f"PDF engine (default {DEFAULT_ENGINE})")
+        if name != "compare":
+            sp.add_argument("--strict", action="store_true",
+                            help="refuse a document with any unreadable cell, row or table (default: load the "
+                                 "rest, list each problem, and mark what it affects)"
+                            + ("; and exit 1 when any identity is a mismatch" if name == "check" else ""))
         sp.set_defaults(func=func)
         return sp
 
@@ -127,7 +142,6 @@ def build_parser() -> argparse.ArgumentParser:
     add("tables", cmd_tables, "list the tables recognised in one document", many=False)
     sp = add("check", cmd_check, "reconcile documents: which identities hold, which break, by how much")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where reconciliation reports go")
-    sp.add_argument("--strict", action="store_true", help="exit non-zero when any identity is a mismatch")
     sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the explanations")
     sp.add_argument("--processed", default=str(config.PROCESSED_DIR),
                     help="parsed-data cache, reused when the file's sha256 is unchanged")

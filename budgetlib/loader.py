@@ -74,21 +74,30 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
     return dept, year
 
 
-def load(path, engine: str = DEFAULT_ENGINE, cache=None) -> BudgetDocument:
+def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False) -> BudgetDocument:
     """Parse one disclosure (text, PDF or Excel) into a BudgetDocument.
 
     With ``cache`` (a folder such as data/processed), an earlier parse of the same bytes
     (same sha256, engine and format version) is read back from cache/<name>/ instead of parsing
-    again, and a fresh parse is written there. Raises ReadError, with a one-line message naming
-    the file (and table, place, cell where it applies), for any input it cannot read faithfully."""
+    again, and a fresh parse is written there.
+
+    Raises ReadError, with a one-line message naming the file, only for a failure of the whole
+    document (missing, empty, not a PDF, encrypted, scanned without text, no budget table). A
+    problem confined to a cell, row or table is recorded in ``doc.problems`` (the cell is NA,
+    its table ``incomplete``; a table that cannot be read is left out) and the rest loads.
+    ``strict=True`` refuses the document for any such problem instead."""
     path = Path(path)
     if not path.exists():
         raise ReadError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise ReadError(f"{path}: is a folder, not a file; name a .pdf, .txt or .xlsx file")
     if path.stat().st_size == 0:
         raise ReadError(f"{path}: the file is empty (0 bytes); download it again")
-    if cache is not None:
-        return _load_cached(path, engine, Path(cache))
-    return _parse(path, engine)
+    doc = _load_cached(path, engine, Path(cache)) if cache is not None else _parse(path, engine)
+    if strict and doc.problems:
+        more = f" (and {len(doc.problems) - 1} more)" if len(doc.problems) > 1 else ""
+        raise ReadError(f"{doc.problems[0].line()}{more}; refused because strict reading is on")
+    return doc
 
 
 def _load_cached(path: Path, engine: str, cache: Path) -> BudgetDocument:
@@ -137,4 +146,4 @@ def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
         "tables": sorted(result.tables),
     }
     return BudgetDocument(meta=meta, tables=result.tables, raw_tables=result.raw_tables,
-                          warnings=result.warnings)
+                          warnings=result.warnings, problems=result.problems)

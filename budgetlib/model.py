@@ -11,6 +11,50 @@ from .normalize import AMOUNT_DTYPE
 
 PROVENANCE = ["page", "line"]
 
+# 元 in one printed unit (catalog/tables.yaml `units` gives how many of a unit make one 万元)
+YUAN_PER_UNIT = {"元": Decimal(1), "万元": Decimal(10000), "万": Decimal(10000)}
+# 元 to the fen and beyond: 万元 printed with 6 decimals is exact to 0.01 元
+YUAN_DTYPE = pd.ArrowDtype(__import__("pyarrow").decimal128(28, 6))
+
+
+@dataclass
+class Problem:
+    """Something in one cell, row or table that could not be read (无法读取的单元格/行/表).
+
+    The rest of the document loads: an unreadable amount cell is NA (never guessed) and its
+    table is marked ``incomplete``; a table that cannot be read at all is left out. ``level``
+    is 'cell', 'row' or 'table'. ``expected`` says what the cell should have held."""
+
+    file: str
+    table: str | None
+    page: int | None
+    row: int | None
+    column: str | None
+    raw: str | None
+    expected: str
+    level: str = "cell"
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.table:
+            parts.append(self.table)
+        if self.page is not None:
+            parts.append(f"page {self.page}" + (f" row {self.row}" if self.row is not None else ""))
+        elif self.row is not None:
+            parts.append(f"line {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ": ".join(parts)
+
+    def line(self) -> str:
+        """One line for the terminal: where, the raw text, and what was expected."""
+        raw = f" {self.raw!r}" if self.raw else ""
+        return f"{self.where()}:{raw} {self.expected}"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "table": self.table, "page": self.page, "row": self.row,
+                "column": self.column, "raw": self.raw, "expected": self.expected, "level": self.level}
+
 
 @dataclass
 class Table:
@@ -21,6 +65,13 @@ class Table:
     or row on the page). ``total`` holds the printed 合计 row(s) with the same columns, kept
     apart so that summing ``data`` never double counts. ``headers`` maps each column to the
     Chinese header it was read from.
+
+    ``decimals`` records how many decimals each amount cell was printed with, per part:
+    ``{"data": frame, "total": frame}``, each an Int8 frame with the amount columns, aligned
+    with ``data`` / ``total`` by index (NA: not printed or blank, i.e. exact). A printed value v
+    with d decimals stands for [v - 0.5·10^-d, v + 0.5·10^-d] (XBRL Calculations 1.1); the
+    reconciliation's rounding allowance comes from it. Readers set it through the frames'
+    ``attrs["decimals"]`` (taken over here) or directly.
     """
 
     id: str
@@ -31,6 +82,27 @@ class Table:
     headers: dict[str, str] = field(default_factory=dict)
     empty: bool = False
     note: str | None = None
+    # the standard kind (收支总表, 支出总表, …; catalog/tables.yaml) and the label printed with
+    # the title (表3, 预算表 1, 一、), read but never used to decide the kind
+    kind: str = ""
+    label: str = ""
+    # True when a cell or row of this table could not be read (see BudgetDocument.problems)
+    incomplete: bool = False
+    decimals: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for part, frame in (("data", self.data), ("total", self.total)):
+            dec = frame.attrs.pop("decimals", None) if isinstance(frame, pd.DataFrame) else None
+            if dec is not None and part not in self.decimals:
+                self.decimals[part] = dec.frame.reindex(frame.index)  # a slice of data carries its attrs
+
+    def printed_decimals(self, part: str, column: str) -> pd.Series:
+        """Decimals printed for ``column`` of ``data`` or ``total``, aligned with its rows (NA: exact)."""
+        frame = self.data if part == "data" else self.total
+        dec = self.decimals.get(part)
+        if dec is None or column not in dec:
+            return pd.Series(pd.NA, index=frame.index, dtype="Int8")
+        return dec[column].reindex(frame.index)
 
     @property
     def pages(self) -> list[int]:
@@ -69,6 +141,7 @@ class RawTable:
     rows: list[list[str]]
     page: int | None
     line: int | None
+    kind: str = ""  # the standard kind when the title was recognised but the columns were not
 
 
 @dataclass
@@ -83,6 +156,8 @@ class BudgetDocument:
     tables: dict[str, Table]
     raw_tables: list[RawTable] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # cells, rows and tables that could not be read; the rest of the document is intact
+    problems: list[Problem] = field(default_factory=list)
 
     def __getitem__(self, table_id: str) -> pd.DataFrame:
         return self.tables[table_id].data
@@ -110,7 +185,8 @@ class BudgetDocument:
         return pd.DataFrame(rows)
 
     def facts(self) -> pd.DataFrame:
-        """Every amount in one long table: table, row keys, measure, amount, unit, provenance.
+        """Every amount in one long table: table, row keys, measure, amount, unit, provenance,
+        and ``amount_yuan``, the same amount in 元 (exact Decimal).
 
         ``row_kind`` is 'detail' or 'total'; ``key`` joins the row's codes or item label, so
         cross-table rules can align rows without knowing each table's shape."""
@@ -132,10 +208,16 @@ class BudgetDocument:
                 long.insert(0, "row_kind", kind)
                 long.insert(0, "table", t.id)
                 long["unit"] = t.unit
+                # the exact amount in 元, so documents printed in 元 and in 万元 compare
+                factor = YUAN_PER_UNIT.get(t.unit or "")
+                long["amount_yuan"] = [None if factor is None or pd.isna(v) else Decimal(v) * factor
+                                       for v in long["amount"]]
                 frames.append(long)
         if not frames:
-            return pd.DataFrame(columns=["table", "row_kind", "key", "page", "line", "measure", "amount", "unit"])
+            return pd.DataFrame(columns=["table", "row_kind", "key", "page", "line", "measure", "amount", "unit",
+                                         "amount_yuan"])
         out = pd.concat(frames, ignore_index=True)
         out["amount"] = out["amount"].astype(AMOUNT_DTYPE)
+        out["amount_yuan"] = out["amount_yuan"].astype(YUAN_DTYPE)
         out.insert(0, "document", self.meta.get("source_name"))
         return out

@@ -543,24 +543,28 @@ def _notebooks() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
-def document_summary(source, engine: str = "mupdf", processed=None) -> dict:
+def document_summary(source, engine: str = "mupdf", processed=None, strict: bool = False) -> dict:
     """Parse (or read back from ``processed``) and give the index's headline figures:
-    department, year, total expenditure (支出总计), personnel share, reconciliation status."""
+    department, year, total expenditure (支出总计), personnel share, reconciliation status.
+    Each cell, row or table that could not be read is one line on stderr."""
     import budgetlib
     from .analysis.overview import headline
 
-    doc = budgetlib.load(source, engine=engine, cache=processed)
+    doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict)
+    for p in doc.problems:
+        print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
     rec = budgetlib.reconcile(doc)
     if processed is not None:
         rec.write(Path(processed) / doc.meta["source_name"])
     counts = rec.summary()
     return {**headline(doc),
             "对账 reconciliation": f"{counts.get('pass', 0)} pass / {counts.get('mismatch', 0)} mismatch"
-                                   + (f" / {counts.get('rounding', 0)} rounding" if counts.get("rounding") else "")}
+                                   + (f" / {counts.get('rounding', 0)} rounding" if counts.get("rounding") else "")
+                                   + (f" / {len(doc.problems)} unreadable" if doc.problems else "")}
 
 
 def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",
-               processed: Path | None = None, usd_rate: float = 7.1) -> int:
+               processed: Path | None = None, usd_rate: float = 7.1, strict: bool = False) -> int:
     """`budgetlib report` / `budgetlib batch`: every notebook for every document, an index.html,
     one line per failed document; exit code 1 if any failed."""
     import functools
@@ -572,7 +576,7 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
     processed = Path(processed).resolve() if processed else None
     params = {"lang": lang, "engine": engine, "processed_dir": str(processed) if processed else "",
               "usd_rate_wan_per_wan_usd": usd_rate}
-    summarise = functools.partial(document_summary, engine=engine, processed=processed)
+    summarise = functools.partial(document_summary, engine=engine, processed=processed, strict=strict)
     frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise)
     failed = frame[frame["status"] != "ok"]
     index = Path(out_dir).resolve() / "index.html"

@@ -1,9 +1,14 @@
 """Bad input: a one-line error naming the file (and table, place, column), never a traceback."""
 
+import re
 import subprocess
 import sys
 
+from decimal import Decimal
+
+import pandas as pd
 import pytest
+from conftest import CORPUS_PDFS, SAMPLE
 
 import budgetlib
 from budgetlib import ReadError
@@ -15,9 +20,9 @@ def _write(tmp_path, name, text):
     return p
 
 
-def _load_error(path) -> str:
+def _load_error(path, **kw) -> str:
     with pytest.raises(ReadError) as exc:
-        budgetlib.load(path)
+        budgetlib.load(path, **kw)
     msg = str(exc.value)
     assert "\n" not in msg and str(path) in msg
     return msg
@@ -34,23 +39,113 @@ def test_no_table(tmp_path):
     assert "no budget table" in _load_error(p)
 
 
-def test_non_numeric_amount(tmp_path, sample_text):
+def test_non_numeric_amount_is_na_and_recorded(tmp_path, sample_text):
     bad = sample_text.replace("2050803\t培训支出\t3.860000", "2050803\t培训支出\t3.86O000")
-    msg = _load_error(_write(tmp_path, "bad-amount.txt", bad))
+    path = _write(tmp_path, "bad-amount.txt", bad)
+    doc = budgetlib.load(path)
+    # the rest of the document loads: every table, every row, the bad cell NA (never guessed)
+    assert sorted(doc.tables) == sorted(budgetlib.load(SAMPLE).tables)
+    t05 = doc.tables["T05"]
+    assert t05.incomplete and len(t05.data) == 11
+    row = t05.data[t05.data["function_code"] == "2050803"].iloc[0]
+    assert pd.isna(row["total"]) and row["public_cost"] == Decimal("3.860000")
+    assert not doc.tables["T03"].incomplete
+    [p] = doc.problems
+    assert (p.file, p.table.split()[0], p.row, p.column, p.raw, p.level) == \
+        (str(path), "T05", 145, "合计", "3.86O000", "cell")
+    # strict reading refuses it, naming the file, table, line, column and raw text in one line
+    msg = _load_error(path, strict=True)
     assert "T05" in msg and "line 145" in msg and "合计" in msg and "'3.86O000'" in msg
 
 
-def test_unknown_unit(tmp_path, sample_text):
+def test_unreadable_cell_is_never_a_pass(tmp_path, sample_text):
+    bad = sample_text.replace("2050803\t培训支出\t3.860000", "2050803\t培训支出\t3.86O000")
+    report = budgetlib.reconcile(budgetlib.load(_write(tmp_path, "bad-amount.txt", bad)))
+    good = budgetlib.reconcile(budgetlib.load(SAMPLE))
+    f, g = report.frame, good.frame
+    assert report.summary()["unreadable"] >= 2
+    # the identities that read T05's 合计 column are undecided, not passed or failed
+    assert report.status("T05.row_sum") == "unreadable" and good.status("T05.row_sum") == "pass"
+    assert report.status("T05.column_total", "total") == "unreadable"
+    assert report.status("T05.column_total", "basic_total") == "pass"  # that column was read
+    # the problem itself is a row of its own
+    own = f[f["rule_id"] == "P.unreadable"]
+    assert len(own) == 1 and "3.86O000" in own["explanation"].iloc[0]
+    # everything that does not touch the cell is checked as before
+    untouched = g[~g["tables"].str.contains("T05")]
+    assert (f.set_index(["rule_id", "instance"]).loc[
+        list(zip(untouched["rule_id"], untouched["instance"])), "status"].tolist()
+        == untouched["status"].tolist())
+
+
+def test_unknown_unit_loads_the_rest(tmp_path, sample_text):
     bad = sample_text.replace("金额单位：万元", "金额单位：千元", 1)
-    msg = _load_error(_write(tmp_path, "bad-unit.txt", bad))
-    assert "金额单位" in msg and "千元" in msg and "T01" in msg
+    doc = budgetlib.load(_write(tmp_path, "bad-unit.txt", bad))
+    [p] = doc.problems
+    assert p.table.startswith("T01") and p.raw == "千元" and "金额单位" in p.expected
+    assert doc.tables["T01"].unit is None and doc.tables["T01"].incomplete
+    assert doc.tables["T03"].unit == "万元" and not doc.tables["T03"].incomplete
 
 
-def test_truncated_table(tmp_path, sample_text):
+def test_truncated_table_is_incomplete(tmp_path, sample_text):
     lines = sample_text.splitlines()
     cut = next(i for i, l in enumerate(lines) if l.startswith("2299999-其他支出"))
-    msg = _load_error(_write(tmp_path, "truncated.txt", "\n".join(lines[:cut])))
-    assert "T03" in msg and "truncated" in msg
+    doc = budgetlib.load(_write(tmp_path, "truncated.txt", "\n".join(lines[:cut])))
+    assert doc.tables["T03"].incomplete and doc.tables["T03"].total.empty
+    assert any(p.table.startswith("T03") and "truncated" in p.expected for p in doc.problems)
+    assert "T01" in doc.tables  # what came before is intact
+
+
+def _pdf_with_bad_cell(tmp_path):
+    """A real corpus PDF with the 合计 amount of T05's first row overwritten by '1,2O3.45' (a letter O)."""
+    import pymupdf
+
+    from conftest import CORPUS
+
+    src = CORPUS / "civil-military-office.pdf"
+    first = budgetlib.load(src)["T05"].iloc[0]
+    pdf = pymupdf.open(src)
+    page = pdf[int(first["page"]) - 1]
+    y = page.search_for(first["function_code"])[0].y0
+    words = sorted((w for w in page.get_text("words") if abs(w[1] - y) < 2 and "." in w[4]), key=lambda w: w[0])
+    amount = words[0]  # the first amount after the code and name: 合计
+    assert amount[4] == f"{first['total']:,.2f}".rstrip("0") or amount[4].replace(",", "") == str(first["total"])
+    page.add_redact_annot(pymupdf.Rect(amount[:4]), text="1,2O3.45", fontsize=5, align=pymupdf.TEXT_ALIGN_RIGHT)
+    page.apply_redactions()
+    path = tmp_path / "bad-cell.pdf"
+    pdf.save(path)
+    return path, page.number + 1, amount[4]
+
+
+def test_pdf_bad_cell_keeps_the_document(tmp_path):
+    path, page, printed = _pdf_with_bad_cell(tmp_path)
+    doc = budgetlib.load(path)
+    [p] = doc.problems
+    assert p.page == page and p.raw == "1,2O3.45" and p.table.startswith("T05")
+    assert doc.tables["T05"].incomplete
+    good = budgetlib.load(CORPUS_PDFS[0].parent / "civil-military-office.pdf")
+    assert sorted(doc.tables) == sorted(good.tables)
+    for tid in good.tables:
+        if tid != "T05":
+            pd.testing.assert_frame_equal(doc[tid], good[tid])
+    # the CLI: one line for the cell, everything else written, exit 0; --strict refuses
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "budgetlib", "parse", str(path), "--out", str(out)],
+                       capture_output=True, text=True)
+    lines = [l for l in r.stderr.splitlines() if l.startswith("unreadable:")]
+    assert r.returncode == 0 and len(lines) == 1 and "Traceback" not in r.stderr
+    assert "bad-cell.pdf" in lines[0] and f"page {page}" in lines[0] and "1,2O3.45" in lines[0]
+    assert (out / "bad-cell" / "T05.csv").exists() and (out / "bad-cell" / "T03.csv").exists()
+    r = subprocess.run([sys.executable, "-m", "budgetlib", "check", str(path), "--out", str(out),
+                        "--processed", str(tmp_path / "cache")], capture_output=True, text=True)
+    assert r.returncode == 0 and "Traceback" not in r.stderr
+    assert sum(l.startswith("unreadable:") for l in r.stderr.splitlines()) == 1
+    # the problem's own row, plus the identities that read the cell
+    assert int(re.search(r"unreadable (\d+)", r.stdout).group(1)) >= 2
+    assert re.search(r"^  unreadable .*T05", r.stdout, re.M)
+    r = subprocess.run([sys.executable, "-m", "budgetlib", "parse", str(path), "--strict", "--out", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "strict" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_unknown_title_is_kept_raw(tmp_path, sample_text):

@@ -48,7 +48,8 @@ def _pdf(name):
 # printed on, T05 人员经费 合计 and its page
 EXPECTED = {
     "audit-bureau": (ALL, (64, 25, 17, 168), ("32,852.053832", 1), ("23,545.680500", 5)),
-    "civil-affairs": (ALL, (170, 117, 83, 640), ("71,094.166056", 1), ("40,512.352234", 13)),
+    # its 专项转移支付绩效目标表 (pp.62-66) is printed without a 预算14表 label; read by its title
+    "civil-affairs": (ALL | {"T14"}, (170, 117, 83, 640), ("71,094.166056", 1), ("40,512.352234", 13)),
     "civil-military-office": (ALL, (45, 15, 0, 0), ("9,151.309668", 2), ("1,885.929652", 8)),
     "education-commission": (ALL | {"T14"}, (537, 113, 530, 2465), ("4,483,899.825945", 2),
                              ("1,317,868.142665", 26)),
@@ -70,9 +71,9 @@ DOCUMENT_OWN = {
     "civil-affairs": set(),
     "finance-bureau": set(),
     "xinfang-office": set(),
-    # unknown codes, flagged on purpose (50899, 31206 / 50803)
-    "education-commission": {("C.dept_economic_codes", ""), ("C.gov_economic_codes", "")},
-    "sasac": {("C.gov_economic_codes", "")},
+    # 50899, 31206 / 50803: once flagged against a hand list, now in the harvested code list
+    "education-commission": set(),
+    "sasac": set(),
     # 81,779.000000 of 项目支出 (class 210) with no detail row in T03/T05 (pp.3-4, 6)
     "healthcare-security": {
         ("T03.column_total", "total"), ("T03.column_total", "project"),
