@@ -69,21 +69,30 @@ def _summary_table(doc):
 
 
 def totals_reproduced(doc) -> bool | None:
-    """收支总表: each side's lines (items, carry-over and the other closing lines, not its
-    subtotals) add up to its printed 总计, and income 总计 = expenditure 总计. None when the
-    document has no such table or it is not two-sided."""
+    """收支总表: on each side, the printed 本年合计 (or, where none is printed, the top-level
+    items: those with a line number 一、二、…) plus the closing lines (carry-over, balances
+    used, …) make the printed 总计, and income 总计 = expenditure 总计. None when the document
+    has no such table or it is not two-sided."""
     t = _summary_table(doc)
     if t is None or not {"side", "line_kind", "amount"} <= set(t.data.columns):
         return None
     totals = {}
     for side, rows in t.data.groupby("side"):
-        grand = rows.loc[rows["line_kind"] == "grand_total", "amount"].dropna()
-        if len(grand) != 1:
+        kinds = rows["line_kind"]
+        grand = rows.loc[kinds == "grand_total", "amount"]
+        if len(grand) != 1 or grand.isna().any():
             return False
-        addends = rows.loc[~rows["line_kind"].isin(_NOT_ADDENDS), "amount"]
-        if addends.isna().any():
-            return False
-        if sum(addends, Decimal(0)) != grand.iloc[0]:
+        current = rows.loc[kinds == "current_total", "amount"]
+        if len(current):
+            base = current
+        else:
+            items = rows[kinds == "item"]
+            if "line_no" in items and (items["line_no"].fillna("") != "").any():
+                items = items[items["line_no"].fillna("") != ""]
+            base = items["amount"]
+        closing = rows.loc[~kinds.isin(_NOT_ADDENDS | {"item", "carryover_item"}), "amount"]
+        addends = pd.concat([base, closing])
+        if addends.isna().any() or sum(addends, Decimal(0)) != grand.iloc[0]:
             return False
         totals[side] = grand.iloc[0]
     return len(totals) == 2 and len(set(totals.values())) == 1
