@@ -180,3 +180,28 @@ def test_floors_drawn_in_pieces_keep_the_table_whole():
     assert "满意度指标 | 服务对象满意度指标 | 机关人员满意度 | ≥90 | 10" in rows
     every = [c for row in cells(NATIONAL / "xian-2026-budget-3.pdf", [34]) for c in row]
     assert "≥9" not in every and "0" not in every
+
+
+# --------------------------------------------------------------------------- rotation
+
+
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_rotated_page_is_read_in_reading_order(tmp_path, rotation):
+    """A landscape table drawn sideways in a portrait media box, shown upright by /Rotate:
+    MuPDF reports glyphs and rulings in the unrotated space, where the table's lines run top
+    to bottom. Read in the displayed orientation, the pages give the same Lines as the
+    original landscape pages (shanghai 财务收支预算总表, pp.7-8)."""
+    src_path = NATIONAL / "shanghai-2026-budget-1.pdf"
+    src = pymupdf.open(src_path)
+    out = pymupdf.open()
+    for pno in (6, 7):
+        page = out.new_page(width=src[pno].rect.height, height=src[pno].rect.width)
+        page.set_rotation(rotation)
+        page.show_pdf_page(page.rect, src, pno, rotate=rotation)
+    out.save(tmp_path / "rotated.pdf")
+    rotated = pymupdf.open(tmp_path / "rotated.pdf")
+    assert rotated[0].rotation == rotation and rotated[0].mediabox.width < rotated[0].mediabox.height
+    got = cells(tmp_path / "rotated.pdf")
+    assert got == cells(src_path, [7, 8])
+    assert got[0] == ["2026年预算单位财务收支预算总表"]
+    assert got[7][:4] == ["一、财政拨款收入", "178,830,483", "一、社会保障和就业支出", "3,196,880"]
