@@ -205,3 +205,19 @@ def test_rotated_page_is_read_in_reading_order(tmp_path, rotation):
     assert got == cells(src_path, [7, 8])
     assert got[0] == ["2026年预算单位财务收支预算总表"]
     assert got[7][:4] == ["一、财政拨款收入", "178,830,483", "一、社会保障和就业支出", "3,196,880"]
+
+
+def test_row_cut_by_the_page_break_is_one_row():
+    """hangzhou 收入预算总表 pp.21-22: the last row of p.21 is cut by the page break and its
+    rest printed as the first row of p.22 ("杭州市机动" / "车驾驶员考试服务中心", "12,437.3" /
+    "6"). One row, its amounts whole: 12,437.36 + 2,112.28 = 14,549.64 as printed."""
+    pdf = CORPUS / "pages" / "hangzhou-2026-budget-3-p21-22.pdf"
+    rows = cells(pdf)
+    row = next(r for r in rows if r[0].startswith("杭州市机动"))
+    assert row[0] == "杭州市机动车驾驶员考试服务中心"
+    assert [c for c in row[1:] if c] == ["14,549.64", "14,549.64", "12,437.36", "2,112.28"]
+    assert not any(r[0].startswith("车驾驶员") for r in rows)
+    assert not [c for r in rows for c in r if c in ("6", "12,437.3")]
+    # a page that starts with a row of its own is left alone
+    nxt = rows[rows.index(row) + 1]
+    assert nxt[:2] == ["杭州市道路交通事故社会救助基金管理服务中心（杭州市公安综合保障服务中心）", "6,314.47"]

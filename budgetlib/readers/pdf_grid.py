@@ -1005,6 +1005,53 @@ def _home(page: PageResult, edge: Edge) -> tuple[Line, int]:
     return page.moved.get((edge.row, edge.col), (page.lines[edge.row], edge.col))
 
 
+_DECIMALS = re.compile(r"-?[0-9][0-9,]*(?:\.([0-9]+))?")
+
+
+def _decimals(text: str) -> int | None:
+    m = _DECIMALS.fullmatch(text)
+    return None if m is None else len(m.group(1) or "")
+
+
+def _is_grid_row(page: PageResult, k: int) -> bool:
+    free = page.free[k] if len(page.free) == len(page.lines) else page.lines[k].xs is None
+    return not free and page.lines[k].xs is not None
+
+
+def _join_split_row(prev: PageResult, cur: PageResult) -> None:
+    """A row cut by the page break, its rest printed as the first row of the next page
+    (hangzhou 收入预算总表 pp.21-22: "杭州市机动" / "车驾驶员考试服务中心", "12,437.3" / "6").
+    It is one row when the table runs on (the page ends on a grid row and the next starts
+    with one, same columns) and a number of the first row completes a number of the last one
+    to the decimals its column prints ("12,437.3" + "6" in a column of 2-decimal amounts),
+    every other cell of the first row being text or empty. The two are joined cell by cell."""
+    rows = [k for k, ln in enumerate(prev.lines) if any(ln.cells)]
+    firsts = [k for k, ln in enumerate(cur.lines) if any(ln.cells)]
+    if not rows or not firsts or not _is_grid_row(prev, rows[-1]) or not _is_grid_row(cur, firsts[0]):
+        return
+    last, first = prev.lines[rows[-1]], cur.lines[firsts[0]]
+    if len(last.cells) != len(first.cells) or any(abs(a - b) > SNAP for a, b in zip(last.xs, first.xs)):
+        return
+    completes = False
+    for c, (a, b) in enumerate(zip(last.cells, first.cells)):
+        if not b:
+            continue
+        if _decimals(b) is None:
+            continue                                # text: a wrapped name goes on
+        if not re.fullmatch(r"[0-9]{1,3}", b) or (d := _decimals(a)) is None or "." not in a:
+            return                                  # a number of its own: a new row
+        seen = [_decimals(ln.cells[c]) for ln in prev.lines
+                if ln.xs == last.xs and ln is not last and len(ln.cells) > c]
+        seen = [x for x in seen if x is not None]
+        usual = max(set(seen), key=seen.count) if len(seen) >= 3 else None
+        if usual is None or d + len(b) != usual:
+            return
+        completes = True
+    if completes:
+        last.cells[:] = [join_wrapped([a, b]) for a, b in zip(last.cells, first.cells)]
+        first.cells[:] = [""] * len(first.cells)
+
+
 def stitch_pages(pages: Iterable[PageResult]) -> Iterator[Line]:
     """Lines of consecutive pages with page-broken merged cells joined (see above).
     Holds one page back (more while a cell runs on over whole pages: ``PageResult.moved``);
@@ -1013,6 +1060,7 @@ def stitch_pages(pages: Iterable[PageResult]) -> Iterator[Line]:
     for cur in pages:
         if pending and cur.page == pending[-1].page + 1:
             _stitch(pending[-1], cur)
+            _join_split_row(pending[-1], cur)
         pending.append(cur)
         targets = {id(line) for line, _ in cur.moved.values()}
         keep = next((i for i, pr in enumerate(pending[:-1])
