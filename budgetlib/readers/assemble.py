@@ -227,7 +227,9 @@ class Assembler:
 
     def map_columns(self, seg: Segment, header: list[Line], specs: tuple[ColumnSpec, ...],
                     partial: bool = False) -> dict[int, ColumnSpec]:
-        ncols = max(len(h.cells) for h in header)
+        # up to the last column with a header of its own: a merged parent is not carried into
+        # the empty columns a sheet or a page has beyond the table
+        ncols = 1 + max((j for h in header for j, c in enumerate(h.cells) if c.strip()), default=-1)
         paths = self.header_paths(header, ncols)
         mapping: dict[int, ColumnSpec] = {}
         taken: set[str] = set()
