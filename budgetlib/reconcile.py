@@ -753,7 +753,7 @@ class Defect:
     @property
     def amount(self) -> Decimal | None:
         """The largest gap among the roots (signed: detail rows below the 合计 is negative)."""
-        diffs = [r.difference for r in self.roots if r.difference is not None]
+        diffs = [r.difference for r in self.roots if r.difference is not None and r.rule.kind != "known_codes"]
         return max(diffs, key=abs) if diffs else None
 
     @property
