@@ -11,6 +11,11 @@ from .normalize import AMOUNT_DTYPE
 
 PROVENANCE = ["page", "line"]
 
+# 元 in one printed unit (catalog/tables.yaml `units` gives how many of a unit make one 万元)
+YUAN_PER_UNIT = {"元": Decimal(1), "万元": Decimal(10000), "万": Decimal(10000)}
+# 元 to the fen and beyond: 万元 printed with 6 decimals is exact to 0.01 元
+YUAN_DTYPE = pd.ArrowDtype(__import__("pyarrow").decimal128(28, 6))
+
 
 @dataclass
 class Problem:
@@ -77,6 +82,10 @@ class Table:
     headers: dict[str, str] = field(default_factory=dict)
     empty: bool = False
     note: str | None = None
+    # the standard kind (收支总表, 支出总表, …; catalog/tables.yaml) and the label printed with
+    # the title (表3, 预算表 1, 一、), read but never used to decide the kind
+    kind: str = ""
+    label: str = ""
     # True when a cell or row of this table could not be read (see BudgetDocument.problems)
     incomplete: bool = False
     decimals: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -132,6 +141,7 @@ class RawTable:
     rows: list[list[str]]
     page: int | None
     line: int | None
+    kind: str = ""  # the standard kind when the title was recognised but the columns were not
 
 
 @dataclass
@@ -175,7 +185,8 @@ class BudgetDocument:
         return pd.DataFrame(rows)
 
     def facts(self) -> pd.DataFrame:
-        """Every amount in one long table: table, row keys, measure, amount, unit, provenance.
+        """Every amount in one long table: table, row keys, measure, amount, unit, provenance,
+        and ``amount_yuan``, the same amount in 元 (exact Decimal).
 
         ``row_kind`` is 'detail' or 'total'; ``key`` joins the row's codes or item label, so
         cross-table rules can align rows without knowing each table's shape."""
@@ -197,10 +208,16 @@ class BudgetDocument:
                 long.insert(0, "row_kind", kind)
                 long.insert(0, "table", t.id)
                 long["unit"] = t.unit
+                # the exact amount in 元, so documents printed in 元 and in 万元 compare
+                factor = YUAN_PER_UNIT.get(t.unit or "")
+                long["amount_yuan"] = [None if factor is None or pd.isna(v) else Decimal(v) * factor
+                                       for v in long["amount"]]
                 frames.append(long)
         if not frames:
-            return pd.DataFrame(columns=["table", "row_kind", "key", "page", "line", "measure", "amount", "unit"])
+            return pd.DataFrame(columns=["table", "row_kind", "key", "page", "line", "measure", "amount", "unit",
+                                         "amount_yuan"])
         out = pd.concat(frames, ignore_index=True)
         out["amount"] = out["amount"].astype(AMOUNT_DTYPE)
+        out["amount_yuan"] = out["amount_yuan"].astype(YUAN_DTYPE)
         out.insert(0, "document", self.meta.get("source_name"))
         return out

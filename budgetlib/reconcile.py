@@ -209,7 +209,10 @@ class Context:
         units = [t.unit for t in doc.tables.values() if t.unit]
         self.unit = doc.meta.get("unit") or (max(set(units), key=units.count) if units else "万元")
         self._recs: dict[tuple[str, str], list[dict]] = {}
-        self.amounts = {tid: [c for c in t.data.columns if t.data[c].dtype == AMOUNT_DTYPE]
+        # only the amount columns a table prints (its headers); a column another family prints
+        # is absent here, so an identity that needs it is not_applicable, never a 0 = 0 pass
+        self.amounts = {tid: [c for c in t.data.columns if t.data[c].dtype == AMOUNT_DTYPE
+                              and (not t.headers or c in t.headers)]
                         for tid, t in doc.tables.items()}
         self.keys = {tid: _key_columns(t.data) for tid, t in doc.tables.items()}
         self.classes = _class_names()
@@ -505,6 +508,8 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
         const = Decimal(right_text)
     else:
         for tok in (t.strip() for t in right_text.split("+")):
+            if "*" not in tok and tok not in amounts:
+                return [_not_applicable(rule, f"{tid} 无 {tok} 列", f"{tid} has no column {tok}")]
             pat = re.compile("^" + re.escape(tok).replace(r"\*", ".*") + "$")
             terms += [c for c in amounts if pat.match(c) and c != left_col and c not in terms]
     exact = rule.tolerance == "exact"

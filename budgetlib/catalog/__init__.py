@@ -14,28 +14,62 @@ import yaml
 
 from ..normalize import fold
 
+# A header token "=X" must be the whole bottom header cell (其中 stripped); "!X" must not occur.
+_LEAF_BONUS = 10
+_QIZHONG = re.compile(r"^其中[:：]?")
+
+
+def _token_score(token: str, path: str) -> int | None:
+    """Score of one header token against a header path; None when it rules the path out."""
+    if token.startswith("!"):
+        return None if token[1:] in path else 0
+    if token.startswith("="):
+        leaf = _QIZHONG.sub("", path.rsplit("/", 1)[-1])
+        return len(token) - 1 + _LEAF_BONUS if leaf == token[1:] else None
+    return len(token) if token in path else None
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One column of a canonical table: English name, Chinese header, kind, match tokens."""
+    """One column of a canonical table: English name, Chinese header, kind, match tokens.
+
+    ``alts`` are the header variants (each a tuple of tokens, see tables.yaml); ``into`` names the
+    output column when several physical layouts feed one (科目编码 and 类|款|项 both give
+    function_code); ``part`` is 1/2/3 for a 类/款/项 code column."""
 
     name: str
     zh: str
     kind: str
     match: tuple[str, ...]
     fields: tuple[str, ...] = ()
-    required: bool = False
-    hierarchy: bool = False
+    required: bool | str = False
+    hierarchy: bool | str = False
+    alts: tuple[tuple[str, ...], ...] = ()
+    into: str | None = None
+    part: int = 0
+    when_printed: bool = False
 
     @property
     def outputs(self) -> tuple[str, ...]:
         """The DataFrame columns this header produces (a code_name column gives two)."""
-        return self.fields if self.kind == "code_name" else (self.name,)
+        if self.kind == "code_name":
+            return self.fields
+        return (self.into or self.name,)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The plain header words of every variant (for telling a header row from data)."""
+        return tuple(fold(t).lstrip("=") for alt in (self.alts or (self.match,)) for t in alt
+                     if not t.startswith("!"))
 
     def specificity(self, path: str) -> int:
-        """How well a header path matches: total length of the tokens, or 0 if any is missing."""
-        tokens = [fold(t) for t in self.match]
-        return sum(len(t) for t in tokens) if all(t in path for t in tokens) else 0
+        """How well a header path matches: the best variant's total token length, 0 if none fits."""
+        best = 0
+        for alt in self.alts or (self.match,):
+            scores = [_token_score(fold(t) if t[0] not in "=!" else t[0] + fold(t[1:]), path) for t in alt]
+            if all(s is not None for s in scores):
+                best = max(best, sum(scores))
+        return best
 
 
 @dataclass(frozen=True)
@@ -48,60 +82,166 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...] = ()
     total_row: bool = True
     extra: dict = field(default_factory=dict)
+    kind: str = ""
+    kind_en: str = ""
+    title_keys: tuple[tuple[str, ...], ...] = ()
+    signature: tuple[tuple[str, ...], ...] = ()
+    title_weight: int = 0
+    fallback: str | None = None
+    row_items: bool = False
 
     @property
     def amount_columns(self) -> list[str]:
-        return [c.name for c in self.columns if c.kind == "amount"]
+        return list(dict.fromkeys(c.into or c.name for c in self.columns if c.kind == "amount"))
 
 
 def _read_yaml(name: str) -> dict:
     return yaml.safe_load(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
 
+def _alts(match) -> tuple[tuple[str, ...], ...]:
+    """`match: [a, b]` is one variant; `match: [[a, b], [c]]` lists several."""
+    if match and isinstance(match[0], list):
+        return tuple(tuple(m) for m in match)
+    return (tuple(match),)
+
+
 def _columns(rows: list[dict]) -> tuple[ColumnSpec, ...]:
-    return tuple(ColumnSpec(name=r["name"], zh=r["zh"], kind=r["kind"], match=tuple(r["match"]),
-                            fields=tuple(r.get("fields", ())), required=bool(r.get("required")),
-                            hierarchy=bool(r.get("hierarchy")))
-                 for r in rows)
+    out = []
+    for r in rows:
+        alts = _alts(r["match"])
+        req = r.get("required", False)
+        out.append(ColumnSpec(name=r["name"], zh=r["zh"], kind=r["kind"], match=alts[0],
+                              fields=tuple(r.get("fields", ())),
+                              required=req if isinstance(req, str) else bool(req),
+                              hierarchy=r.get("hierarchy", False), alts=alts, into=r.get("into"),
+                              part=int(r.get("part", 0)), when_printed=bool(r.get("when_printed"))))
+    return tuple(out)
 
 
 @lru_cache(maxsize=None)
 def table_catalog() -> dict:
     """{'tables': {id: TableSpec}, 'performance_columns': (...), 'units': {...}, ...}"""
     raw = _read_yaml("tables.yaml")
-    tables = {tid: TableSpec(id=tid, zh=t["zh"], en=t["en"], titles=tuple(t["titles"]),
+    tables = {tid: TableSpec(id=tid, zh=t["zh"], en=t["en"], titles=tuple(t.get("titles", ())),
                              layout=t["layout"], columns=_columns(t.get("columns", [])),
-                             total_row=t.get("total_row", True))
+                             total_row=t.get("total_row", True), kind=t.get("kind", t["zh"]),
+                             kind_en=t.get("kind_en", t["en"]),
+                             title_keys=tuple(tuple(fold(w) for w in k) for k in t.get("title_keys", ())),
+                             signature=tuple(tuple(fold(w) for w in k) for k in t.get("signature", ())),
+                             title_weight=int(t.get("title_weight", 0)), fallback=t.get("fallback"),
+                             row_items=bool(t.get("row_items")))
               for tid, t in raw["tables"].items()}
+    rec = raw["recognition"]
     return {"tables": tables,
             "performance_columns": _columns(raw["performance_columns"]),
             "two_sided_columns": _columns(raw["two_sided_columns"]),
             "two_sided_line_kinds": {fold(k): v for k, v in raw["two_sided_line_kinds"].items()},
             "indicator_level1": tuple(raw["indicator_level1"]),
             "indicator_operators": tuple(raw["indicator_operators"]),
-            "units": dict(raw["units"])}
+            "units": dict(raw["units"]),
+            "recognition": {
+                "labels": tuple(re.compile(p) for p in rec["labels"]),
+                "label_only": tuple(re.compile(p) for p in rec["label_only"]),
+                "final_words": tuple(fold(w) for w in rec["final_words"]),
+                "title_end": re.compile(rec["title_end"]),
+                "reject": tuple(re.compile(p) for p in rec["reject"]),
+                "max_length": int(rec["max_length"]),
+                "confirm_within": int(rec["confirm_within"]),
+                "meta_lines": tuple(re.compile(p) for p in rec["meta_lines"]),
+                "furniture": tuple(re.compile(p) for p in rec["furniture"]),
+                "notes": tuple(re.compile(p) for p in rec["notes"]),
+                "table_end": tuple(re.compile(p) for p in rec["table_end"]),
+                "unit_word": re.compile(rec["unit_word"]),
+            }}
 
 
-# "预算03表 支出总表", "预算表12 项目支出绩效目标表", "预算14表-1 …", "决算01表 …"
+# "预算03表 支出总表", "预算表12 项目支出绩效目标表", "预算14表-1 …", "决算01表 …": a label that by
+# itself makes a line a title (Beijing prints every title so); other labels are read by
+# recognise_title below and never decide the kind.
 TITLE_RE = re.compile(r"^(预算|决算)\s*(表\s*\d+|\d+\s*表)(\s*-\s*\d+)?\s*(.*)$")
+_QUOTES = re.compile(r"[“”\"‘’'《》]")
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    """A line read as a table title: the catalogue id (None: a title the catalogue lacks), the
+    title as printed, whether it is a final-accounts (决算) title, the printed label (表3,
+    预算表 1, 一、…) if any, and whether a label in the Beijing form (预算03表) vouches for it."""
+
+    table_id: str | None
+    printed: str
+    is_final: bool
+    label: str = ""
+    labelled: bool = False
+    core: str = ""
+
+
+def kind_of(core: str) -> str | None:
+    """The catalogue id whose title keywords fit a (folded, label-free) title best, or None.
+
+    Each variant is a list of words that must occur in order; the variant with the most
+    characters matched wins, so 财政拨款收支总表 beats 收支总表 and 基本支出 beats 支出."""
+    best, best_len = None, 0
+    for spec in table_catalog()["tables"].values():
+        for words in spec.title_keys + tuple((fold(t),) for t in spec.titles):
+            pos, ok = 0, True
+            for w in words:
+                k = core.find(w, pos)
+                if k < 0:
+                    ok = False
+                    break
+                pos = k + len(w)
+            n = sum(len(w) for w in words) + spec.title_weight
+            if ok and n > best_len:
+                best, best_len = spec.id, n
+    return best
+
+
+def recognise_title(text: str) -> TitleMatch | None:
+    """If `text` (one line) reads as a table title, say which table; None if it cannot be one.
+
+    Labels before or after the title (表3, 公开03表, 预算表 1, 一、, （预算表 1）) are stripped and
+    kept; the kind comes from the title words only. A line that is too long, reads as a sentence
+    or a contents entry, or does not end like a title is not one. The caller still confirms an
+    unlabelled title by what follows it (a unit line or a header)."""
+    rec = table_catalog()["recognition"]
+    printed = " ".join(text.split())
+    folded = _QUOTES.sub("", fold(text))
+    m = TITLE_RE.match(folded)
+    if m:
+        core = m.group(4)
+        return TitleMatch(kind_of(core), printed, m.group(1) == "决算", folded[: m.start(4)], True, core)
+    if any(r.search(folded) for r in rec["reject"]):
+        return None
+    core, labels = folded, []
+    changed = True
+    while changed:
+        changed = False
+        for r in rec["labels"]:
+            lm = r.search(core)
+            if lm and lm.group(0) and len(lm.group(0)) < len(core):
+                labels.append(lm.group(0))
+                core = (core[: lm.start()] + core[lm.end():]).strip(":-")
+                changed = True
+    if not core or len(core) > rec["max_length"] or not rec["title_end"].search(core):
+        return None
+    final = any(w in core for w in rec["final_words"])
+    return TitleMatch(kind_of(core), printed, final, "".join(labels), False, core)
 
 
 def match_title(text: str) -> tuple[str | None, str, bool] | None:
-    """If `text` is a table title, return (canonical id or None, the title as printed, is_final).
-
-    None means it is not a title at all; (None, title, _) is a title the catalogue lacks."""
-    folded = re.sub(r"[“”\"‘’']", "", fold(text))
-    m = TITLE_RE.match(folded)
-    if not m:
+    """Compatibility: (id, printed, is_final) for a labelled title, else None."""
+    t = recognise_title(text)
+    if t is None or not t.labelled:
         return None
-    rest = m.group(4)
-    best, best_len = None, 0
-    for spec in table_catalog()["tables"].values():
-        for variant in spec.titles:
-            v = fold(variant)
-            if v in rest and len(v) > best_len:
-                best, best_len = spec.id, len(v)
-    return best, " ".join(text.split()), m.group(1) == "决算"
+    return t.table_id, t.printed, t.is_final
+
+
+def label_only(text: str) -> bool:
+    """A line that is only a table label (表1, 公开03表, 单位预算01表), printed above its title."""
+    folded = fold(text)
+    return any(r.fullmatch(folded) for r in table_catalog()["recognition"]["label_only"])
 
 
 @lru_cache(maxsize=None)

@@ -14,16 +14,36 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ..catalog import ColumnSpec, TableSpec, match_title, table_catalog
+from ..catalog import ColumnSpec, TableSpec, label_only, recognise_title, table_catalog
 from ..model import PROVENANCE, Problem, RawTable, Table
 from ..normalize import (AMOUNT_DTYPE, ZERO, clean_text, fold, indicator_value, is_amount,
                          is_total_label, join_wrapped, parse_amount, printed_decimals, split_code_name,
                          with_decimals)
 from .base import Line, ReadError
 
-_UNIT_RE = re.compile(r"(?:金额)?单位[:：]\s*(\S+)")
+# "单位：万元", "金额单位：元", "（单位：万元）"; not "编制单位：…" or "预算单位：…"
+_UNIT_RE = re.compile(r"(?:^|[^\u4e00-\u9fff]|金额)单位[:：]\s*([^\s)）]+)")
 _CODE_START = re.compile(r"^\s*([0-9]{3,}|[A-Z]\s*[-－])")
+_ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[、．]\s*\S")
 _NOTE_RE = re.compile(r"^本(部门|单位)?.{0,6}无|^无.{0,10}(支出|预算|经费|项目)")
+
+
+_COLNUM_LABELS = {"栏次", "行次", "*", "**", "***", "栏", "次"}
+
+
+def is_column_numbers(cells: list[str]) -> bool:
+    """A 栏次 row: column numbers 1 2 3 … (with ** or 栏次 in the label columns), not data."""
+    nums, labels = [], 0
+    for c in cells:
+        f = fold(c)
+        if f in _COLNUM_LABELS:
+            labels += 1
+        elif re.fullmatch(r"\d{1,2}", f):
+            nums.append(int(f))
+        else:
+            return False
+    return len(nums) >= 2 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1 \
+        or (labels >= 1 and len(nums) >= 1 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1)
 
 
 @dataclass
@@ -37,6 +57,10 @@ class Segment:
     unit: str | None = None
     unit_line: Line | None = None
     rows: list[Line] = field(default_factory=list)
+    label: str = ""
+    notes: list[str] = field(default_factory=list)
+    core: str = ""
+    closed: bool = False
 
 
 @dataclass
@@ -89,25 +113,98 @@ class Assembler:
 
     # -- segmentation -------------------------------------------------------------------
     def segments(self, lines: Iterable[Line]) -> tuple[list[Segment], list[Line]]:
+        rec = self.catalog["recognition"]
+        lines = [l for l in lines if l.nonempty()]
+        # a one-cell line printed at the top of three or more pages is a running header
+        tops: dict[str, set] = {}
+        for k, l in enumerate(lines):
+            if len(l.nonempty()) == 1 and (k == 0 or lines[k - 1].page != l.page):
+                tops.setdefault(fold(l.nonempty()[0]), set()).add(l.page)
+        running = {t for t, pages in tops.items() if len(pages) >= 3}
         segs: list[Segment] = []
         preamble: list[Line] = []
-        for line in lines:
+        pending_label = ""
+        for i, line in enumerate(lines):
             cells = line.nonempty()
-            if not cells:
-                continue
-            title = match_title(cells[0]) if len(cells) <= 2 else None
+            one = fold(cells[0]) if len(cells) == 1 else ""
+            title = self.title_of(cells, lines, i)
+            if title is None and one and (one in running or any(r.search(one) for r in rec["furniture"]) or (
+                    re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
+                continue  # a running header or a printed page number
             if title is not None:
-                tid, printed, final = title
+                tid = title.table_id
                 # A title repeated on a continuation page continues the same table.
-                if segs and tid is not None and segs[-1].table_id == tid:
+                if segs and ((tid is not None and segs[-1].table_id == tid)
+                             or (tid is None and segs[-1].core == title.core)):
                     continue
-                segs.append(Segment(tid, printed, final, line))
+                segs.append(Segment(tid, title.printed, title.is_final, line,
+                                    label=(pending_label + title.label), core=title.core))
+                pending_label = ""
                 continue
-            if len(cells) == 1 and (m := _UNIT_RE.search(cells[0])) and segs and segs[-1].unit is None:
-                segs[-1].unit, segs[-1].unit_line = m.group(1), line
+            if one and label_only(one):
+                pending_label = one  # 表1 on its own line above the title
+                continue
+            unit = self.unit_in(cells)
+            if unit is not None and segs:
+                if segs[-1].unit is None:
+                    segs[-1].unit, segs[-1].unit_line = unit, line
+                    continue
+                if fold(unit) == fold(segs[-1].unit):
+                    continue  # repeated under a repeated title
+            if one and any(r.search(one) for r in rec["meta_lines"]):
+                continue  # 部门名称：… between the title and the header
+            if is_column_numbers(cells):
+                continue  # 栏次 row: "** ** 1 2 3", "栏次 | 1 | 2"
+            if one and segs and any(r.search(one) for r in rec["notes"]):
+                segs[-1].notes.append(clean_text(cells[0]))
+                continue
+            if segs and segs[-1].closed:
+                preamble.append(line)  # narrative after a table, before the next title
+                continue
+            if one and segs and segs[-1].rows and self.ends_table(segs[-1], one):
+                segs[-1].closed = True
+                preamble.append(line)
                 continue
             (segs[-1].rows if segs else preamble).append(line)
         return segs, preamble
+
+    def ends_table(self, seg: Segment, text: str) -> bool:
+        """Narrative text or a section heading after a grid table's rows: the table is over."""
+        spec = self.catalog["tables"].get(seg.table_id) if seg.table_id else None
+        if spec is None or spec.layout not in ("grid", "two_sided"):
+            return False
+        if not any(len(l.nonempty()) >= 2 for l in seg.rows):
+            return False  # nothing of the table yet (a title's own subtitle lines)
+        return any(r.search(text) for r in self.catalog["recognition"]["table_end"])
+
+    def unit_in(self, cells: list[str]) -> str | None:
+        """The unit a short line states ("单位：万元", "编制单位：… | 单位：元"), or None."""
+        if len(cells) > 3:
+            return None
+        for c in cells:
+            if (m := _UNIT_RE.search(clean_text(c))) and self.catalog["recognition"]["unit_word"].search(m.group(1)):
+                return m.group(1)
+        return None
+
+    def title_of(self, cells: list[str], lines: list[Line], i: int):
+        """The title a line prints, if it is one. A title without a Beijing-style label must be
+        followed soon by a unit line or a header: contents pages and narrative headings that name
+        a table are not followed by either."""
+        if len(cells) > 2:
+            return None
+        title = recognise_title(cells[0])
+        if title is None and len(cells) == 2 and self.unit_in(cells[1:]) is None:
+            title = recognise_title(" ".join(cells))
+        if title is None or title.labelled:
+            return title
+        within = self.catalog["recognition"]["confirm_within"]
+        for nxt in lines[i + 1: i + 1 + within]:
+            ncells = nxt.nonempty()
+            if len(ncells) <= 3 and any(recognise_title(c) is not None for c in ncells):
+                return None  # a list of titles: a table of contents
+            if len(ncells) >= 3 or self.unit_in(ncells) is not None:
+                return title
+        return None
 
     # -- header / column mapping ----------------------------------------------------------
     @staticmethod
@@ -130,7 +227,9 @@ class Assembler:
 
     def map_columns(self, seg: Segment, header: list[Line], specs: tuple[ColumnSpec, ...],
                     partial: bool = False) -> dict[int, ColumnSpec]:
-        ncols = max(len(h.cells) for h in header)
+        # up to the last column with a header of its own: a merged parent is not carried into
+        # the empty columns a sheet or a page has beyond the table
+        ncols = 1 + max((j for h in header for j, c in enumerate(h.cells) if c.strip()), default=-1)
         paths = self.header_paths(header, ncols)
         mapping: dict[int, ColumnSpec] = {}
         taken: set[str] = set()
@@ -151,7 +250,12 @@ class Assembler:
         return mapping
 
     def require(self, seg: Segment, line: Line, specs: tuple[ColumnSpec, ...], taken) -> None:
-        missing = [s for s in specs if s.required and s.name not in taken]
+        # required: true -> this column; required: <group> -> any column of that group
+        groups = {s.required for s in specs if isinstance(s.required, str) and s.name in taken}
+        missing = [s for s in specs if s.required and s.name not in taken
+                   and not (isinstance(s.required, str) and s.required in groups)]
+        seen: set = set()
+        missing = [s for s in missing if not (isinstance(s.required, str) and (s.required in seen or seen.add(s.required)))]
         if missing:
             names = ", ".join(s.zh for s in missing)
             raise self.fail(seg, line, f"header has no column {names} (the table looks truncated "
@@ -170,13 +274,15 @@ class Assembler:
             return True
         if _CODE_START.match(cells[0]):
             return True
+        if any(_ENUMERATED.match(c) for c in cells):
+            return True  # "22、其他支出": an enumerated item line, even with no amount
         return bool(level1) and any(fold(c) in level1 for c in cells)
 
     @staticmethod
     def header_like(line: Line, specs: tuple[ColumnSpec, ...]) -> bool:
         """Does the row name a catalogue column (so it is a header, not a wrapped text row)?"""
         cells = {fold(clean_text(c)) for c in line.cells if c.strip()}
-        return any(fold(t) in c for c in cells for s in specs for t in s.match)
+        return any(t and t in c for c in cells for s in specs for t in s.words)
 
     def blocks(self, seg: Segment, level1: tuple[str, ...] = (), specs: tuple[ColumnSpec, ...] = ()
                ) -> list[tuple[list[Line], list[Line]]]:
@@ -214,6 +320,10 @@ class Assembler:
         try:
             return parse_amount(clean_text(cell))
         except ValueError:
+            # a number wrapped inside a narrow cell ("576,171.1" over "1")
+            joined = re.sub(r"\s+", "", cell)
+            if joined != cell.strip() and is_amount(joined):
+                return parse_amount(joined)
             self.problem(seg, line, "is not an amount (amounts look like 1,234.567890; blank or - means 0); "
                          "the cell is left empty (NA): check it against the page",
                          column=spec.zh, raw=clean_text(cell))
@@ -221,7 +331,11 @@ class Assembler:
 
     def convert(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> dict:
         if spec.kind == "amount":
-            return {spec.name: self.amount(seg, line, spec, cell)}
+            return {spec.into or spec.name: self.amount(seg, line, spec, cell)}
+        if spec.kind == "code_part":
+            return {}  # joined with its siblings in join_parts
+        if spec.kind == "code":
+            return {spec.into or spec.name: fold(clean_text(cell))}
         if spec.kind == "code_name":
             code, name = split_code_name(cell)
             return dict(zip(spec.fields, (code, name)))
@@ -233,8 +347,8 @@ class Assembler:
 
     @staticmethod
     def frame(records: list[dict], specs: tuple[ColumnSpec, ...]) -> pd.DataFrame:
-        cols = [o for s in specs for o in s.outputs] + PROVENANCE
-        amounts = [s.name for s in specs if s.kind == "amount"]
+        cols = list(dict.fromkeys(o for s in specs for o in s.outputs)) + PROVENANCE
+        amounts = list(dict.fromkeys(s.into or s.name for s in specs if s.kind == "amount"))
         # a column the table does not print is 0; a cell that could not be read (None) stays NA
         records = [{**dict.fromkeys(amounts, ZERO), **r} for r in records]
         df = pd.DataFrame.from_records(records, columns=cols)
@@ -243,7 +357,8 @@ class Assembler:
                                 index=df.index)
         for s in specs:
             if s.kind == "amount":
-                df[s.name] = pd.array(df[s.name].tolist(), dtype=AMOUNT_DTYPE)
+                o = s.into or s.name
+                df[o] = pd.array(df[o].tolist(), dtype=AMOUNT_DTYPE)
             else:
                 for o in s.outputs:
                     df[o] = df[o].astype(object).fillna("").astype(str)
@@ -266,13 +381,19 @@ class Assembler:
     def grid(self, seg: Segment, spec: TableSpec, unit: str | None) -> Table:
         specs = spec.columns
         records, totals, notes, headers = [], [], [], {}
+        code_ctx: dict = {}
+        units: list[dict] = []  # per-unit subtotal rows (预算单位 with amounts, no code)
         blocks = self.blocks(seg, specs=specs)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title (the table looks truncated)",
                             "check the file is complete")
         mapped = [(header, data, self.map_columns(seg, header, specs, partial=True)) for header, data in blocks]
         mapped = self.stitch_wide(seg, specs, mapped)
-        self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
+        if spec.row_items and not {"total", "overseas_travel"} & {s.name for _, _, m in mapped for s in m.values()}:
+            return self.item_rows(seg, spec, unit, blocks)
+        if any(is_amount(c) for _, d, _ in mapped for l in d for c in l.cells):
+            # a table printed with no amount at all (only 合计, or a note) is empty, whatever its columns
+            self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
             for line in data:
@@ -281,27 +402,91 @@ class Assembler:
                     notes.append(clean_text(first))
                     continue
                 rec: dict = {"page": line.page, "line": line.line}
+                parts: dict = {}
                 for j, cs in mapping.items():
-                    rec.update(self.convert(seg, line, cs, line.cells[j] if j < len(line.cells) else ""))
+                    cell = line.cells[j] if j < len(line.cells) else ""
+                    if cs.kind == "code_part":
+                        parts.setdefault(cs.into, {})[cs.part] = fold(clean_text(cell))
+                    for k, v in self.convert(seg, line, cs, cell).items():
+                        if v != "" or k not in rec:  # a code column and a code in the name both feed *_code
+                            rec[k] = v
+                for out, p in parts.items():
+                    code = self.join_parts(p, code_ctx.setdefault(out, {}))
+                    if code and not rec.get(out):
+                        rec[out] = code
                 stray = [c for j, c in enumerate(line.cells) if c.strip() and j not in mapping]
                 if stray:
                     self.warnings.append(f"{self.source}: {spec.id} {line.where()}: text outside the known "
                                          f"columns ignored: {' | '.join(clean_text(c) for c in stray)[:80]}")
                 is_total = any(is_total_label(c) for c in line.cells[:3] if c.strip())
-                keys = [o for cs in mapping.values() if cs.kind != "amount" for o in cs.outputs]
+                keys = [o for cs in mapping.values() if cs.kind not in ("amount", "code_part") for o in cs.outputs]
                 # a row of amounts with no label at all is the 合计 row printed without its label
                 if keys and not any(rec.get(k) for k in keys):
                     is_total = True
+                if not is_total and rec.get("unit_name") and len(keys) > 1 \
+                        and not any(rec.get(k) for k in keys if k != "unit_name"):
+                    # a budget unit's subtotal row; the rows under it keep its name
+                    units.append(rec)
+                    continue
+                if "unit_name" in keys and not rec.get("unit_name") and units:
+                    rec["unit_name"] = units[-1]["unit_name"]
                 (totals if is_total else records).append(rec)
         records, totals = self.split_hierarchy(specs, records, totals)
+        totals = totals + units
+        printed = {cs.name for _, _, m in mapped for cs in m.values()}
+        specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
-        amounts = spec.amount_columns
+        amounts = [c for c in spec.amount_columns if c in data_df]
         all_zero = all((data_df[c] == 0).all() for c in amounts) if len(data_df) else True
         empty = (len(data_df) == 0 or all_zero) and all((total_df[c] == 0).all() for c in amounts)
         if spec.total_row and len(data_df) and total_df.empty and not empty:
             self.problem(seg, seg.rows[-1], "detail rows but no 合计 row (the table looks truncated); "
                          "check the file is complete", level="row")
         return Table(spec.id, seg.title, unit, data_df, total_df, headers, empty, "; ".join(notes) or None)
+
+    _ITEM_PREFIX = re.compile(r"^(其中[:：]?)?(\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十\d]{1,2}[、.．])?")
+
+    def item_rows(self, seg: Segment, spec: TableSpec, unit: str | None, blocks) -> Table:
+        """A table whose items are printed as rows (项目 | 合计): each row's label is matched
+        against the columns' words, its amount read from the 决算数/合计/预算数 column."""
+        header = blocks[0][0]
+        data = [l for _, d in blocks for l in d]
+        ncols = max(len(l.cells) for l in header + data)
+        paths = self.header_paths(header, ncols)
+        col = next((j for words in (("决算数",), ("合计", "预算数", "金额", "小计", "预算"))
+                    for j, p in enumerate(paths) if any(w in p for w in words)), None)
+        amount_specs = [c for c in spec.columns if c.kind == "amount"]
+        rec: dict = {}
+        where = None
+        for line in data:
+            cells = line.cells
+            lj = next((j for j, c in enumerate(cells) if c.strip() and not is_amount(c)), None)
+            if lj is None:
+                continue
+            label = self._ITEM_PREFIX.sub("", re.sub(r"[“”\"‘’']", "", fold(clean_text(cells[lj]))))
+            j = col if col is not None and col > lj else next(
+                (k for k in range(lj + 1, len(cells)) if cells[k].strip()), None)
+            if j is None or j >= len(cells):
+                continue
+            if is_total_label(label):
+                best = next(c for c in amount_specs if c.name == "total")
+            else:
+                scored = [(c.specificity(label), c) for c in amount_specs]
+                score, best = max(scored, key=lambda x: x[0])
+                if not score:
+                    continue
+            if best.name in rec:
+                continue
+            rec[best.name] = self.amount(seg, line, best, cells[j])
+            where = where or line
+        if not rec:
+            raise self.fail(seg, seg.first, "neither the header nor the rows name the table's items",
+                            "check the table, or add the header variant to catalog/tables.yaml")
+        rec.update(page=where.page, line=where.line)
+        df = self.frame([rec], spec.columns)
+        headers = {c.name: c.zh for c in amount_specs if c.name in rec}
+        empty = all(v == 0 for k, v in rec.items() if k not in PROVENANCE)
+        return Table(spec.id, seg.title, unit, df, df.iloc[0:0], headers, empty, None)
 
     def stitch_wide(self, seg: Segment, specs, mapped: list) -> list:
         """A table too wide for its page prints its remaining columns on the next page, with
@@ -327,16 +512,36 @@ class Assembler:
         return out
 
     @staticmethod
+    def join_parts(parts: dict, ctx: dict) -> str:
+        """A code split into 类|款|项 columns, with or without the parent digits ("201 08 01" or
+        "201" / "08" / "01" on separate rows): the full code, parents taken from the rows above."""
+        cls, kuan, item = parts.get(1, ""), parts.get(2, ""), parts.get(3, "")
+        if cls:
+            ctx["1"] = cls if len(cls) <= 3 else cls[:3]
+            ctx.pop("2", None)
+        if kuan:
+            ctx["2"] = kuan if len(kuan) >= 5 else ctx.get("1", "") + kuan
+        if item:
+            return item if len(item) >= 7 else ctx.get("2", "") + item
+        if kuan:
+            return ctx["2"]
+        return cls
+
+    @staticmethod
     def split_hierarchy(specs, records: list[dict], totals: list[dict]) -> tuple[list[dict], list[dict]]:
         """Rows whose hierarchical code (单位编码 015) prefixes another row's (015001) are
-        aggregates: they go with the totals, so the detail rows can be summed."""
+        aggregates: they go with the totals, so the detail rows can be summed. ``hierarchy: true``
+        puts them before the printed totals (the department's row is the table's total);
+        ``aggregates`` (类/款 rows of a code list) after them, so the printed 合计 stays first."""
         for cs in specs:
             if not cs.hierarchy:
                 continue
-            codes = [r.get(cs.name, "") for r in records]
+            key = cs.into or cs.name
+            codes = [r.get(key, "") for r in records]
             parents = {c for c in codes if c and any(o != c and o.startswith(c) for o in codes)}
-            totals = [r for r in records if r.get(cs.name) in parents] + totals
-            records = [r for r in records if r.get(cs.name) not in parents]
+            agg = [r for r in records if r.get(key) in parents]
+            totals = agg + totals if cs.hierarchy is True else totals + agg
+            records = [r for r in records if r.get(key) not in parents]
         return records, totals
 
     def two_sided(self, seg: Segment, spec: TableSpec, unit: str | None) -> Table:
@@ -532,10 +737,23 @@ class Assembler:
                                      f"({seg.title}) ignored")
                 continue
             try:
-                tables.update(self.table(seg, spec, doc_unit))
+                built = self.table(seg, spec, doc_unit)
             except TableError as exc:
+                if spec.fallback:
+                    # another family's columns for this kind: recognised, kept as raw rows
+                    self.warnings.append(f"{exc.problem.line()}; the {spec.kind} is kept as raw rows")
+                    raw.append(RawTable(seg.title, [[clean_text(c) for c in l.cells] for l in seg.rows],
+                                        seg.first.page, seg.first.line, kind=spec.kind))
+                    continue
                 # a table that cannot be read is left out; the rest of the document loads
                 self.problems.append(exc.problem)
+                continue
+            for t in built.values():
+                t.kind = spec.kind
+                t.label = seg.label
+                if seg.notes and not t.note:
+                    t.note = "; ".join(seg.notes)
+            tables.update(built)
         if not tables and not raw and self.problems:
             raise ReadError(f"{self.source}: no budget table could be read; the first problem: "
                             f"{self.problems[0].line()}")
