@@ -1,8 +1,8 @@
 """Command line: argument parsing only; every command calls the library.
 
-    budgetlib parse SOURCE... [--out data/processed] [--engine mupdf|tabula]
+    budgetlib parse SOURCE... [--out data/processed] [--engine mupdf|tabula] [--narrative FILE]
     budgetlib tables SOURCE
-    budgetlib check SOURCE... [--out DIR] [--strict]
+    budgetlib check SOURCE... [--out DIR] [--strict] [--narrative FILE]
     budgetlib compare PDF... [--out DIR]
     budgetlib report SOURCE [--out reports]
     budgetlib batch DIR_OR_FILES... [--out reports] [--jobs N]
@@ -33,10 +33,16 @@ def cmd_parse(args) -> int:
     from .export import write_document
     from .loader import load
 
+    from .readers.narrative_text import match_companion, read_narrative, split_sources
+
     failed = []
-    for src in config.expand_sources(args.sources):
+    sources, companions = split_sources(config.expand_sources(args.sources), args.narrative)
+    for src in sources:
         try:
             doc = load(src, engine=args.engine, strict=args.strict)
+            companion = match_companion(doc, companions, only_pair=len(sources) == 1)
+            if companion is not None:
+                doc.narrative = read_narrative(companion)
             folder = write_document(doc, Path(args.out))
         except ReadError as exc:
             _err(str(exc))
@@ -44,7 +50,8 @@ def cmd_parse(args) -> int:
             continue
         rows = sum(len(t.data) for t in doc.tables.values())
         unread = f", {len(doc.problems)} unreadable" if doc.problems else ""
-        print(f"{src}: {len(doc.tables)} tables, {rows} rows{unread} -> {folder}")
+        said = f", narrative {len(doc.narrative.pages)} pages" if doc.narrative is not None else ""
+        print(f"{src}: {len(doc.tables)} tables, {rows} rows{unread}{said} -> {folder}")
         for w in doc.warnings:
             print(f"  warning: {w}", file=sys.stderr)
         print_problems(doc)
@@ -98,7 +105,8 @@ def cmd_check(args) -> int:
     from .reconcile import check_paths
 
     return check_paths(config.expand_sources(args.sources), Path(args.out), strict=args.strict,
-                       lang=args.lang, engine=args.engine, cache=Path(args.processed))
+                       lang=args.lang, engine=args.engine, cache=Path(args.processed),
+                       narratives=args.narrative)
 
 
 def cmd_report(args) -> int:
@@ -137,11 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(func=func)
         return sp
 
+    narrative_help = ("the companion narrative PDF (情况说明, e.g. Beijing's 附件1); repeat for several. "
+                      "Narrative PDFs given as sources are recognised and paired by issuer and year")
     sp = add("parse", cmd_parse, "parse documents into data/processed/<name>/ (CSV, Parquet, datapackage.json)")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="output root (default data/processed)")
+    sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)
     add("tables", cmd_tables, "list the tables recognised in one document", many=False)
     sp = add("check", cmd_check, "reconcile documents: which identities hold, which break, by how much")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where reconciliation reports go")
+    sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)
     sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the explanations")
     sp.add_argument("--processed", default=str(config.PROCESSED_DIR),
                     help="parsed-data cache, reused when the file's sha256 is unchanged")

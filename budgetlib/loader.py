@@ -74,8 +74,12 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
     return dept, year
 
 
-def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False) -> BudgetDocument:
+def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False, narrative=None) -> BudgetDocument:
     """Parse one disclosure (text, PDF or Excel) into a BudgetDocument.
+
+    ``narrative`` is the companion narrative PDF (情况说明, Beijing's 附件1) read into
+    ``doc.narrative``; without it, a PDF whose own pages carry prose beside the tables gets
+    those pages as its narrative.
 
     With ``cache`` (a folder such as data/processed), an earlier parse of the same bytes
     (same sha256, engine and format version) is read back from cache/<name>/ instead of parsing
@@ -94,6 +98,17 @@ def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False) -
     if path.stat().st_size == 0:
         raise ReadError(f"{path}: the file is empty (0 bytes); download it again")
     doc = _load_cached(path, engine, Path(cache)) if cache is not None else _parse(path, engine)
+    if narrative is not None:
+        from .model import Narrative
+        from .readers.narrative_text import read_narrative
+
+        before = doc.narrative
+        doc.narrative = narrative if isinstance(narrative, Narrative) else read_narrative(narrative)
+        if cache is not None and (before is None or before.pages != doc.narrative.pages):
+            # the cache keeps the companion too: notebooks reading it later see the narrative
+            from .export import write_document
+
+            write_document(doc, Path(cache))
     if strict and doc.problems:
         more = f" (and {len(doc.problems) - 1} more)" if len(doc.problems) > 1 else ""
         raise ReadError(f"{doc.problems[0].line()}{more}; refused because strict reading is on")
@@ -145,5 +160,11 @@ def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
         "unit": max(set(units), key=units.count) if units else None,
         "tables": sorted(result.tables),
     }
-    return BudgetDocument(meta=meta, tables=result.tables, raw_tables=result.raw_tables,
-                          warnings=result.warnings, problems=result.problems)
+    doc = BudgetDocument(meta=meta, tables=result.tables, raw_tables=result.raw_tables,
+                         warnings=result.warnings, problems=result.problems)
+    if used in PDF_ENGINES:
+        from .readers.narrative_text import prose_pages
+
+        used_pages = {p for t in doc.tables.values() for p in t.pages} | {r.page for r in doc.raw_tables if r.page}
+        doc.narrative = prose_pages(path, used_pages)
+    return doc
