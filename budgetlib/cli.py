@@ -5,7 +5,9 @@
     budgetlib check SOURCE... [--out DIR] [--strict] [--narrative FILE]
     budgetlib compare PDF... [--out DIR]
     budgetlib report SOURCE [--out reports]
-    budgetlib batch DIR_OR_FILES... [--out reports] [--jobs N]
+    budgetlib batch DIR_OR_FILES... [--out reports] [--jobs N] [--corpus DIR] [--dask N | --scheduler URL]
+    budgetlib sql "SELECT …" [--corpus DIR]
+    budgetlib corpus add|remove|report …
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ def cmd_parse(args) -> int:
             if companion is not None:
                 doc.narrative = read_narrative(companion)
             folder = write_document(doc, Path(args.out))
+            if args.corpus:
+                from . import corpus
+
+                corpus.add_document(doc, args.corpus)
         except ReadError as exc:
             _err(str(exc))
             failed.append((src, str(exc)))
@@ -55,6 +61,10 @@ def cmd_parse(args) -> int:
         for w in doc.warnings:
             print(f"  warning: {w}", file=sys.stderr)
         print_problems(doc)
+    if args.corpus:
+        from . import corpus
+
+        corpus.refresh(args.corpus)
     if failed:
         print(f"{len(failed)} of {len(config.expand_sources(args.sources))} documents failed:", file=sys.stderr)
         for src, msg in failed:
@@ -121,7 +131,8 @@ def cmd_batch(args) -> int:
 
     return report_cli(config.expand_sources(args.sources), Path(args.out), jobs=args.jobs, lang=args.lang,
                       engine=args.engine, processed=Path(args.processed), usd_rate=args.usd_rate,
-                      strict=args.strict)
+                      strict=args.strict, corpus=Path(args.corpus) if args.corpus else None,
+                      scheduler=args.scheduler, dask_workers=args.dask)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("parse", cmd_parse, "parse documents into data/processed/<name>/ (CSV, Parquet, datapackage.json)")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="output root (default data/processed)")
     sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)
+    sp.add_argument("--corpus", default=None, metavar="DIR", help="also add the documents to this corpus folder")
     add("tables", cmd_tables, "list the tables recognised in one document", many=False)
     sp = add("check", cmd_check, "reconcile documents: which identities hold, which break, by how much")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where reconciliation reports go")
@@ -170,7 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language")
         sp.add_argument("--usd-rate", type=float, default=7.1, help="万元 per 万美元 for USD cost indicators")
         if name == "batch":
+            from . import corpus
+
             sp.add_argument("--jobs", type=int, default=2, help="documents in parallel (default 2)")
+            sp.add_argument("--corpus", default=None, metavar="DIR",
+                            help="also fill this corpus folder (Parquet + DuckDB) and run the comparison report")
+            corpus.add_scale_options(sp)
+    from . import corpus
+
+    corpus.add_commands(sub)  # budgetlib sql, budgetlib corpus …
     return p
 
 

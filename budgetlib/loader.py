@@ -154,7 +154,9 @@ def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
         "sha256": sha or sha256_of(path),
         "format": "pdf" if used in PDF_ENGINES else used,
         "engine": used,
-        "department": dept or manifest.get("department"),
+        # national MANIFEST.tsv files name the issuer and city: the corpus matches and filters on them
+        "department": dept or manifest.get("department") or manifest.get("issuer"),
+        "region": manifest.get("region") or manifest.get("city"),
         "year": year or (int(manifest["year"]) if manifest.get("year", "").isdigit() else None),
         "kind": "final_accounts" if result.is_final else "budget",
         "unit": max(set(units), key=units.count) if units else None,
