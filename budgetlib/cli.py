@@ -1,7 +1,7 @@
 """Command line: argument parsing only; every command calls the library.
 
     budgetlib parse SOURCE... [--out data/processed] [--engine mupdf|tabula] [--narrative FILE]
-    budgetlib tables SOURCE
+    budgetlib tables SOURCE [--json]
     budgetlib check SOURCE... [--out DIR] [--strict] [--narrative FILE]
     budgetlib compare PDF... [--out DIR]
     budgetlib report SOURCE... [--out reports]
@@ -126,7 +126,26 @@ def cmd_parse(args) -> int:
     return EXIT_OK
 
 
+def table_list(doc) -> list[dict]:
+    """What ``budgetlib tables`` shows, one dict per table: id, standard kind (收支总表, …),
+    printed label, title, unit, pages, detail rows, empty, incomplete, recognised. A table whose
+    title was not recognised (kept as text) has id None and recognised False."""
+    out = [{"id": t.id, "kind": getattr(t, "kind", None) or None, "label": getattr(t, "label", None) or None,
+            "title": t.title, "unit": t.unit, "pages": t.pages, "rows": len(t.data),
+            "total_row": not t.total.empty, "empty": bool(t.empty),
+            "incomplete": bool(getattr(t, "incomplete", False)), "recognised": True}
+           for t in doc.tables.values()]
+    out += [{"id": None, "kind": getattr(r, "kind", None) or None, "label": None, "title": r.title,
+             "unit": None, "pages": [r.page] if r.page else [], "rows": len(r.rows), "total_row": False,
+             "empty": False, "incomplete": False, "recognised": False} for r in doc.raw_tables]
+    return out
+
+
 def cmd_tables(args) -> int:
+    import json
+
+    import pandas as pd
+
     from .loader import load
 
     try:
@@ -134,14 +153,29 @@ def cmd_tables(args) -> int:
     except ReadError as exc:
         _err(str(exc))
         return EXIT_ERROR
-    meta = doc.meta
-    print(f"{meta['source']}  {meta.get('department') or ''} {meta.get('year') or ''} "
-          f"({meta['kind']}, {meta['unit']}, {meta['engine']})")
-    print(doc.summary().to_string(index=False))
+    listing = table_list(doc)
+    if args.json:
+        print(json.dumps(listing, ensure_ascii=False, indent=1))
+    else:
+        meta = doc.meta
+        print(f"{meta['source']}  {meta.get('department') or ''} {meta.get('year') or ''} "
+              f"({meta['kind']}, {meta['unit']}, {meta['engine']})")
+        frame = pd.DataFrame(listing, columns=["id", "kind", "title", "unit", "pages", "rows", "total_row",
+                                               "empty", "incomplete"])
+        frame["id"] = frame["id"].fillna("?")
+        frame["kind"] = frame["kind"].fillna("")
+        frame["pages"] = [_page_range(p) for p in frame["pages"]]
+        print(frame.rename(columns={"id": "table"}).to_string(index=False))
     for w in doc.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print_problems(doc)
     return EXIT_OK
+
+
+def _page_range(pages: list[int]) -> str:
+    if not pages:
+        return ""
+    return str(pages[0]) if pages[0] == pages[-1] else f"{pages[0]}-{pages[-1]}"
 
 
 def cmd_compare(args) -> int:
@@ -213,7 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="output root (default data/processed)")
     sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)
     sp.add_argument("--corpus", default=None, metavar="DIR", help="also add the documents to this corpus folder")
-    add("tables", cmd_tables, "list the tables recognised in one document", many=False)
+    sp = add("tables", cmd_tables, "list the tables recognised in one document: id, standard kind, title, "
+             "unit, pages, rows", many=False)
+    sp.add_argument("--json", action="store_true",
+                    help="print the list as JSON (id, kind, label, title, unit, pages, rows, empty, incomplete)")
     sp = add("check", cmd_check, "reconcile documents: which identities hold, which break, by how much")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where reconciliation reports go")
     sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)

@@ -19,7 +19,8 @@ from .normalize import AMOUNT_DTYPE
 # Bumped whenever the folder's layout or the model changes, so old caches are re-parsed.
 # 4: decimals.parquet, the decimals each amount was printed with (Table.decimals).
 # 5: document.json keeps the narrative (情况说明): its source, page texts and sections.
-FORMAT_VERSION = 5
+# 6: T12 blocks across page breaks (indicators moved to their own block), notes never rows.
+FORMAT_VERSION = 6
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}

@@ -758,7 +758,7 @@ class Defect:
     @property
     def amount(self) -> Decimal | None:
         """The largest gap among the roots (signed: detail rows below the 合计 is negative)."""
-        diffs = [r.difference for r in self.roots if r.difference is not None]
+        diffs = [r.difference for r in self.roots if r.difference is not None and r.rule.kind != "known_codes"]
         return max(diffs, key=abs) if diffs else None
 
     @property
@@ -894,7 +894,8 @@ def group_defects(results: list[Result]) -> list[Defect]:
         d.roots.append(r)
         of_root[id(r)] = d
     # lead with the largest; a later root of a defect may carry a larger gap than the first
-    defects.sort(key=lambda d: -abs(d.amount) if d.amount is not None and d.roots[0].gaps else 0)
+    # (defects of the tables' own identities first, then codes, narrative claims and the like)
+    defects.sort(key=lambda d: (0, -abs(d.amount)) if d.amount is not None and d.roots[0].gaps else (1, 0))
     for i, d in enumerate(defects, 1):
         d.id = f"D{i}"
         for r in d.roots:

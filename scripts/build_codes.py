@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 from budgetlib.normalize import clean_text, is_amount, join_wrapped  # noqa: E402
 
 CODES = ROOT / "budgetlib" / "catalog" / "codes.csv"
-DEFAULT_SOURCES = [ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")]
+# ../shared/corpus beside the checkout (or beside the folder of worktrees)
+DEFAULT_SOURCES = [ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus"]
 KIND_OF_DIGIT = {"2": "function", "5": "gov_economic", "3": "dept_economic"}
 LEVELS = {3: "类", 5: "款", 7: "项"}
 FIELDS = ["kind", "code", "name", "level", "parent", "documents", "aliases"]

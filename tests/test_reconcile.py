@@ -240,7 +240,7 @@ def test_the_code_list_is_harvested_from_the_corpus_with_parents_and_counts():
         classes = set(k.loc[k["level"] == "类", "code"])
         assert set(k.loc[k["level"] != "类", "code"].str[:n]) <= classes
         # every 款/项 has its parent in the list
-        assert set(k.loc[k["level"] != "类", "parent"]) <= set(k["code"]) | set(), kind
+        assert set(k.loc[k["level"] != "类", "parent"]) <= set(k["code"]), kind
 
 
 # ------------------------------------------------------------------------------ the sample
@@ -545,3 +545,16 @@ def test_unreadable_is_never_grouped(tmp_path, sample_text):
     # the T03 and T06 defects stand; the identity that reads the unreadable T05 cell is no echo
     assert [d.tables for d in report.defects] == [("T03",), ("T06",)]
     assert report.status("X.T03_T05.by_function") == "unreadable"
+
+
+def test_a_name_that_contradicts_the_other_documents_is_a_warning_on_a_real_page():
+    """changchun-2026-budget-1 p.11 (T06) prints `30208 取暖费`, then `30208 物业管理费` (30209's
+    name) and `30213 维护（护）费` (for 维修（护）费, as 61 other documents print it)."""
+    path = CORPUS / "national" / "changchun-2026-budget-1.pdf"
+    report = reconcile(budgetlib.load(path))
+    drill = report.drilldown("C.dept_economic_codes")
+    bad = drill[drill["level"] == "warning"].set_index(["code", "name"])
+    assert {("30208", "物业管理费"), ("30213", "维护（护）费")} <= set(bad.index)
+    assert "contradicts 取暖费" in bad.loc[("30208", "物业管理费"), "problem"]
+    assert "T06 p.11" in bad.loc[("30213", "维护（护）费"), "location"]
+    assert ("30208", "取暖费") not in set(drill.set_index(["code", "name"]).index)
