@@ -213,7 +213,8 @@ def cmd_report(args) -> int:
     return report_cli(config.expand_sources(args.sources), Path(args.out), jobs=args.jobs, lang=args.lang,
                       engine=args.engine, processed=Path(args.processed), usd_rate=args.usd_rate,
                       strict=args.strict, corpus=Path(args.corpus) if getattr(args, "corpus", None) else None,
-                      scheduler=getattr(args, "scheduler", None), dask_workers=getattr(args, "dask", None))
+                      scheduler=getattr(args, "scheduler", None), dask_workers=getattr(args, "dask", None),
+                      narratives=args.narrative)
 
 
 cmd_batch = cmd_report
@@ -273,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language")
         sp.add_argument("--usd-rate", type=float, default=7.1, help="万元 per 万美元 for USD cost indicators")
         sp.add_argument("--jobs", type=_positive, default=jobs, help=f"documents in parallel (default {jobs})")
+        sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)
         if name == "batch":
             from . import corpus
 

@@ -877,7 +877,7 @@ def _background():
 
 
 def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None,
-                     lang: str = "zh", strict: bool = False) -> dict:
+                     lang: str = "zh", strict: bool = False, companions=()) -> dict:
     """Parse (or read back from ``processed``) and give the index's headline figures:
     department, year, total expenditure (支出总计), personnel share, reconciliation status.
 
@@ -885,12 +885,18 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
     the reconciliation: ``export.write_workbook``) and names it for the pages' header. The
     workbook is written in a background thread (``_pending``: its future) while the notebooks
     run in their kernel process: it costs 1-3 s on a large document, hidden that way.
-    Each cell, row or table that could not be read is one line on stderr."""
+    Each cell, row or table that could not be read is one line on stderr. ``companions``:
+    the batch's narrative PDFs (情况说明); the one printing this document's issuer and year is
+    read into it (and its parse cache, which the notebooks read), so its claims are checked."""
     import budgetlib
     from .analysis.overview import headline
     from .export import write_workbook
+    from .readers.narrative_text import match_companion
 
     doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict)
+    companion = match_companion(doc, list(companions)) if companions else None
+    if companion is not None:
+        doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict, narrative=companion)
     for p in doc.problems:
         print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
     rec = budgetlib.reconcile(doc, lang=lang)
@@ -911,12 +917,13 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
 
 
 def corpus_summary(source, doc_dir=None, *, corpus_dir, engine: str = "mupdf", processed=None,
-                   lang: str = "zh", strict: bool = False) -> dict:
+                   lang: str = "zh", strict: bool = False, companions=()) -> dict:
     """`batch --corpus`: the document into the corpus (its index row: ``corpus.ingest``), and
     the pages' title and workbook (``document_summary``; the parse is cached between them)."""
     from . import corpus as corpus_db
 
-    mine = document_summary(source, doc_dir, engine=engine, processed=processed, lang=lang, strict=strict)
+    mine = document_summary(source, doc_dir, engine=engine, processed=processed, lang=lang, strict=strict,
+                            companions=companions)
     row = corpus_db.ingest(source, corpus_dir=corpus_dir, engine=engine, processed=processed, lang=lang,
                            strict=strict)
     return row | {k: v for k, v in mine.items() if k.startswith("_")}
@@ -924,7 +931,8 @@ def corpus_summary(source, doc_dir=None, *, corpus_dir, engine: str = "mupdf", p
 
 def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",
                processed: Path | None = None, usd_rate: float = 7.1, strict: bool = False,
-               corpus: Path | None = None, scheduler: str | None = None, dask_workers: int | None = None) -> int:
+               corpus: Path | None = None, scheduler: str | None = None, dask_workers: int | None = None,
+               narratives=()) -> int:
     """`budgetlib report` / `budgetlib batch`: every notebook for every document, an index.html
     (added to when ``out_dir`` has one), one line per failed document. Returns the CLI's exit
     code: 0, or 2 if any document failed (README "Exit codes")."""
@@ -940,14 +948,19 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
     processed = Path(processed).resolve() if processed else None
     params = {"lang": lang, "engine": engine, "processed_dir": str(processed) if processed else "",
               "usd_rate_wan_per_wan_usd": usd_rate}
+    from .readers.narrative_text import split_sources
+
+    # narrative PDFs among the sources (or --narrative) are paired with their tables, not reported
+    sources, companions = split_sources(sources, narratives)
+    companions = tuple(companions)
     summarise = functools.partial(document_summary, engine=engine, processed=processed, lang=lang,
-                                  strict=strict)
+                                  strict=strict, companions=companions)
     from . import corpus as corpus_db  # issue 11: the corpus dataset, its report, Dask
 
     links = skip = None
     if corpus is not None:
         summarise = functools.partial(corpus_summary, corpus_dir=corpus, engine=engine, processed=processed,
-                                      lang=lang, strict=strict)
+                                      lang=lang, strict=strict, companions=companions)
         links = corpus_db.index_links(out_dir, lang)
         skip = functools.partial(corpus_db.finished_row, corpus_dir=corpus, engine=engine)
     with corpus_db.executor(0, scheduler, dask_workers) as pool:

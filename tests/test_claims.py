@@ -38,6 +38,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import budgetlib
@@ -378,3 +379,29 @@ def test_other_regions_phrasing_is_data_not_code():
     shenzhen, changsha = claims[4].comparisons[0], claims[5].comparisons[0]
     assert (shenzhen.base_year, shenzhen.change.value, shenzhen.percent.value) == (2025, Decimal("-247.70"), Decimal("-5.0"))
     assert (changsha.base_year, changsha.change.value, changsha.percent.value) == (2025, Decimal("24.17"), Decimal("3.82"))
+
+
+def test_batch_pairs_a_narrative_among_its_sources_by_itself(tmp_path):
+    """`report`/`batch` sources with narrative PDFs among them: each narrative is paired with
+    the table document of the same issuer and year (not reported as a document of its own),
+    its claims are checked in the summary's reconciliation and kept in the parse cache the
+    notebooks read."""
+    import shutil
+
+    from budgetlib.readers.narrative_text import split_sources
+    from budgetlib.report import document_summary
+
+    # names that say nothing: the pairing must come from the printed issuer and year
+    tables = shutil.copy(CORPUS / "xinfang-office.pdf", tmp_path / "a.pdf")
+    other = shutil.copy(CORPUS / "audit-bureau.pdf", tmp_path / "b.pdf")
+    story = shutil.copy(CORPUS / "narrative" / "xinfang-office-narrative.pdf", tmp_path / "c.pdf")
+    sources, companions = split_sources([Path(tables), Path(other), Path(story)])
+    assert sources == [Path(tables), Path(other)] and [p for p, _ in companions] == [Path(story)]
+    cache = tmp_path / "processed"
+    for src in sources:
+        document_summary(src, engine="mupdf", processed=cache, companions=tuple(companions))
+    rec = pd.read_csv(cache / "a" / "reconciliation.csv")
+    assert rec["rule_id"].str.startswith("N.").any()
+    assert not pd.read_csv(cache / "b" / "reconciliation.csv")["rule_id"].str.startswith("N.").any()
+    doc = budgetlib.load(tables, cache=cache)
+    assert doc.narrative is not None and doc.narrative.source.endswith("c.pdf")
