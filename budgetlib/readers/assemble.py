@@ -89,6 +89,7 @@ class Assembler:
         self.warnings: list[str] = []
         self.problems: list[Problem] = []
         self.incomplete: set[str] = set()  # table ids with a cell or row that could not be read
+        self.headings: set[int] = set()  # lines that name a table but are not its title
 
     # -- errors -------------------------------------------------------------------------
     def problem(self, seg: Segment | None, line: Line | None, expected: str, column: str | None = None,
@@ -140,6 +141,8 @@ class Assembler:
                                     label=(pending_label + title.label), core=title.core))
                 pending_label = ""
                 continue
+            if id(line) in self.headings:
+                continue  # "四、财政拨款收支预算总表" over "2026 年度财政拨款收支预算总表"
             if one and label_only(one):
                 pending_label = one  # 表1 on its own line above the title
                 continue
@@ -200,7 +203,9 @@ class Assembler:
         for nxt in lines[i + 1: i + 1 + within]:
             ncells = nxt.nonempty()
             if len(ncells) <= 3 and any(recognise_title(c) is not None for c in ncells):
-                return None  # a list of titles: a table of contents
+                # a list of titles (a table of contents), or a section heading over its title
+                self.headings.add(id(lines[i]))
+                return None
             if len(ncells) >= 3 or self.unit_in(ncells) is not None:
                 return title
         return None
@@ -412,7 +417,9 @@ class Assembler:
                 if stray:
                     self.warnings.append(f"{self.source}: {spec.id} {line.where()}: text outside the known "
                                          f"columns ignored: {' | '.join(clean_text(c) for c in stray)[:80]}")
-                is_total = any(is_total_label(c) for c in line.cells[:3] if c.strip())
+                is_total = any(is_total_label(c) for c in line.cells[:3] if c.strip()) or any(
+                    is_total_label(str(rec.get(o, ""))) for cs in mapping.values() if cs.kind in ("name", "code_name")
+                    for o in cs.outputs)
                 keys = [o for cs in mapping.values() if cs.kind not in ("amount", "code_part") for o in cs.outputs]
                 # a row of amounts with no label at all is the 合计 row printed without its label
                 if keys and not any(rec.get(k) for k in keys):
@@ -425,8 +432,8 @@ class Assembler:
                 if "unit_name" in keys and not rec.get("unit_name") and units:
                     rec["unit_name"] = units[-1]["unit_name"]
                 (totals if is_total else records).append(rec)
-        records, totals = self.split_hierarchy(specs, records, totals)
-        totals = totals + units
+        # printed 合计 first, then the budget units' rows, then the 类/款 aggregates
+        records, totals = self.split_hierarchy(specs, records, totals + units)
         printed = {cs.name for _, _, m in mapped for cs in m.values()}
         specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
