@@ -430,6 +430,10 @@ def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Resul
             total += amount
             rows[name] += used
             notes += [] if ref.table in rule.optional else why  # an absent optional table is simply 0
+            if ref.table not in rule.optional and any("has no column" in w for w in why):
+                # the document does not print this input column (another family's layout)
+                return [_not_applicable(rule, f"{ref.table} 未印 {ref.text()}",
+                                        f"{ref.table} does not print {ref.text()}")]
             if ref.table in ctx.doc.tables:
                 tol += ctx.half_ulp(ref.table) * n
         sides.append(total)
