@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 SYS_STAMP := $(VENV)/.system-deps
 JOBS ?= 2
 
-.PHONY: setup report test bench lab screenshot clean
+.PHONY: setup report test bench lab screenshot clean corpus
 
 setup: $(STAMP) $(SYS_STAMP)
 
@@ -39,6 +39,10 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m budgetlib.bench
+
+# every PDF of ../shared/corpus/ read afresh: one table per family -> reports/corpus.md
+corpus: setup
+	$(BIN)/python -m budgetlib.corpus_check
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/

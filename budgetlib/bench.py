@@ -5,7 +5,10 @@
 
 1. PDF reading per document and engine, each in a fresh process: median seconds per page over
    repeated reads, peak resident memory, and (tabula) the JVM start and its share. ``load``
-   is the whole pipeline a user runs (default engine + assembly into the document model).
+   is the whole pipeline a user runs (default engine + assembly into the document model);
+   ``floor`` is PyMuPDF's own words + drawings of every page, the input any grid reader needs,
+   and ``load`` ÷ ``floor`` is the figure issue 12 targets (≤ 2), for the Beijing corpus and,
+   when ../shared/corpus/national/ is beside the clone, the national corpus.
 2. The sample to all four HTML reports, as `budgetlib report` in a fresh process (cold cache).
 3. A batch of the ten corpus PDFs with --jobs 2 (cold cache).
 The figures are printed and written to reports/bench.md.
@@ -26,6 +29,34 @@ from .config import PROJ_ROOT, REPORTS_DIR, SAMPLE
 from .formats import markdown_table
 
 CORPUS = sorted((PROJ_ROOT / "tests" / "corpus").glob("*.pdf"))
+# the whole national corpus, when the shared folder is beside the clone (not in a user's clone)
+NATIONAL = sorted((PROJ_ROOT.parent / "shared" / "corpus" / "national").glob("*.pdf"))
+
+
+def floor_ratio(df: pd.DataFrame) -> pd.DataFrame:
+    """Per document and overall: floor and load ms/page, and load ÷ floor. A document whose
+    load failed has no ratio (its error is shown)."""
+    rows = []
+    for doc, g in df.groupby("document", sort=False):
+        by = {e: r for e, r in zip(g["engine"], g.to_dict("records"))}
+        f, l = by.get("floor", {}), by.get("load", {})
+        ok = pd.notna(f.get("ms_per_page")) and pd.notna(l.get("ms_per_page"))
+        rows.append({"document": doc, "pages": f.get("pages"), "floor_ms_per_page": f.get("ms_per_page"),
+                     "load_ms_per_page": l.get("ms_per_page"),
+                     "ratio": l["ms_per_page"] / f["ms_per_page"] if ok else None,
+                     "error": l.get("error") if not ok else None})
+    r = pd.DataFrame(rows)
+    ok = r.dropna(subset=["ratio"])
+    if len(ok):
+        pages = ok["pages"].sum()
+        fl = (ok["floor_ms_per_page"] * ok["pages"]).sum() / pages
+        lo = (ok["load_ms_per_page"] * ok["pages"]).sum() / pages
+        r = pd.concat([r, pd.DataFrame([{"document": f"all {len(ok)} read", "pages": pages,
+                                          "floor_ms_per_page": fl, "load_ms_per_page": lo, "ratio": lo / fl}])],
+                      ignore_index=True)
+    for c in ("floor_ms_per_page", "load_ms_per_page", "ratio"):
+        r[c] = r[c].astype(float).round(2)
+    return r
 
 
 def _wall(args: list[str]) -> tuple[float, int]:
@@ -56,7 +87,7 @@ def main(argv=None) -> int:
     out = [f"# budgetlib benchmark\n\n{time.strftime('%Y-%m-%d %H:%M')} · `python -m budgetlib.bench"
            f"{' --quick' if quick else ''}` · {len(CORPUS)} PDFs\n"]
     print("1/3 PDF reading per document and engine (fresh process each)…", flush=True)
-    per_doc = bench_engines(CORPUS, engines=("mupdf", "load"), repeats=1 if quick else 3)
+    per_doc = bench_engines(CORPUS, engines=("floor", "mupdf", "load"), repeats=1 if quick else 3)
     if not quick:
         per_doc = pd.concat([per_doc, bench_engines(CORPUS, engines=("tabula",), repeats=1)], ignore_index=True)
     per_doc["ms_per_page"] = per_doc["ms_per_page"].round(1)
@@ -65,6 +96,16 @@ def main(argv=None) -> int:
     summary = _amortised(per_doc)
     out += ["## PDF reading\n", markdown_table(summary), "\n", markdown_table(per_doc[cols]), "\n"]
     print(summary.to_string(index=False), flush=True)
+    ratios = [("Beijing corpus (tests/corpus)", floor_ratio(per_doc))]
+    if NATIONAL:
+        print(f"    national corpus: {len(NATIONAL)} PDFs (floor and load)…", flush=True)
+        nat = bench_engines(NATIONAL, engines=("floor", "load"), repeats=1 if quick else 3)
+        ratios.append((f"national corpus ({len(NATIONAL)} PDFs)", floor_ratio(nat)))
+    for title, r in ratios:
+        out += [f"## Reading against the floor: {title}\n",
+                "floor = PyMuPDF words + drawings of every page, in the same child process kind; "
+                "ratio = `load` ms/page ÷ floor ms/page (target ≤ 2)\n", markdown_table(r), "\n"]
+        print(f"{title}:\n{r.tail(1).to_string(index=False)}", flush=True)
     if not quick:
         with tempfile.TemporaryDirectory() as tmp:
             print("2/3 sample -> four HTML reports (fresh process, cold cache)…", flush=True)

@@ -32,6 +32,11 @@ if engine == "tabula":
 elif engine == "load":  # the whole pipeline a user runs: default engine + assembly + model
     import budgetlib
     read = lambda: [ln for t in budgetlib.load(path).tables.values() for ln in [t]]
+elif engine == "floor":  # what any grid reader needs from PyMuPDF: each page's words and drawings
+    import pymupdf
+    def read():
+        with pymupdf.open(path) as doc:
+            return [(page.get_text("words"), page.get_drawings()) for page in doc]
 else:
     from budgetlib.readers import pdf_mupdf
     read = lambda: pdf_mupdf.iter_lines(path)

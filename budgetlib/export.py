@@ -17,7 +17,8 @@ from .model import BudgetDocument, Problem, Table
 from .normalize import AMOUNT_DTYPE
 
 # Bumped whenever the folder's layout or the model changes, so old caches are re-parsed.
-FORMAT_VERSION = 3
+# 4: decimals.parquet, the decimals each amount was printed with (Table.decimals).
+FORMAT_VERSION = 4
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}
@@ -80,6 +81,7 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
                                (" (printed 合计 rows)" if name.endswith("_total") else ""),
                 "schema": {"fields": [_field(c, frame[c], headers, unit) for c in frame.columns]},
             })
+        _decimals_long(doc).to_parquet(tmp / "decimals.parquet", index=False)
         tables_meta = {tid: {"title": t.title, "unit": t.unit, "headers": t.headers, "empty": t.empty,
                              "note": t.note, "incomplete": t.incomplete} for tid, t in doc.tables.items()}
         (tmp / "document.json").write_text(
@@ -109,6 +111,44 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
         raise
 
 
+def _decimals_long(doc: BudgetDocument) -> pd.DataFrame:
+    """Table.decimals of every table, long: table, part, row (position in the frame), column,
+    decimals; only cells with known decimals."""
+    parts = []
+    for tid, t in doc.tables.items():
+        for part, frame in (("data", t.data), ("total", t.total)):
+            dec = t.decimals.get(part)
+            if dec is None or dec.empty:
+                continue
+            dec = dec.reindex(frame.index).reset_index(drop=True)
+            long = dec.rename_axis("row").reset_index().melt(id_vars="row", var_name="column", value_name="decimals")
+            long = long.dropna(subset=["decimals"])
+            parts.append(long.assign(table=tid, part=part))
+    cols = ["table", "part", "row", "column", "decimals"]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="Int8" if c == "decimals" else "int64" if c == "row" else "string")
+                             for c in cols})
+    out = pd.concat(parts, ignore_index=True)[cols]
+    out["decimals"] = out["decimals"].astype("Int8")
+    return out
+
+
+def _attach_decimals(tables: dict[str, Table], path: Path) -> None:
+    if not path.exists():
+        return
+    long = pd.read_parquet(path)
+    for (tid, part), g in long.groupby(["table", "part"]):
+        t = tables.get(tid)
+        if t is None:
+            continue
+        frame = t.data if part == "data" else t.total
+        amounts = [c for c in frame.columns if frame[c].dtype == AMOUNT_DTYPE]
+        dec = g.pivot(index="row", columns="column", values="decimals").reindex(index=range(len(frame)),
+                                                                               columns=amounts)
+        dec.index = frame.index
+        t.decimals[part] = dec.astype("Int8")
+
+
 def read_document_meta(folder: Path) -> dict | None:
     """document.json of an earlier parse, or None."""
     p = Path(folder) / "document.json"
@@ -134,6 +174,7 @@ def read_document(folder: Path) -> BudgetDocument:
         total = _read_parquet(total_path) if total_path.exists() else data.iloc[0:0]
         tables[tid] = Table(tid, tm["title"], tm["unit"], data, total, tm["headers"], tm["empty"], tm["note"],
                             incomplete=tm.get("incomplete", False))
+    _attach_decimals(tables, folder / "decimals.parquet")
     warnings = meta.pop("warnings", [])
     problems = [Problem(**p) for p in meta.pop("problems", [])]
     for key in ("unrecognised_tables", "format_version"):

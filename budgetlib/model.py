@@ -65,6 +65,13 @@ class Table:
     or row on the page). ``total`` holds the printed 合计 row(s) with the same columns, kept
     apart so that summing ``data`` never double counts. ``headers`` maps each column to the
     Chinese header it was read from.
+
+    ``decimals`` records how many decimals each amount cell was printed with, per part:
+    ``{"data": frame, "total": frame}``, each an Int8 frame with the amount columns, aligned
+    with ``data`` / ``total`` by index (NA: not printed or blank, i.e. exact). A printed value v
+    with d decimals stands for [v - 0.5·10^-d, v + 0.5·10^-d] (XBRL Calculations 1.1); the
+    reconciliation's rounding allowance comes from it. Readers set it through the frames'
+    ``attrs["decimals"]`` (taken over here) or directly.
     """
 
     id: str
@@ -81,6 +88,21 @@ class Table:
     label: str = ""
     # True when a cell or row of this table could not be read (see BudgetDocument.problems)
     incomplete: bool = False
+    decimals: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for part, frame in (("data", self.data), ("total", self.total)):
+            dec = frame.attrs.pop("decimals", None) if isinstance(frame, pd.DataFrame) else None
+            if dec is not None and part not in self.decimals:
+                self.decimals[part] = dec.frame.reindex(frame.index)  # a slice of data carries its attrs
+
+    def printed_decimals(self, part: str, column: str) -> pd.Series:
+        """Decimals printed for ``column`` of ``data`` or ``total``, aligned with its rows (NA: exact)."""
+        frame = self.data if part == "data" else self.total
+        dec = self.decimals.get(part)
+        if dec is None or column not in dec:
+            return pd.Series(pd.NA, index=frame.index, dtype="Int8")
+        return dec[column].reindex(frame.index)
 
     @property
     def pages(self) -> list[int]:

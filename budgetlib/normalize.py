@@ -76,6 +76,38 @@ def parse_amount(value: str) -> Decimal:
         raise ValueError(v) from exc
 
 
+def printed_decimals(values) -> pd.Series:
+    """The decimals each amount was printed with (Int8), from the Decimal parse_amount returned
+    (which keeps the printed exponent: '2,651.52' -> 2, '2,651.518580' -> 6). A blank cell or a
+    value not parsed from print is NA: exact, no rounding allowance."""
+    out = []
+    for v in values:
+        if isinstance(v, Decimal) and not (v == 0 and v.as_tuple().exponent == 0):
+            out.append(max(0, -v.as_tuple().exponent))
+        else:
+            out.append(pd.NA)
+    return pd.Series(out, dtype="Int8")
+
+
+class PrintedDecimals:
+    """Carries a frame's printed decimals in ``DataFrame.attrs`` from the reader to ``Table``
+    (opaque to pandas: compared and copied by identity)."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def with_decimals(df: pd.DataFrame, decimals: pd.DataFrame) -> pd.DataFrame:
+    """Attach ``decimals`` (Int8, aligned with ``df``) for ``Table`` to take over."""
+    df.attrs["decimals"] = PrintedDecimals(decimals)
+    return df
+
+
 def split_code_name(value: str) -> tuple[str, str]:
     """'2010301-行政运行' -> ('2010301', '行政运行'); a wrapped '11000024T0000 02780436- 12345对外
     宣传 经费' -> ('11000024T000002780436', '12345对外宣传经费'). No code -> ('', name)."""

@@ -12,9 +12,11 @@ difference, which rows or keys account for it.
     report.write("data/processed/<name>/")     # reconciliation.csv + reconciliation.html
 
 Amounts are compared as exact decimals in the document's unit (元 tables in a 万元 document
-are converted, 1 万元 = 10000 元). A document printed to the fen (万元 with 6 decimals, 元
-with 2) gets no tolerance; one printed with fewer decimals gets half a unit of its last
-decimal per printed value involved, and a difference inside that is "rounding".
+are converted, 1 万元 = 10000 元). Each value's tolerance comes from its own printed decimals
+(``Table.decimals``), as XBRL Calculations 1.1 does: a value v printed with d decimals stands
+for [v - 0.5·10^-d, v + 0.5·10^-d]; an identity holds when the intervals of its two sides
+overlap, and a difference inside that is "rounding", not "mismatch". A value printed to the
+fen (万元 with 6 decimals, 元 with 2), a blank, or one whose decimals are unknown is exact.
 """
 
 from __future__ import annotations
@@ -36,13 +38,14 @@ from .model import BudgetDocument
 from .normalize import AMOUNT_DTYPE, ZERO, fold
 
 # unreadable: the identity needs a cell, row or table that could not be read (doc.problems)
-STATUSES = ("pass", "rounding", "mismatch", "unreadable", "not_applicable")
+# info: worth knowing, nothing wrong (a plausible classification code the list lacks)
+STATUSES = ("pass", "info", "rounding", "mismatch", "unreadable", "not_applicable")
 KINDS = ("row_sum", "column_total", "equal", "le", "coverage", "aggregate_match",
          "classification", "known_codes")
 # Decimals at which a printed amount is exact to the fen (分).
 FEN_DECIMALS = {"万元": 6, "元": 2}
 COLUMNS = ["rule_id", "instance", "status", "severity", "left", "right", "difference", "tolerance",
-           "unit", "tables", "location", "explanation", "description"]
+           "unit", "tables", "location", "explanation", "description", "root_id", "echo_of"]
 
 
 # ------------------------------------------------------------------------------------ rules
@@ -212,7 +215,6 @@ class Context:
                               and (not t.headers or c in t.headers)]
                         for tid, t in doc.tables.items()}
         self.keys = {tid: _key_columns(t.data) for tid, t in doc.tables.items()}
-        self._decimals = self._printed_decimals()
         self.classes = _class_names()
 
     def present(self, tid: str) -> bool:
@@ -225,27 +227,23 @@ class Context:
         tu = self.doc.tables[tid].unit or self.unit
         return Decimal(units.get(self.unit, 1)) / Decimal(units.get(tu, 1))
 
-    def _printed_decimals(self) -> dict[str, int]:
-        """Decimals printed per unit: the most any amount of that unit shows. The model keeps 6
-        decimals, so a document printed to the fen is recognised by its non-round values."""
-        best: dict[str, int] = {}
-        for tid, t in self.doc.tables.items():
-            u = t.unit or self.unit
-            for kind in ("detail", "total"):
-                for rec in self.rows(tid, kind, scaled=False):
-                    for c in self.amounts[tid]:
-                        v = rec[c]
-                        if v and c != "value_number":
-                            best[u] = max(best.get(u, 0), -min(0, v.normalize().as_tuple().exponent))
-        return best
-
-    def half_ulp(self, tid: str) -> Decimal:
-        """Rounding allowance of one printed value of table `tid`, in the document's unit."""
-        u = self.doc.tables[tid].unit or self.unit
-        d = self._decimals.get(u, FEN_DECIMALS.get(u, 6))
-        if d >= FEN_DECIMALS.get(u, 6):
-            return ZERO  # printed to the fen: exact
-        return Decimal(5).scaleb(-(d + 1)) * self.factor(tid)
+    def _halves(self, tid: str, kind: str, frame: pd.DataFrame) -> list[dict]:
+        """Per row, {column: half a unit of its last printed decimal, in the document's unit}
+        for the amounts printed with fewer decimals than the fen (XBRL Calculations 1.1: a
+        value v printed with d decimals stands for v ± 0.5·10^-d). Exact cells are left out."""
+        t = self.doc.tables[tid]
+        fen = FEN_DECIMALS.get(t.unit or self.unit, 6)
+        out = [{} for _ in range(len(frame))]
+        dec = t.decimals.get("data" if kind == "detail" else "total")
+        if dec is None or dec.empty:
+            return out
+        dec = dec.reindex(frame.index)
+        f = self.factor(tid)
+        for c in dec.columns:
+            for i, d in enumerate(dec[c].tolist()):
+                if d is not None and d is not pd.NA and int(d) < fen:
+                    out[i][c] = Decimal(5).scaleb(-(int(d) + 1)) * f
+        return out
 
     def rows(self, tid: str, kind: str = "detail", scaled: bool = True) -> list[dict] | None:
         """Detail or 合计 rows of `tid` as records (amounts: Decimal, document unit), or None."""
@@ -262,17 +260,18 @@ class Context:
             for c in ("page", "line"):
                 cols[c] = [None if v is None or v is pd.NA else int(v) for v in cols.get(c, [None] * len(frame))]
             names = list(cols)
-            self._recs[key] = [dict(zip(names, vals), _kind=kind, _i=i)
+            halves = self._halves(tid, kind, frame) if scaled else [{}] * len(frame)
+            self._recs[key] = [dict(zip(names, vals), _kind=kind, _i=i, _half=halves[i])
                                for i, vals in enumerate(zip(*cols.values()))]
         return self._recs[key]
 
-    def select(self, ref: Ref) -> tuple[Decimal, list[Rows], int, list[str]]:
-        """Evaluate one term: (signed amount, rows used, printed values used, notes)."""
+    def select(self, ref: Ref) -> tuple[Decimal, list[Rows], Decimal, list[str]]:
+        """Evaluate one term: (signed amount, rows used, rounding allowance of the values used, notes)."""
         notes: list[str] = []
         kinds = {"value": ["detail"], "sum": ["detail"], "printed": ["total"]}.get(ref.fn)
         if ref.fn == "total":
             kinds = ["total"] if self.rows(ref.table, "total") else ["detail"]
-        amount, used, n = ZERO, [], 0
+        amount, used, n = ZERO, [], ZERO
         for kind in kinds:
             recs = self.rows(ref.table, kind)
             if recs is None:
@@ -285,9 +284,14 @@ class Context:
             if not picked and ref.fn in ("value", "printed"):
                 notes.append(f"no row {ref.text()}")
             amount += sum((r[ref.column] for r in picked), ZERO)
-            n += len(picked)
+            n += sum((half(r, ref.column) for r in picked), ZERO)
             used.append(Rows(ref.table, [dict(r, _amount=ref.sign * r[ref.column]) for r in picked], kind))
         return ref.sign * amount, used, n, notes
+
+
+def half(rec: dict, col: str) -> Decimal:
+    """Rounding allowance of one printed value (0 when printed to the fen or unknown)."""
+    return rec["_half"].get(col, ZERO) if rec.get("_half") else ZERO
 
 
 def _matches(rec: dict, filters) -> bool:
@@ -332,6 +336,19 @@ class Result:
     location: str = ""
     text: dict = field(default_factory=dict)  # lang -> explanation
     drill: list[dict] = field(default_factory=list)  # the rows / keys behind a difference
+    # What the result depends on, for grouping consequences under their root (one defect, one
+    # finding). reads: the values it read, {table, column, kind (detail|total), filters, sign
+    # (+1 left side, -1 right side), rows (record numbers), full (all rows of those filters
+    # count, so a gap there passes into this difference whole)}. gaps: for a failure within one
+    # table, where its difference sits: {table, column, kind, filters, row (None: the rows
+    # under those filters; else one record), gap}. delta: the difference the echo test uses.
+    reads: list[dict] = field(default_factory=list, repr=False)
+    gaps: list[dict] = field(default_factory=list, repr=False)
+    delta: Decimal | None = None
+    pages: tuple[int, ...] = ()
+    root_id: str = ""  # the defect this result is a root of (D1, D2, …)
+    echo_of: str = ""  # the defect(s) this result echoes (D1, or D1+D2)
+    relation: str = ""  # how an echo's difference follows from its roots: "equal" or "within"
 
     @property
     def difference(self) -> Decimal | None:
@@ -347,7 +364,7 @@ def _status(diff: Decimal, tol: Decimal, op: str = "=") -> str:
 
 
 def _worst(statuses) -> str:
-    order = {"mismatch": 4, "unreadable": 3, "rounding": 2, "pass": 1, "not_applicable": 0}
+    order = {"mismatch": 5, "unreadable": 4, "rounding": 3, "info": 2, "pass": 1, "not_applicable": 0}
     return max(statuses, key=order.get, default="not_applicable")
 
 
@@ -392,6 +409,15 @@ def _where(rows: list[Rows], ctx: Context, limit: int = 3) -> str:
     return "; ".join(parts)
 
 
+def _pages(recs) -> tuple[int, ...]:
+    return tuple(sorted({r["page"] for r in recs if r.get("page") is not None}))
+
+
+def _read(table: str, column: str, kind: str, filters, sign: int, recs, full: bool = True) -> dict:
+    return {"table": table, "column": column, "kind": kind, "filters": frozenset(filters or ()), "sign": sign,
+            "rows": frozenset(r["_i"] for r in recs), "full": full}
+
+
 def _drill_rows(rows: list[Rows], side: str, ctx: Context) -> list[dict]:
     return [{"side": side, "table": r.table, "row_kind": r.kind, "key": _label(x, ctx.keys.get(r.table, [])),
              "amount": x["_amount"], "page": x.get("page"), "line": x.get("line")}
@@ -418,7 +444,7 @@ def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Resul
     """equal / le / coverage: two sides, each a sum of terms, compared once."""
     l_text, cmp, r_text = _split_comparison(rule.check)
     op = op or cmp
-    sides, rows, notes, tol = [], {"left": [], "right": []}, [], ZERO
+    sides, rows, notes, tol, reads, refs = [], {"left": [], "right": []}, [], ZERO, [], {"left": [], "right": []}
     for name, text in (("left", l_text), ("right", r_text)):
         parsed = parse_side(text)
         if isinstance(parsed, Decimal):
@@ -426,16 +452,18 @@ def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Resul
             continue
         total = ZERO
         for ref in parsed:
-            amount, used, n, why = ctx.select(ref)
+            amount, used, allowance, why = ctx.select(ref)
             total += amount
             rows[name] += used
+            refs[name].append(ref)
+            reads += [_read(ref.table, ref.column, u.kind, ref.filters, (1 if name == "left" else -1) * ref.sign,
+                            u.recs) for u in used]
             notes += [] if ref.table in rule.optional else why  # an absent optional table is simply 0
             if ref.table not in rule.optional and any("has no column" in w for w in why):
                 # the document does not print this input column (another family's layout)
                 return [_not_applicable(rule, f"{ref.table} 未印 {ref.text()}",
                                         f"{ref.table} does not print {ref.text()}")]
-            if ref.table in ctx.doc.tables:
-                tol += ctx.half_ulp(ref.table) * n
+            tol += allowance
         sides.append(total)
     left, right = sides
     tol = tol if rule.tolerance != "exact" else ZERO
@@ -452,8 +480,17 @@ def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Resul
         zh += "（注：" + "；".join(notes) + "，按 0 计）"
         en += " (note: " + "; ".join(notes) + ", counted as 0)"
     drill = _drill_rows(rows["left"], "left", ctx) + _drill_rows(rows["right"], "right", ctx)
+    gaps = []
+    if len({r.table for rs in refs.values() for r in rs}) == 1:
+        # an identity within one table: its difference sits in the summed (detail) side
+        detail = next((n for n in ("left", "right") if any(r.fn == "sum" for r in refs[n])), None)
+        if detail:
+            gap = (left - right) * (1 if detail == "left" else -1)
+            gaps = [{"table": r.table, "column": r.column, "kind": "detail", "filters": frozenset(r.filters),
+                     "row": None, "gap": gap} for r in refs[detail][:1]]
+    pages = _pages([x for u in rows["left"] + rows["right"] for x in u.recs])
     return [Result(rule, status, left, right, tol, rule.tables, _where(rows["left"] + rows["right"], ctx),
-                   {"zh": zh, "en": en}, drill)]
+                   {"zh": zh, "en": en}, drill, reads, gaps, left - right, pages)]
 
 
 def _row_spec(check: str):
@@ -479,13 +516,14 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
                 return [_not_applicable(rule, f"{tid} 无 {tok} 列", f"{tid} has no column {tok}")]
             pat = re.compile("^" + re.escape(tok).replace(r"\*", ".*") + "$")
             terms += [c for c in amounts if pat.match(c) and c != left_col and c not in terms]
-    half = ctx.half_ulp(tid) if rule.tolerance != "exact" else ZERO
+    exact = rule.tolerance == "exact"
+    row_tol = lambda rec: ZERO if exact else half(rec, left_col) + sum((half(rec, c) for c in terms), ZERO)  # noqa: E731
     keys, checked, bad = ctx.keys.get(tid, []), [], []
     for rec in ctx.rows(tid) + ctx.rows(tid, "total"):
         if not _matches(rec, filters):
             continue
         lv, rv = rec[left_col], const + sum((rec[c] for c in terms), ZERO)
-        st = _status(lv - rv, half * (1 + len(terms)))
+        st = _status(lv - rv, row_tol(rec))
         checked.append(rec)
         if st != "pass":
             bad.append({"row_kind": rec["_kind"], "key": _label(rec, keys), "left": lv, "right": rv,
@@ -510,7 +548,14 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
         zh = f"{rule.zh}：{tid} 全部 {len(checked)} 行满足 {expr}"
         en = f"{rule.en}: all {len(checked)} rows of {tid} satisfy {expr}"
     drill = [{k: v for k, v in b.items() if k != "_rec"} for b in bad]
-    return [Result(rule, status, left, right, half * (1 + len(terms)), (tid,), where, {"zh": zh, "en": en}, drill)]
+    tol = sum((row_tol(r) for r in pool), ZERO)
+    bad_recs = [b["_rec"] for b in bad]
+    reads = [_read(tid, c, r["_kind"], None, sign, [r]) for r in bad_recs
+             for c, sign in [(left_col, 1)] + [(c, -1) for c in terms]]
+    gaps = [{"table": tid, "column": left_col, "kind": b["_rec"]["_kind"], "filters": frozenset(),
+             "row": b["_rec"]["_i"], "gap": b["difference"]} for b in bad]
+    return [Result(rule, status, left, right, tol, (tid,), where, {"zh": zh, "en": en}, drill, reads, gaps,
+                   sum((b["difference"] for b in bad), ZERO), _pages(bad_recs or pool))]
 
 
 def check_column_total(rule: Rule, ctx: Context) -> list[Result]:
@@ -522,10 +567,10 @@ def check_column_total(rule: Rule, ctx: Context) -> list[Result]:
     amounts = ctx.amounts[tid]
     wanted = amounts if cols_text == "*" else [c.strip() for c in cols_text.split(",")]
     headers, out, u = ctx.doc.tables[tid].headers, [], ctx.unit
-    tol = ctx.half_ulp(tid) * (len(detail) + 1) if rule.tolerance != "exact" else ZERO
     where = _where([Rows(tid, detail), Rows(tid, total, "total")], ctx)
     for col in (c for c in wanted if c in amounts):
         left, right = sum((r[col] for r in detail), ZERO), total[0][col]
+        tol = ZERO if rule.tolerance == "exact" else sum((half(r, col) for r in detail + total[:1]), ZERO)
         st = _status(left - right, tol)
         name = headers.get(col, col)
         zh = f"{tid} 明细行“{name}”列之和 {_fmt(left, u)} {u}，合计行 {_fmt(right, u)} {u}：" + \
@@ -537,8 +582,10 @@ def check_column_total(rule: Rule, ctx: Context) -> list[Result]:
             en += " (the detail rows fall short of the 合计: rows are missing from the table or were not read)"
         drill = [{"column": col, "header": name, "detail_sum": left, "printed_total": right,
                   "difference": left - right, "rows": len(detail)}] if st != "pass" else []
+        gaps = [{"table": tid, "column": col, "kind": "detail", "filters": frozenset(), "row": None,
+                 "gap": left - right}]
         out.append(Result(replace(rule, instance=col), st, left, right, tol, (tid,), where,
-                          {"zh": zh, "en": en}, drill))
+                          {"zh": zh, "en": en}, drill, [], gaps, left - right, _pages(detail + total)))
     return out or [_not_applicable(rule, f"{tid} 无金额列", f"{tid} has no amount columns")]
 
 
@@ -558,6 +605,7 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
     l_text, cmp, r_text = _split_comparison(rule.check)
     op = op or cmp
     groups: dict[str, dict] = {}
+    reads = []
     for side, text in (("left", l_text), ("right", r_text)):
         expr, key = text.rsplit(" by ", 1)
         key_of = _key_of(key.strip(), ctx)
@@ -565,14 +613,18 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
         for ref in parse_side(expr):
             if ref.column not in ctx.amounts.get(ref.table, []):
                 continue
-            half = ctx.half_ulp(ref.table) if rule.tolerance != "exact" else ZERO
+            exact = rule.tolerance == "exact"
+            # key by key with "=", the keys that agree add nothing: the failing keys carry the
+            # whole difference of the columns read; with <= / >= they need not
+            reads.append(_read(ref.table, ref.column, "detail", ref.filters, (1 if side == "left" else -1) * ref.sign,
+                               [r for r in ctx.rows(ref.table) if _matches(r, ref.filters)], full=op == "="))
             for rec in ctx.rows(ref.table):
                 if not _matches(rec, ref.filters):
                     continue
                 g = groups.setdefault(key_of(rec), {"left": ZERO, "right": ZERO, "tol": ZERO, "name": "",
                                                     "rows": {"left": {}, "right": {}}})
                 g[side] += ref.sign * rec[ref.column]
-                g["tol"] += half
+                g["tol"] += ZERO if exact else half(rec, ref.column)
                 g["rows"][side].setdefault(ref.table, []).append(dict(rec, _amount=rec[ref.column]))
                 g["name"] = g["name"] or str(rec.get(name_col) or "")
     u, recs = ctx.unit, []
@@ -603,44 +655,264 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
         zh = f"{rule.zh}：{len(recs)} 个键逐一满足 {sym}（左合计 {_fmt(left, u)}，右合计 {_fmt(right, u)} {u}）"
         en = f"{rule.en}: all {len(recs)} keys satisfy {sym} (left {_fmt(left, u)}, right {_fmt(right, u)} {u})"
         where = f"{len(recs)} keys"
-    return [Result(rule, status, left, right, tol, rule.tables, where, {"zh": zh, "en": en}, bad)]
+    pages = _pages([x for k in bad for g in [groups[k["key"]]] for rs in g["rows"].values()
+                    for recs_ in rs.values() for x in recs_])
+    return [Result(rule, status, left, right, tol, rule.tables, where, {"zh": zh, "en": en}, bad, reads, [],
+                   sum((b["difference"] for b in bad), ZERO), pages)]
+
+
+def _fold_name(name: str) -> str:
+    """A classification name compared without punctuation, brackets or whitespace."""
+    return re.sub(r"[\W_]+", "", fold(name))
+
+
+@lru_cache(maxsize=None)
+def _code_list(kind: str) -> dict[str, dict]:
+    """code -> {'names': folded names it is printed with (name + aliases), 'documents': n}."""
+    codes = classification()
+    out = {}
+    for r in codes[codes["kind"] == kind].itertuples(index=False):
+        names = [r.name] + [a for a in str(getattr(r, "aliases", "") or "").split("|") if a]
+        docs = str(getattr(r, "documents", "") or "")
+        out[r.code] = {"name": r.name, "names": {_fold_name(n) for n in names},
+                       "documents": int(docs) if docs.isdigit() else 0}
+    return out
+
+
+def _code_problem(code: str, name: str, lengths: list[int], known: dict) -> tuple[str, str] | None:
+    """(level, what) for one printed code: 'warning' only for what is really wrong (malformed,
+    a 类 nobody knows, a name that contradicts the name the code has everywhere else);
+    'info' for a plausible code the list simply lacks; None when all is well."""
+    if not code.isdigit() or len(code) not in lengths:
+        return "warning", f"malformed (expected {'/'.join(map(str, lengths))} digits)"
+    cls = code[:min(lengths)]
+    if cls not in known:
+        return "warning", f"class {cls} unknown"
+    entry = known.get(code)
+    if entry is None:
+        missing = [code[:n] for n in lengths if n < len(code) and code[:n] not in known]
+        return "info", "not in the list" + (f" (nor its parent {', '.join(missing)})" if missing else "")
+    printed = _fold_name(name)
+    # A name seen in one document only is no authority to contradict; a wrapped or abridged
+    # name (one contains the other) is the same name.
+    if printed and entry["documents"] >= 2 and printed not in entry["names"] \
+            and not any(printed in n or n in printed for n in entry["names"]):
+        return "warning", f"printed name contradicts {entry['name']} (printed so by {entry['documents']} documents)"
+    return None
 
 
 def check_known_codes(rule: Rule, ctx: Context) -> list[Result]:
-    """known_codes: every code and its 类/款 parents is in codes.csv, or is flagged unknown."""
+    """known_codes: every printed code is well-formed, of a known 类, and printed with the name it
+    has everywhere else (a warning otherwise); a plausible code the list lacks is info."""
     cols_text, spec = rule.check.rsplit(" in ", 1)
     m = re.fullmatch(r"\s*(\w+)\[([\d,\s]+)\]\s*", spec)
     kind, lengths = m.group(1), [int(x) for x in m.group(2).split(",")]
-    codes = classification()
-    known = set(codes.loc[codes["kind"] == kind, "code"])
-    seen, unknown = set(), {}
+    known = _code_list(kind)
+    seen, flagged = set(), {}
     for part in cols_text.split(","):
         tid, col = part.strip().split(".")
+        name_col = col.replace("_code", "_name")
         for rec in ctx.rows(tid) or []:
             code = str(rec.get(col) or "")
             if not code:
                 continue
+            name = str(rec.get(name_col) or "")
             seen.add(code)
-            problems = ([f"length {len(code)}"] if len(code) not in lengths else []) + \
-                [code[:n] for n in lengths if n <= len(code) and code[:n] not in known]
-            if problems:
-                u = unknown.setdefault(code, {"code": code, "name": str(rec.get(col.replace("_code", "_name")) or ""),
-                                              "unknown": ", ".join(problems), "rows": {}})
+            problem = _code_problem(code, name, lengths, known)
+            if problem:
+                u = flagged.setdefault((code, name), {"code": code, "name": name, "level": problem[0],
+                                                      "problem": problem[1], "rows": {}})
                 u["rows"].setdefault(tid, []).append(rec)
     if not seen:
         return [_not_applicable(rule, "无编码", "no codes to check")]
-    drill = [{"code": u["code"], "name": u["name"], "unknown": u["unknown"],
-              "location": _where([Rows(t, rs) for t, rs in u["rows"].items()], ctx, 1)} for u in unknown.values()]
-    if drill:
-        lst = "; ".join(f"{d['code']} {d['name']} ({d['unknown']})" for d in drill[:10])
-        zh = f"{rule.zh}：{len(seen)} 个编码中 {len(drill)} 个不在科目表（{kind}）中，标记为未知：{lst}"
-        en = f"{rule.en}: {len(drill)} of {len(seen)} codes are not in the {kind} list, flagged unknown: {lst}"
-        where, status = "; ".join(d["location"] for d in drill[:10]), "mismatch"
-    else:
-        zh = f"{rule.zh}：{len(seen)} 个编码均在科目表中"
-        en = f"{rule.en}: all {len(seen)} codes are in the {kind} list"
-        where, status = "", "pass"
-    return [Result(rule, status, Decimal(len(drill)), ZERO, ZERO, rule.tables, where, {"zh": zh, "en": en}, drill)]
+    drill = [{"code": u["code"], "name": u["name"], "level": u["level"], "problem": u["problem"],
+              "location": _where([Rows(t, rs) for t, rs in u["rows"].items()], ctx, 1)}
+             for u in sorted(flagged.values(), key=lambda u: (u["level"] != "warning", u["code"]))]
+    warn = [d for d in drill if d["level"] == "warning"]
+    info = [d for d in drill if d["level"] == "info"]
+    lst = lambda ds: "; ".join(f"{d['code']} {d['name']} ({d['problem']})" for d in ds[:10]) \
+        + (f" …(+{len(ds) - 10})" if len(ds) > 10 else "")  # noqa: E731
+    zh, en = f"{rule.zh}：{len(seen)} 个编码", f"{rule.en}: {len(seen)} codes"
+    if warn:
+        zh += f"，{len(warn)} 个有误（格式不对、类未知或名称与他处不一致）：{lst(warn)}"
+        en += f", {len(warn)} wrong (malformed, unknown class, or a name that contradicts the list): {lst(warn)}"
+    if info:
+        zh += f"，{len(info)} 个不在科目表（{kind}）中（仅提示）：{lst(info)}"
+        en += f", {len(info)} not in the {kind} list (information only): {lst(info)}"
+    if not drill:
+        zh += "均在科目表中且名称一致"
+        en += f": all in the {kind} list with their names"
+    status = "mismatch" if warn else "info" if info else "pass"
+    where = "; ".join(d["location"] for d in (warn or info)[:10])
+    return [Result(rule, status, Decimal(len(warn)), ZERO, ZERO, rule.tables, where, {"zh": zh, "en": en}, drill)]
+
+
+# ------------------------------------------------------------------------------ one defect, one finding
+@dataclass
+class Defect:
+    """A defect of the document (or of its reading): the failing identities within one table
+    that show it (its roots) and the identities across tables that only repeat it (its echoes).
+    Roots in two tables with the very same gap (T03 and T05 both leaving out the same rows,
+    T01 and T04 printing the same short class lines) are one defect printed twice."""
+
+    id: str
+    roots: list[Result]
+    echoes: list[Result] = field(default_factory=list)
+
+    @property
+    def amount(self) -> Decimal | None:
+        """The largest gap among the roots (signed: detail rows below the 合计 is negative)."""
+        diffs = [r.difference for r in self.roots if r.difference is not None]
+        return max(diffs, key=abs) if diffs else None
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for r in self.roots for t in r.tables))
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        return tuple(sorted({p for r in self.roots for p in r.pages}))
+
+    def describe(self, unit: str, lang: str = "zh") -> str:
+        """One line: what, where (tables and pages), how much."""
+        parts = []
+        for t in self.tables:
+            rs = [r for r in self.roots if t in r.tables[:1]]
+            what = list(dict.fromkeys(re.sub(r"^T\d\d\w*\s*[:：]\s*", "", r.rule.zh if lang == "zh" else r.rule.en)
+                                      for r in rs))
+            gaps = [f"{r.rule.instance + ' ' if r.rule.instance else ''}{_fmt(r.difference, unit)}" for r in rs
+                    if r.difference is not None and r.rule.kind != "known_codes"]
+            pages = _page_text(tuple(sorted({p for r in rs for p in r.pages})))
+            sep = "；" if lang == "zh" else "; "
+            parts.append(f"{t}{' ' + pages if pages else ''} {'不满足' if lang == 'zh' else 'breaks'} "
+                         f"{sep.join(what)}"
+                         + (f"（{', '.join(gaps)} {unit}）" if lang == "zh" and gaps else
+                            f" ({', '.join(gaps)} {unit})" if gaps else ""))
+        head = f"{self.id} " + ("；".join(parts) if lang == "zh" else "; ".join(parts))
+        n = len(self.echoes)
+        if lang == "zh":
+            return head + (f"；另有 {n} 条跨表核对因此不符" if n else "")
+        return head + (f"; echoed by {n} cross-table check{'s' if n > 1 else ''}" if n else "")
+
+
+def _page_text(pages: tuple[int, ...]) -> str:
+    if not pages:
+        return ""
+    return f"p.{pages[0]}" if len(pages) == 1 else f"pp.{pages[0]}-{pages[-1]}"
+
+
+def _contributions(echo: Result, root: Result) -> tuple[Decimal, Decimal, bool]:
+    """How much of the root's gap passes into `echo`'s difference: (exact part, bounded part,
+    whether it reads the root at all). A gap in rows the echo reads whole passes whole (exact);
+    a gap in rows it reads only part of (a filter more, or keys compared with <= / >=) passes
+    at most whole (bounded)."""
+    exact, bound, touched = ZERO, ZERO, False
+    for g in root.gaps:
+        for rd in echo.reads:
+            if (rd["table"], rd["column"], rd["kind"]) != (g["table"], g["column"], g["kind"]):
+                continue
+            if g["row"] is not None:
+                if g["row"] in rd["rows"]:
+                    exact += rd["sign"] * g["gap"]
+                    touched = True
+            elif rd["filters"] == g["filters"] and rd["full"]:
+                exact += rd["sign"] * g["gap"]
+                touched = True
+            elif rd["filters"] >= g["filters"]:
+                bound += rd["sign"] * g["gap"]
+                touched = True
+    return exact, bound, touched
+
+
+def _explained(f: Result, roots: list[Result]) -> tuple[list[Result], str]:
+    """The roots whose gaps account for f's difference, and how ("equal" or "within")."""
+    cands = []
+    for r in roots:
+        if r is f:
+            continue
+        exact, bound, touched = _contributions(f, r)
+        if touched:
+            cands.append((r, exact, bound))
+    if not cands or f.delta is None:
+        return [], ""
+    tol = (f.tolerance or ZERO) + sum((r.tolerance or ZERO for r, _, _ in cands), ZERO)
+    exact_ones = [(r, e) for r, e, b in cands if e and not b]
+    # the smallest set of roots whose gaps add up to the difference
+    from itertools import combinations
+    for n in range(1, min(len(exact_ones), 4) + 1):
+        for combo in combinations(exact_ones, n):
+            if abs(sum((e for _, e in combo), ZERO) - f.delta) <= tol:
+                return [r for r, _ in combo], "equal"
+    # rows missing from a table show, partly, in any identity that reads some of them
+    same = [(r, e + b) for r, e, b in cands if (e + b) and ((e + b) > 0) == (f.delta > 0)]
+    if same and f.delta and abs(f.delta) <= sum((abs(c) for _, c in same), ZERO) + tol:
+        return [r for r, _ in same], "within"
+    return [], ""
+
+
+def group_defects(results: list[Result]) -> list[Defect]:
+    """One defect, one finding: every mismatch becomes a root of a defect or an echo of one.
+
+    Failures within one table (column_total, row_sum, a one-table equal) are roots, unless a
+    row_sum difference is exactly another row's gap in a subtotal it adds (T09 总额 short only
+    because its 小计 is blank). A failure across tables whose difference equals the gaps of
+    roots on the values it reads (or, reading only some of those rows, lies within them) is their
+    echo; one that nothing explains is a defect of its own. Sets root_id / echo_of on results."""
+    failing = [r for r in results if r.status == "mismatch"]
+    for r in failing:
+        r.root_id = r.echo_of = r.relation = ""
+    within = [r for r in failing if r.gaps]
+    # 1. a subtotal's gap echoes in the identity that adds the subtotal
+    echoes: dict[int, tuple[list[Result], str]] = {}
+    cell_roots = [r for r in within if r.rule.kind == "row_sum"]
+    for f in cell_roots:
+        explained, how = _explained(f, [r for r in cell_roots if r is not f])
+        if how == "equal":
+            echoes[id(f)] = (explained, how)
+    for k, (explained, _) in list(echoes.items()):  # explaining each other: both stay roots
+        if any(id(r) in echoes and any(id(x) == k for x in echoes[id(r)][0]) for r in explained):
+            echoes.pop(k)
+    roots = [r for r in within if id(r) not in echoes]
+    # 2. everything else: an echo of the roots it reads, or a root of its own
+    for f in failing:
+        if f.gaps or id(f) in echoes:
+            continue
+        explained, how = _explained(f, roots)
+        if explained:
+            echoes[id(f)] = (explained, how)
+        else:
+            roots.append(f)
+    # 3. roots -> defects: one table's column_total instances together; the same gap in two
+    #    tables is one defect printed twice
+    defects: list[Defect] = []
+    of_root: dict[int, Defect] = {}
+    for r in roots:
+        d = next((d for d in defects if any(x.rule.id == r.rule.id and x.rule.kind == "column_total"
+                                            for x in d.roots)), None)
+        if d is None and r.gaps and r.difference:
+            d = next((d for d in defects if d.amount == r.difference and all(x.gaps for x in d.roots)
+                      and r.tables[0] not in d.tables), None)
+        if d is None:
+            d = Defect(f"D{len(defects) + 1}", [])
+            defects.append(d)
+        d.roots.append(r)
+        of_root[id(r)] = d
+    # lead with the largest; a later root of a defect may carry a larger gap than the first
+    defects.sort(key=lambda d: -abs(d.amount) if d.amount is not None and d.roots[0].gaps else 0)
+    for i, d in enumerate(defects, 1):
+        d.id = f"D{i}"
+        for r in d.roots:
+            r.root_id = d.id
+    for f in failing:
+        if id(f) in echoes:
+            explained, how = echoes[id(f)]
+            ids = sorted(dict.fromkeys(of_root[id(r)].id for r in explained), key=lambda i: int(i[1:]))
+            f.echo_of, f.relation = "+".join(ids), how
+            for i in ids:
+                d = next(d for d in defects if d.id == i)
+                if f not in d.echoes:
+                    d.echoes.append(f)
+    return defects
 
 
 # ------------------------------------------------------------------------------ the engine
@@ -764,6 +1036,7 @@ class ReconciliationReport:
     def __init__(self, document: str, source_name: str, unit: str, results: list[Result], lang: str = "zh"):
         self.document, self.source_name, self.unit, self.results, self.lang = \
             document, source_name, unit, results, lang
+        self.defects: list[Defect] = group_defects(results)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in self.summary().items())
@@ -774,7 +1047,8 @@ class ReconciliationReport:
                  "severity": r.rule.severity, "left": r.left, "right": r.right, "difference": r.difference,
                  "tolerance": r.tolerance, "unit": self.unit, "tables": ",".join(r.tables),
                  "location": r.location, "explanation": r.text.get(lang, ""),
-                 "description": r.rule.zh if lang == "zh" else r.rule.en} for r in self.results]
+                 "description": r.rule.zh if lang == "zh" else r.rule.en,
+                 "root_id": r.root_id, "echo_of": r.echo_of} for r in self.results]
         f = pd.DataFrame(rows, columns=COLUMNS)
         for c in ("left", "right", "difference", "tolerance"):
             f[c] = pd.array([None if v is None else v for v in f[c]], dtype=AMOUNT_DTYPE)
@@ -783,8 +1057,20 @@ class ReconciliationReport:
     @property
     def frame(self) -> pd.DataFrame:
         """rule_id, instance, status, severity, left, right, difference (exact), tolerance, unit,
-        tables, location, explanation, description."""
+        tables, location, explanation, description, root_id (the defect a mismatch is a root of),
+        echo_of (the defect(s) a mismatch only repeats)."""
         return self._frame(self.lang)
+
+    def defect_frame(self, lang: str | None = None) -> pd.DataFrame:
+        """One row per defect: id, tables, pages, amount (the largest gap), what (one line),
+        roots and echoes (rule[instance] lists)."""
+        lang = lang or self.lang
+        name = lambda r: f"{r.rule.id}[{r.rule.instance}]" if r.rule.instance else r.rule.id  # noqa: E731
+        return pd.DataFrame([{"defect": d.id, "tables": ",".join(d.tables), "pages": _page_text(d.pages),
+                              "amount": d.amount, "what": d.describe(self.unit, lang),
+                              "roots": "; ".join(map(name, d.roots)), "echoes": "; ".join(map(name, d.echoes))}
+                             for d in self.defects],
+                            columns=["defect", "tables", "pages", "amount", "what", "roots", "echoes"])
 
     def in_language(self, lang: str) -> ReconciliationReport:
         return ReconciliationReport(self.document, self.source_name, self.unit, self.results, lang)
@@ -832,16 +1118,18 @@ class ReconciliationReport:
 
         title = "核对报告" if self.lang == "zh" else "Reconciliation report"
         document = str(self.document).replace("|", "\\|")
+        defects = "".join(f"- {d.describe(self.unit, self.lang)}\n" for d in self.defects)
         return (f"# {title}: {document} ({self.unit})\n\n"
                 + " ".join(f"{k}: {v}" for k, v in self.summary().items()) + "\n\n"
+                + (defects + "\n" if defects else "")
                 + markdown_table(self._display()) + "\n")
 
     def to_html(self) -> str:
         """A standalone page; every piece of document text is escaped."""
         e = lambda v: html.escape("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
         f = self._display()
-        colour = {"pass": "#e6f4ea", "rounding": "#fff8e1", "mismatch": "#fde7e9", "unreadable": "#fbe3d0",
-                  "not_applicable": "#f1f3f4"}
+        colour = {"pass": "#e6f4ea", "info": "#e8f0fe", "rounding": "#fff8e1", "mismatch": "#fde7e9",
+                  "unreadable": "#fbe3d0", "not_applicable": "#f1f3f4"}
         head = "".join(f"<th>{e(c)}</th>" for c in f.columns)
         body = "".join(f"<tr style='background:{colour.get(row.status, '#fff')}'>"
                        + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in f.itertuples(index=False))
@@ -855,11 +1143,22 @@ class ReconciliationReport:
                                         for row in d.head(200).itertuples(index=False)) + "</table>")
         summary = " · ".join(f"{e(k)}: {v}" for k, v in self.summary().items())
         title = "核对报告" if self.lang == "zh" else "Reconciliation report"
+        defects = ""
+        if self.defects:
+            items = "".join(
+                f"<li><b>{e(d.describe(self.unit, self.lang))}</b><ul>"
+                + "".join(f"<li>{'根源' if self.lang == 'zh' else 'root'}: {e(r.text.get(self.lang, ''))}</li>"
+                          for r in d.roots)
+                + "".join(f"<li>{'连带' if self.lang == 'zh' else 'echo'} ({e(x.relation)}): "
+                          f"{e(x.text.get(self.lang, ''))}</li>" for x in d.echoes)
+                + "</ul></li>" for d in self.defects)
+            defects = (f"<h2>{'缺陷（每个缺陷一条，连带不符列于其下）' if self.lang == 'zh' else 'Defects (one each, echoes listed under it)'}"
+                       f"</h2><ol>{items}</ol>")
         return ("<!doctype html><html><head><meta charset='utf-8'>"
                 f"<title>{e(title)} {e(self.document)}</title><style>body{{font-family:sans-serif}}"
                 "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;"
                 "vertical-align:top}</style></head><body>"
-                f"<h1>{e(title)}: {e(self.document)} ({e(self.unit)})</h1><p>{summary}</p>"
+                f"<h1>{e(title)}: {e(self.document)} ({e(self.unit)})</h1><p>{summary}</p>{defects}"
                 f"<table><tr>{head}</tr>{body}</table>"
                 + ("<h2>" + ("差异明细" if self.lang == "zh" else "Drill-down") + "</h2>" + "".join(drills)
                    if drills else "") + "</body></html>")
@@ -909,11 +1208,24 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
         written = report.write(Path(out_dir) / doc.meta["source_name"])
         counts = report.summary()
         print(f"{path}  {doc.name}  " + "  ".join(f"{k} {v}" for k, v in counts.items())
-              + f"  -> {written[-1]}")
+              + f"  defects {len(report.defects)}  -> {written[-1]}")
+        # lead with the defects (what, where, how much, pages), each with its echoes under it
+        name = lambda r: f"{r.rule.id}[{r.rule.instance}]" if r.rule.instance else r.rule.id  # noqa: E731
+        for d in report.defects:
+            print(f"  defect {d.describe(report.unit, lang)}")
+            for r in d.roots:
+                print(f"    root  {r.rule.severity:<7} {name(r)}: {r.text.get(lang, '')}")
+            for r in d.echoes:
+                print(f"    echo  {r.rule.severity:<7} {name(r)} ({'= ' if r.relation == 'equal' else '⊂ '}"
+                      f"{r.echo_of}): {r.text.get(lang, '')}")
         fails = report.failures()
         for row in fails.itertuples(index=False):
+            if row.root_id or row.echo_of:
+                continue  # shown with its defect above
             inst = f"[{row.instance}]" if row.instance else ""
             print(f"  {row.status:<9} {row.severity:<7} {row.rule_id}{inst}: {row.explanation}")
+        for r in (r for r in report.results if r.status == "info"):
+            print(f"  info      {r.rule.severity:<7} {name(r)}: {r.text.get(lang, '')}")
         broken += not report.ok
     if unreadable:
         return 2

@@ -71,9 +71,9 @@ DOCUMENT_OWN = {
     "civil-affairs": set(),
     "finance-bureau": set(),
     "xinfang-office": set(),
-    # unknown codes, flagged on purpose (50899, 31206 / 50803)
-    "education-commission": {("C.dept_economic_codes", ""), ("C.gov_economic_codes", "")},
-    "sasac": {("C.gov_economic_codes", "")},
+    # 50899, 31206 / 50803: once flagged against a hand list, now in the harvested code list
+    "education-commission": set(),
+    "sasac": set(),
     # 81,779.000000 of 项目支出 (class 210) with no detail row in T03/T05 (pp.3-4, 6)
     "healthcare-security": {
         ("T03.column_total", "total"), ("T03.column_total", "project"),

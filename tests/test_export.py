@@ -83,3 +83,18 @@ def test_cache_is_refreshed_when_the_file_changes(tmp_path, sample_text):
     src.write_text(sample_text.replace("26.765421", "26.765422"), encoding="utf-8")
     doc = budgetlib.load(src, cache=cache)
     assert str(doc["T09"].iloc[0]["total"]) == "26.765422"
+
+
+def test_printed_decimals_survive_the_cache(tmp_path, sample_doc):
+    """Table.decimals is written (decimals.parquet) and read back cell for cell."""
+    from budgetlib.export import read_document
+
+    t05 = sample_doc.tables["T05"]
+    assert set(t05.decimals["data"].stack().dropna().unique()) == {6}  # NA: blank cells
+    back = read_document(write_document(sample_doc, tmp_path))
+    for tid, t in sample_doc.tables.items():
+        for part, dec in t.decimals.items():
+            got = back.tables[tid].decimals.get(part)
+            if dec.notna().any().any():
+                pd.testing.assert_frame_equal(got[dec.columns].reset_index(drop=True), dec.reset_index(drop=True),
+                                              check_names=False)

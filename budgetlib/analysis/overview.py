@@ -118,7 +118,7 @@ def function_items(doc: BudgetDocument) -> Finding:
 
 
 # Failures first: what a reader must see before what agrees.
-_STATUS_ORDER = {"mismatch": 0, "rounding": 1, "not_applicable": 2, "pass": 3}
+_STATUS_ORDER = {"mismatch": 0, "rounding": 1, "info": 2, "not_applicable": 3, "pass": 4}
 
 
 def reconciliation(doc: BudgetDocument, lang: str = "zh") -> Finding:

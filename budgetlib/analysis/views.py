@@ -64,7 +64,7 @@ VALUES_ZH = {
     "amount": "金额", "unit_cost": "单位成本", "non_monetary": "非金额", "cap": "上限", "floor": "下限",
     "exact": "等于", "full": "全额覆盖", "partial": "部分覆盖", "exceeds": "超过项目总额",
     "unit_costs_only": "仅单位成本", "no_amount": "无金额指标", "no_cost_indicator": "无成本指标",
-    "pass": "相符", "rounding": "尾差", "mismatch": "不符", "not_applicable": "不适用",
+    "pass": "相符", "info": "提示", "rounding": "尾差", "mismatch": "不符", "not_applicable": "不适用",
     "error": "错误", "warning": "警告",
 }
 RECONCILIATION_COLUMNS = ["rule_id", "instance", "status", "left", "right", "difference", "explanation"]

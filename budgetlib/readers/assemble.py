@@ -17,7 +17,8 @@ import pandas as pd
 from ..catalog import ColumnSpec, TableSpec, label_only, recognise_title, table_catalog
 from ..model import PROVENANCE, Problem, RawTable, Table
 from ..normalize import (AMOUNT_DTYPE, ZERO, clean_text, fold, indicator_value, is_amount,
-                         is_total_label, join_wrapped, parse_amount, split_code_name)
+                         is_total_label, join_wrapped, parse_amount, printed_decimals, split_code_name,
+                         with_decimals)
 from .base import Line, ReadError
 
 # "单位：万元", "金额单位：元", "（单位：万元）"; not "编制单位：…" or "预算单位：…"
@@ -231,7 +232,9 @@ class Assembler:
 
     def map_columns(self, seg: Segment, header: list[Line], specs: tuple[ColumnSpec, ...],
                     partial: bool = False) -> dict[int, ColumnSpec]:
-        ncols = max(len(h.cells) for h in header)
+        # up to the last column with a header of its own: a merged parent is not carried into
+        # the empty columns a sheet or a page has beyond the table
+        ncols = 1 + max((j for h in header for j, c in enumerate(h.cells) if c.strip()), default=-1)
         paths = self.header_paths(header, ncols)
         mapping: dict[int, ColumnSpec] = {}
         taken: set[str] = set()
@@ -354,6 +357,9 @@ class Assembler:
         # a column the table does not print is 0; a cell that could not be read (None) stays NA
         records = [{**dict.fromkeys(amounts, ZERO), **r} for r in records]
         df = pd.DataFrame.from_records(records, columns=cols)
+        # decimals as printed (parse_amount keeps the exponent), before the cast drops them
+        decimals = pd.DataFrame({s.name: printed_decimals(df[s.name]) for s in specs if s.kind == "amount"},
+                                index=df.index)
         for s in specs:
             if s.kind == "amount":
                 o = s.into or s.name
@@ -363,7 +369,7 @@ class Assembler:
                     df[o] = df[o].astype(object).fillna("").astype(str)
         df["page"] = df["page"].astype("Int64")
         df["line"] = df["line"].astype("Int64")
-        return df
+        return with_decimals(df, decimals)
 
     def unit_of(self, seg: Segment, default: str | None) -> str | None:
         if seg.unit is None:
@@ -640,9 +646,11 @@ class Assembler:
                 if r["_level"] > top:
                     r["line_kind"] = "sub_item"
         df = pd.DataFrame.from_records(records, columns=["side", "line_no", "item", "line_kind", "amount", *PROVENANCE])
+        decimals = pd.DataFrame({"amount": printed_decimals(df["amount"])}, index=df.index)
         df["amount"] = df["amount"].astype(AMOUNT_DTYPE)
         df[PROVENANCE] = df[PROVENANCE].astype("Int64")
-        empty_total = df.iloc[0:0]
+        empty_total = df.iloc[0:0].copy()
+        with_decimals(df, decimals)
         if not (df["line_kind"] == "grand_total").any():
             self.problem(seg, seg.rows[-1] if seg.rows else seg.first, "no 收入总计/支出总计 line (the table "
                          "looks truncated); check the file is complete", level="row")
@@ -724,6 +732,8 @@ class Assembler:
         # name_carried is bookkeeping only; from_records keeps just the listed columns
         proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
                                                             "fiscal_funds", "other_funds", "goal", *PROVENANCE])
+        decimals = pd.DataFrame({c: printed_decimals(proj[c]) for c in ("project_total", "fiscal_funds", "other_funds")},
+                                index=proj.index)
         for c in ("project_total", "fiscal_funds", "other_funds"):
             proj[c] = proj[c].astype(AMOUNT_DTYPE)
         ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
@@ -735,7 +745,7 @@ class Assembler:
             df[["project_no", *PROVENANCE]] = df[["project_no", *PROVENANCE]].astype("Int64")
         headers = {c.name: c.zh for c in pcols}
         empty = proj.empty
-        return (Table("T12", seg.title, unit, proj, proj.iloc[0:0], headers, empty),
+        return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, empty),
                 Table("T12_indicators", seg.title, unit, ind, ind.iloc[0:0], headers, empty))
 
     def _project(self, seg, line, head, mapping, by, aligned: bool) -> dict:

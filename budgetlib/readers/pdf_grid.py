@@ -603,8 +603,14 @@ def _drop_foreign_hidden(grid: Grid, placed: list[tuple[Char, int, int]]) -> lis
             sticks_out = ch.x0 < x0 + 0.2 or ch.x1 > x1 - 0.2 or (
                 ch.y0 < y0 + 0.6 and anchor[0] > 0) or (ch.y1 > y1 - 0.6 and r1 < last)
             vis = seen.get(anchor, [])
-            top = anchor[0] == 0 and (not vis or _reaches(vis, grid.ys[0], False, ch.h))
-            bottom = r1 == last and (not vis or _reaches(vis, grid.ys[-1], True, ch.h))
+            # a cell with text of its own continues across the edge only through glyphs cut
+            # by that edge; one wholly inside it is another cell's text drawn over it (the
+            # amount of a block running on from the previous page, centred on its whole
+            # range, lands in the repeated header: '900.000000项目总额', issue 8)
+            top = anchor[0] == 0 and (not vis or (
+                ch.y0 < grid.ys[0] + 0.6 and _reaches(vis, grid.ys[0], False, ch.h)))
+            bottom = r1 == last and (not vis or (
+                ch.y1 > grid.ys[-1] - 0.6 and _reaches(vis, grid.ys[-1], True, ch.h)))
             if not (sticks_out or top or bottom):
                 continue
         out.append(item)

@@ -1,0 +1,198 @@
+"""`make corpus`: every disclosure of ../shared/corpus/ read afresh, one Markdown table per family.
+
+    python -m budgetlib.corpus_check                 # ../shared/corpus (beijing-2026 + national)
+    python -m budgetlib.corpus_check DIR_OR_PDF ...   # other folders or files
+    python -m budgetlib.corpus_check --detail         # also one row per document
+
+Per document: load it (no cache), the tables recognised (by standard kind), whether the
+收支总表 总计 is reproduced (each side's lines add up to its printed 总计 and the two 总计 are
+equal), a refusal (ReadError) with its one-line message, the problems recorded on the document,
+the reconciliation mismatches, and the reading time per page. Per family (the folder for
+beijing-2026, else the file name up to its year: ``shenzhen``, ``shanghai-final``, …) the sums.
+Written to reports/corpus.md. The whole-corpus run belongs here, not in ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from .config import PROJ_ROOT, REPORTS_DIR
+from .formats import markdown_table
+from .readers.base import ReadError
+
+
+
+def _shared_corpus() -> Path:
+    """$BUDGETLIB_CORPUS, else ../shared/corpus beside the checkout (or beside one of its
+    parents: a git worktree sits one level deeper)."""
+    if os.environ.get("BUDGETLIB_CORPUS"):
+        return Path(os.environ["BUDGETLIB_CORPUS"])
+    for up in PROJ_ROOT.parents:
+        if (up / "shared" / "corpus").is_dir():
+            return up / "shared" / "corpus"
+    return PROJ_ROOT.parent / "shared" / "corpus"
+
+
+SHARED_CORPUS = _shared_corpus()
+FOLDERS = ("beijing-2026", "national")
+SUMMARY_KIND = "收支总表"
+# two-sided line kinds that are not addends of the side's 总计
+_NOT_ADDENDS = {"grand_total", "current_total"}
+
+
+def family(path: Path) -> str:
+    """'shenzhen' for national/shenzhen-2026-budget-3.pdf; the folder for a folder of one family."""
+    m = re.match(r"(.+?)-(?:19|20)\d\d\b", path.stem)
+    if path.parent.name == "national" and m:
+        return m.group(1)
+    return path.parent.name
+
+
+def _kind(table) -> str | None:
+    return getattr(table, "kind", None)
+
+
+def _summary_table(doc):
+    for t in doc.tables.values():
+        if _kind(t) == SUMMARY_KIND:
+            return t
+    return doc.tables.get("T01")
+
+
+def totals_reproduced(doc) -> bool | None:
+    """收支总表: each side's lines (items, carry-over and the other closing lines, not its
+    subtotals) add up to its printed 总计, and income 总计 = expenditure 总计. None when the
+    document has no such table or it is not two-sided."""
+    t = _summary_table(doc)
+    if t is None or not {"side", "line_kind", "amount"} <= set(t.data.columns):
+        return None
+    totals = {}
+    for side, rows in t.data.groupby("side"):
+        grand = rows.loc[rows["line_kind"] == "grand_total", "amount"].dropna()
+        if len(grand) != 1:
+            return False
+        addends = rows.loc[~rows["line_kind"].isin(_NOT_ADDENDS), "amount"]
+        if addends.isna().any():
+            return False
+        if sum(addends, Decimal(0)) != grand.iloc[0]:
+            return False
+        totals[side] = grand.iloc[0]
+    return len(totals) == 2 and len(set(totals.values())) == 1
+
+
+def check_document(path: Path) -> dict:
+    """One document read afresh: what was recognised and what went wrong (never raises)."""
+    import pymupdf
+
+    from .loader import load
+    from .reconcile import reconcile
+
+    rec = {"family": family(path), "document": path.name, "pages": 0, "tables": 0, "kinds": "",
+           "totals": None, "refused": "", "problems": None, "findings": None, "ms_page": None}
+    try:
+        with pymupdf.open(path) as pdf:
+            rec["pages"] = pdf.page_count
+    except Exception:                               # an unreadable file: load says why
+        pass
+    t0 = time.perf_counter()
+    try:
+        doc = load(path)
+    except ReadError as exc:
+        rec["refused"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return rec
+    except Exception as exc:                        # a bug, not a refusal: name it, go on
+        rec["refused"] = f"BUG {type(exc).__name__}: {exc}".splitlines()[0]
+        return rec
+    rec["ms_page"] = round(1000 * (time.perf_counter() - t0) / max(rec["pages"], 1), 1)
+    kinds = Counter(_kind(t) or t.id for t in doc.tables.values())
+    rec["tables"] = sum(kinds.values())
+    rec["kinds"] = ", ".join(sorted(kinds))
+    rec["totals"] = totals_reproduced(doc)
+    problems = getattr(doc, "problems", None)
+    rec["problems"] = len(problems) if problems is not None else None
+    try:
+        rec["findings"] = int(reconcile(doc).summary().get("mismatch", 0))
+    except Exception as exc:
+        rec["refused"] = f"BUG in reconcile {type(exc).__name__}: {exc}".splitlines()[0]
+    return rec
+
+
+def by_family(docs: pd.DataFrame) -> pd.DataFrame:
+    """One row per family: documents, tables recognised, totals reproduced, refusals,
+    problems, findings, ms/page (over the documents read)."""
+    rows = []
+    for fam, g in docs.groupby("family", sort=True):
+        read = g[g["refused"] == ""]
+        has_problems = g["problems"].notna().any()
+        ms = (read["ms_page"] * read["pages"]).sum() / read["pages"].sum() if read["pages"].sum() else None
+        rows.append({
+            "family": fam, "documents": len(g), "tables recognised": int(g["tables"].sum()),
+            "totals reproduced": f"{int((g['totals'] == True).sum())}/{len(g)}",  # noqa: E712
+            "refusals": int((g["refused"] != "").sum()),
+            "problems": int(g["problems"].fillna(0).sum()) if has_problems else "",
+            "findings": int(read["findings"].fillna(0).sum()),
+            "ms/page": round(ms, 1) if ms is not None else "",
+        })
+    return pd.DataFrame(rows)
+
+
+def sources(args: list[str]) -> list[Path]:
+    if args:
+        out = []
+        for a in map(Path, args):
+            out += sorted(a.rglob("*.pdf")) if a.is_dir() else [a]
+        return out
+    return [p for f in FOLDERS for p in sorted((SHARED_CORPUS / f).glob("*.pdf"))]
+
+
+def render(docs: pd.DataFrame, detail: bool) -> str:
+    out = ["# Corpus check", "",
+           f"{len(docs)} documents, read afresh (no cache), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+           "", markdown_table(by_family(docs)), ""]
+    refused = docs[docs["refused"] != ""]
+    if len(refused):
+        out += ["## Refusals", ""] + [f"- {r.document}: {r.refused}" for r in refused.itertuples()] + [""]
+    if detail:
+        d = docs.assign(totals=docs["totals"].map({True: "yes", False: "no", None: "-"}))
+        out += ["## Documents", "", markdown_table(d.drop(columns=["refused"])), ""]
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m budgetlib.corpus_check", description=__doc__.split("\n")[0])
+    p.add_argument("paths", nargs="*", help="folders or PDFs (default ../shared/corpus/{beijing-2026,national})")
+    p.add_argument("--detail", action="store_true", help="also one row per document")
+    p.add_argument("--out", default=str(REPORTS_DIR / "corpus.md"), help="Markdown output")
+    args = p.parse_args(argv)
+    paths = sources(args.paths)
+    if not paths:
+        print(f"no corpus at {SHARED_CORPUS} (nothing to check): skipped")
+        return 0
+    recs = []
+    for path in paths:
+        rec = check_document(path)
+        recs.append(rec)
+        print(f"{rec['family']:>16} {path.name:<36} tables {rec['tables']:>2}  totals "
+              f"{'-' if rec['totals'] is None else rec['totals']!s:<5}  {rec['ms_page'] or '':>6} ms/p"
+              f"{'  REFUSED ' + rec['refused'][:120] if rec['refused'] else ''}", file=sys.stderr, flush=True)
+    docs = pd.DataFrame(recs)
+    text = render(docs, args.detail)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    print(f"-> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
