@@ -18,7 +18,7 @@ from .normalize import AMOUNT_DTYPE
 
 # Bumped whenever the folder's layout or the model changes, so old caches are re-parsed.
 # 4: decimals.parquet, the decimals each amount was printed with (Table.decimals).
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5  # 5: tables keep their standard kind and label
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}
@@ -83,7 +83,8 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
             })
         _decimals_long(doc).to_parquet(tmp / "decimals.parquet", index=False)
         tables_meta = {tid: {"title": t.title, "unit": t.unit, "headers": t.headers, "empty": t.empty,
-                             "note": t.note, "incomplete": t.incomplete} for tid, t in doc.tables.items()}
+                             "note": t.note, "incomplete": t.incomplete, "kind": t.kind, "label": t.label}
+                       for tid, t in doc.tables.items()}
         (tmp / "document.json").write_text(
             json.dumps({**doc.meta, "warnings": doc.warnings,
                         "problems": [p.to_dict() for p in doc.problems],
@@ -173,7 +174,8 @@ def read_document(folder: Path) -> BudgetDocument:
         total_path = folder / f"{tid}_total.parquet"
         total = _read_parquet(total_path) if total_path.exists() else data.iloc[0:0]
         tables[tid] = Table(tid, tm["title"], tm["unit"], data, total, tm["headers"], tm["empty"], tm["note"],
-                            incomplete=tm.get("incomplete", False))
+                            incomplete=tm.get("incomplete", False), kind=tm.get("kind", ""),
+                            label=tm.get("label", ""))
     _attach_decimals(tables, folder / "decimals.parquet")
     warnings = meta.pop("warnings", [])
     problems = [Problem(**p) for p in meta.pop("problems", [])]

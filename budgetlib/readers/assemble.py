@@ -438,6 +438,14 @@ class Assembler:
                 if "unit_name" in keys and not rec.get("unit_name") and units:
                     rec["unit_name"] = units[-1]["unit_name"]
                 (totals if is_total else records).append(rec)
+        if any(r.get("year") for r in records):
+            # rows by year (Shenzhen 三公: 2025, 2026, 增减变化金额): the latest year first
+            def year_of(r):
+                m = re.search(r"(20\d\d)", r.get("year", ""))
+                return -int(m.group(1)) if m else 0
+            records.sort(key=year_of)
+        if seg.is_final and any("决算" in r.get("basis", "") for r in records):
+            records.sort(key=lambda r: "决算" not in r.get("basis", ""))  # the 决算数 row first
         for kind in ("function", "dept_economic"):
             if any(f"{kind}_name" in cs.outputs for cs in specs):
                 records, agg = self.resolve_names(seg, records, kind)
