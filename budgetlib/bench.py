@@ -11,6 +11,10 @@
    when ../shared/corpus/national/ is beside the clone, the national corpus.
 2. The sample to all four HTML reports, as `budgetlib report` in a fresh process (cold cache).
 3. A batch of the ten corpus PDFs with --jobs 2 (cold cache).
+4. The corpus (issue 11): documents per minute into a fresh corpus (`budgetlib corpus add`, parse +
+   check) with the local pool (--jobs 2) and a local 2-worker Dask cluster (--dask 2), for the
+   ten PDFs plus ../shared/corpus/national/ when present; then the comparison report's seconds.
+   `python -m budgetlib.bench --corpus` runs this section alone.
 The figures are printed and written to reports/bench.md.
 """
 
@@ -81,8 +85,32 @@ def _amortised(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def corpus_bench() -> pd.DataFrame:
+    """Section 4: documents per minute into a fresh corpus, local pool and Dask; report seconds."""
+    national = PROJ_ROOT.parent / "shared" / "corpus" / "national"
+    sources = [*map(str, CORPUS), *([str(national)] if national.is_dir() else [])]
+    n = len(CORPUS) + (len(list(national.glob("*.pdf"))) if national.is_dir() else 0)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, opts in (("local pool, --jobs 2", ["--jobs", "2"]), ("Dask, 2 local workers", ["--dask", "2"])):
+            print(f"4/4 corpus add of {n} documents, {label}…", flush=True)
+            wall, rc = _wall(["corpus", "add", *sources, "--corpus", f"{tmp}/{opts[0][2:]}", *opts])
+            rows.append({"job": f"corpus add, {n} documents, {label}", "wall_s": round(wall, 1),
+                         "docs_per_min": round(60 * n / wall, 1), "exit": rc})
+        wall, rc = _wall(["corpus", "report", "--corpus", f"{tmp}/jobs", "--out", f"{tmp}/report"])
+        rows.append({"job": "comparison report (05_comparison)", "wall_s": round(wall, 1), "docs_per_min": None,
+                     "exit": rc})
+    return pd.DataFrame(rows)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "--corpus" in argv:
+        frame = corpus_bench()
+        print(frame.to_string(index=False))
+        REPORTS_DIR.mkdir(exist_ok=True)
+        (REPORTS_DIR / "bench-corpus.md").write_text("## Corpus\n\n" + markdown_table(frame) + "\n", encoding="utf-8")
+        return 0
     quick = "--quick" in argv
     out = [f"# budgetlib benchmark\n\n{time.strftime('%Y-%m-%d %H:%M')} · `python -m budgetlib.bench"
            f"{' --quick' if quick else ''}` · {len(CORPUS)} PDFs\n"]
@@ -120,6 +148,9 @@ def main(argv=None) -> int:
              "target_s": 180, "exit": rc2}])
         out += ["## Reports\n", markdown_table(reports), "\n"]
         print(reports.to_string(index=False))
+        corpus = corpus_bench()
+        out += ["## Corpus\n", markdown_table(corpus), "\n"]
+        print(corpus.to_string(index=False))
     REPORTS_DIR.mkdir(exist_ok=True)
     (REPORTS_DIR / "bench.md").write_text("\n".join(out), encoding="utf-8")
     print(f"written to {REPORTS_DIR / 'bench.md'}")

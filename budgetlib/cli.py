@@ -1,11 +1,13 @@
 """Command line: argument parsing only; every command calls the library.
 
-    budgetlib parse SOURCE... [--out data/processed] [--engine mupdf|tabula]
-    budgetlib tables SOURCE
-    budgetlib check SOURCE... [--out DIR] [--strict]
+    budgetlib parse SOURCE... [--out data/processed] [--engine mupdf|tabula] [--narrative FILE]
+    budgetlib tables SOURCE [--json]
+    budgetlib check SOURCE... [--out DIR] [--strict] [--narrative FILE]
     budgetlib compare PDF... [--out DIR]
     budgetlib report SOURCE [--out reports]
-    budgetlib batch DIR_OR_FILES... [--out reports] [--jobs N]
+    budgetlib batch DIR_OR_FILES... [--out reports] [--jobs N] [--corpus DIR] [--dask N | --scheduler URL]
+    budgetlib sql "SELECT …" [--corpus DIR]
+    budgetlib corpus add|remove|report …
 """
 
 from __future__ import annotations
@@ -33,21 +35,36 @@ def cmd_parse(args) -> int:
     from .export import write_document
     from .loader import load
 
+    from .readers.narrative_text import match_companion, read_narrative, split_sources
+
     failed = []
-    for src in config.expand_sources(args.sources):
+    sources, companions = split_sources(config.expand_sources(args.sources), args.narrative)
+    for src in sources:
         try:
             doc = load(src, engine=args.engine, strict=args.strict)
+            companion = match_companion(doc, companions, only_pair=len(sources) == 1)
+            if companion is not None:
+                doc.narrative = read_narrative(companion)
             folder = write_document(doc, Path(args.out))
+            if args.corpus:
+                from . import corpus
+
+                corpus.add_document(doc, args.corpus)
         except ReadError as exc:
             _err(str(exc))
             failed.append((src, str(exc)))
             continue
         rows = sum(len(t.data) for t in doc.tables.values())
         unread = f", {len(doc.problems)} unreadable" if doc.problems else ""
-        print(f"{src}: {len(doc.tables)} tables, {rows} rows{unread} -> {folder}")
+        said = f", narrative {len(doc.narrative.pages)} pages" if doc.narrative is not None else ""
+        print(f"{src}: {len(doc.tables)} tables, {rows} rows{unread}{said} -> {folder}")
         for w in doc.warnings:
             print(f"  warning: {w}", file=sys.stderr)
         print_problems(doc)
+    if args.corpus:
+        from . import corpus
+
+        corpus.refresh(args.corpus)
     if failed:
         print(f"{len(failed)} of {len(config.expand_sources(args.sources))} documents failed:", file=sys.stderr)
         for src, msg in failed:
@@ -56,7 +73,26 @@ def cmd_parse(args) -> int:
     return 0
 
 
+def table_list(doc) -> list[dict]:
+    """What ``budgetlib tables`` shows, one dict per table: id, standard kind (收支总表, …),
+    printed label, title, unit, pages, detail rows, empty, incomplete, recognised. A table whose
+    title was not recognised (kept as text) has id None and recognised False."""
+    out = [{"id": t.id, "kind": getattr(t, "kind", None) or None, "label": getattr(t, "label", None) or None,
+            "title": t.title, "unit": t.unit, "pages": t.pages, "rows": len(t.data),
+            "total_row": not t.total.empty, "empty": bool(t.empty),
+            "incomplete": bool(getattr(t, "incomplete", False)), "recognised": True}
+           for t in doc.tables.values()]
+    out += [{"id": None, "kind": getattr(r, "kind", None) or None, "label": None, "title": r.title,
+             "unit": None, "pages": [r.page] if r.page else [], "rows": len(r.rows), "total_row": False,
+             "empty": False, "incomplete": False, "recognised": False} for r in doc.raw_tables]
+    return out
+
+
 def cmd_tables(args) -> int:
+    import json
+
+    import pandas as pd
+
     from .loader import load
 
     try:
@@ -64,14 +100,29 @@ def cmd_tables(args) -> int:
     except ReadError as exc:
         _err(str(exc))
         return 1
-    meta = doc.meta
-    print(f"{meta['source']}  {meta.get('department') or ''} {meta.get('year') or ''} "
-          f"({meta['kind']}, {meta['unit']}, {meta['engine']})")
-    print(doc.summary().to_string(index=False))
+    listing = table_list(doc)
+    if args.json:
+        print(json.dumps(listing, ensure_ascii=False, indent=1))
+    else:
+        meta = doc.meta
+        print(f"{meta['source']}  {meta.get('department') or ''} {meta.get('year') or ''} "
+              f"({meta['kind']}, {meta['unit']}, {meta['engine']})")
+        frame = pd.DataFrame(listing, columns=["id", "kind", "title", "unit", "pages", "rows", "total_row",
+                                               "empty", "incomplete"])
+        frame["id"] = frame["id"].fillna("?")
+        frame["kind"] = frame["kind"].fillna("")
+        frame["pages"] = [_page_range(p) for p in frame["pages"]]
+        print(frame.rename(columns={"id": "table"}).to_string(index=False))
     for w in doc.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print_problems(doc)
     return 0
+
+
+def _page_range(pages: list[int]) -> str:
+    if not pages:
+        return ""
+    return str(pages[0]) if pages[0] == pages[-1] else f"{pages[0]}-{pages[-1]}"
 
 
 def cmd_compare(args) -> int:
@@ -98,7 +149,8 @@ def cmd_check(args) -> int:
     from .reconcile import check_paths
 
     return check_paths(config.expand_sources(args.sources), Path(args.out), strict=args.strict,
-                       lang=args.lang, engine=args.engine, cache=Path(args.processed))
+                       lang=args.lang, engine=args.engine, cache=Path(args.processed),
+                       narratives=args.narrative)
 
 
 def cmd_report(args) -> int:
@@ -113,7 +165,8 @@ def cmd_batch(args) -> int:
 
     return report_cli(config.expand_sources(args.sources), Path(args.out), jobs=args.jobs, lang=args.lang,
                       engine=args.engine, processed=Path(args.processed), usd_rate=args.usd_rate,
-                      strict=args.strict)
+                      strict=args.strict, corpus=Path(args.corpus) if args.corpus else None,
+                      scheduler=args.scheduler, dask_workers=args.dask)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,11 +190,19 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(func=func)
         return sp
 
+    narrative_help = ("the companion narrative PDF (情况说明, e.g. Beijing's 附件1); repeat for several. "
+                      "Narrative PDFs given as sources are recognised and paired by issuer and year")
     sp = add("parse", cmd_parse, "parse documents into data/processed/<name>/ (CSV, Parquet, datapackage.json)")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="output root (default data/processed)")
-    add("tables", cmd_tables, "list the tables recognised in one document", many=False)
+    sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)
+    sp.add_argument("--corpus", default=None, metavar="DIR", help="also add the documents to this corpus folder")
+    sp = add("tables", cmd_tables, "list the tables recognised in one document: id, standard kind, title, "
+             "unit, pages, rows", many=False)
+    sp.add_argument("--json", action="store_true",
+                    help="print the list as JSON (id, kind, label, title, unit, pages, rows, empty, incomplete)")
     sp = add("check", cmd_check, "reconcile documents: which identities hold, which break, by how much")
     sp.add_argument("--out", default=str(config.PROCESSED_DIR), help="where reconciliation reports go")
+    sp.add_argument("--narrative", action="append", default=[], metavar="FILE", help=narrative_help)
     sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the explanations")
     sp.add_argument("--processed", default=str(config.PROCESSED_DIR),
                     help="parsed-data cache, reused when the file's sha256 is unchanged")
@@ -158,7 +219,15 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language")
         sp.add_argument("--usd-rate", type=float, default=7.1, help="万元 per 万美元 for USD cost indicators")
         if name == "batch":
+            from . import corpus
+
             sp.add_argument("--jobs", type=int, default=2, help="documents in parallel (default 2)")
+            sp.add_argument("--corpus", default=None, metavar="DIR",
+                            help="also fill this corpus folder (Parquet + DuckDB) and run the comparison report")
+            corpus.add_scale_options(sp)
+    from . import corpus
+
+    corpus.add_commands(sub)  # budgetlib sql, budgetlib corpus …
     return p
 
 

@@ -71,21 +71,30 @@ def _summary_table(doc):
 
 
 def totals_reproduced(doc) -> bool | None:
-    """收支总表: each side's lines (items, carry-over and the other closing lines, not its
-    subtotals) add up to its printed 总计, and income 总计 = expenditure 总计. None when the
-    document has no such table or it is not two-sided."""
+    """收支总表: on each side, the printed 本年合计 (or, where none is printed, the top-level
+    items: those with a line number 一、二、…) plus the closing lines (carry-over, balances
+    used, …) make the printed 总计, and income 总计 = expenditure 总计. None when the document
+    has no such table or it is not two-sided."""
     t = _summary_table(doc)
     if t is None or not {"side", "line_kind", "amount"} <= set(t.data.columns):
         return None
     totals = {}
     for side, rows in t.data.groupby("side"):
-        grand = rows.loc[rows["line_kind"] == "grand_total", "amount"].dropna()
-        if len(grand) != 1:
+        kinds = rows["line_kind"]
+        grand = rows.loc[kinds == "grand_total", "amount"]
+        if len(grand) != 1 or grand.isna().any():
             return False
-        addends = rows.loc[~rows["line_kind"].isin(_NOT_ADDENDS), "amount"]
-        if addends.isna().any():
-            return False
-        if sum(addends, Decimal(0)) != grand.iloc[0]:
+        current = rows.loc[kinds == "current_total", "amount"]
+        if len(current):
+            base = current
+        else:
+            items = rows[kinds == "item"]
+            if "line_no" in items and (items["line_no"].fillna("") != "").any():
+                items = items[items["line_no"].fillna("") != ""]
+            base = items["amount"]
+        closing = rows.loc[~kinds.isin(_NOT_ADDENDS | {"item", "carryover_item"}), "amount"]
+        addends = pd.concat([base, closing])
+        if addends.isna().any() or sum(addends, Decimal(0)) != grand.iloc[0]:
             return False
         totals[side] = grand.iloc[0]
     return len(totals) == 2 and len(set(totals.values())) == 1
@@ -98,7 +107,7 @@ def check_document(path: Path) -> dict:
     from .loader import load
     from .reconcile import reconcile
 
-    rec = {"family": family(path), "document": path.name, "pages": 0, "tables": 0, "kinds": "",
+    rec = {"family": family(path), "document": path.name, "pages": 0, "tables": 0, "standard": 0, "kinds": "",
            "totals": None, "refused": "", "problems": None, "findings": None, "ms_page": None}
     try:
         with pymupdf.open(path) as pdf:
@@ -117,6 +126,7 @@ def check_document(path: Path) -> dict:
     rec["ms_page"] = round(1000 * (time.perf_counter() - t0) / max(rec["pages"], 1), 1)
     kinds = Counter(_kind(t) or t.id for t in doc.tables.values())
     rec["tables"] = sum(kinds.values())
+    rec["standard"] = len(set(kinds) & set(standard_kinds()))
     rec["kinds"] = ", ".join(sorted(kinds))
     rec["totals"] = totals_reproduced(doc)
     problems = getattr(doc, "problems", None)
@@ -128,9 +138,19 @@ def check_document(path: Path) -> dict:
     return rec
 
 
+def standard_kinds() -> list[str]:
+    """The nine standard kinds every budget prints (收支总表 … 三公经费支出表): the kinds of
+    the catalogue's tables T01-T09."""
+    from .catalog import table_catalog
+
+    specs = table_catalog()["tables"]
+    return [specs[f"T0{k}"].kind for k in range(1, 10) if f"T0{k}" in specs]
+
+
 def by_family(docs: pd.DataFrame) -> pd.DataFrame:
-    """One row per family: documents, tables recognised, totals reproduced, refusals,
-    problems, findings, ms/page (over the documents read)."""
+    """One row per family: documents, tables recognised, standard kinds recognised (of the nine,
+    per document on average), totals reproduced, refusals, problems, findings, ms/page (over
+    the documents read)."""
     rows = []
     for fam, g in docs.groupby("family", sort=True):
         read = g[g["refused"] == ""]
@@ -138,6 +158,7 @@ def by_family(docs: pd.DataFrame) -> pd.DataFrame:
         ms = (read["ms_page"] * read["pages"]).sum() / read["pages"].sum() if read["pages"].sum() else None
         rows.append({
             "family": fam, "documents": len(g), "tables recognised": int(g["tables"].sum()),
+            "standard kinds": f"{g['standard'].mean():.1f}/{len(standard_kinds())}",
             "totals reproduced": f"{int((g['totals'] == True).sum())}/{len(g)}",  # noqa: E712
             "refusals": int((g["refused"] != "").sum()),
             "problems": int(g["problems"].fillna(0).sum()) if has_problems else "",

@@ -13,12 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import table_catalog
-from .model import BudgetDocument, Problem, Table
+from .model import BudgetDocument, Narrative, Problem, Table
 from .normalize import AMOUNT_DTYPE
 
 # Bumped whenever the folder's layout or the model changes, so old caches are re-parsed.
 # 4: decimals.parquet, the decimals each amount was printed with (Table.decimals).
-FORMAT_VERSION = 5  # 5: tables keep their standard kind and label
+# 5: document.json keeps the narrative (情况说明): its source, page texts and sections.
+# 6: T12 blocks across page breaks (indicators moved to their own block), notes never rows.
+# 7: tables keep their standard kind (收支总表 …) and printed label (表3 …).
+FORMAT_VERSION = 7
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}
@@ -89,7 +92,8 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
             json.dumps({**doc.meta, "warnings": doc.warnings,
                         "problems": [p.to_dict() for p in doc.problems],
                         "unrecognised_tables": [r.title for r in doc.raw_tables],
-                        "tables_meta": tables_meta, "format_version": FORMAT_VERSION},
+                        "tables_meta": tables_meta, "format_version": FORMAT_VERSION,
+                        "narrative": _narrative_json(doc)},
                        ensure_ascii=False, indent=2), encoding="utf-8")
         package = {"name": final.name.lower().replace("_", "-"), "profile": "tabular-data-package",
                    "title": f"{doc.meta.get('department') or final.name} {doc.meta.get('year') or ''}".strip(),
@@ -110,6 +114,13 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _narrative_json(doc: BudgetDocument) -> dict | None:
+    """The narrative (情况说明) as JSON: its source, page texts and sections."""
+    n = doc.narrative
+    return None if n is None else {"source": n.source, "pages": {str(p): t for p, t in n.pages.items()},
+                                   "sections": n.sections}
 
 
 def _decimals_long(doc: BudgetDocument) -> pd.DataFrame:
@@ -179,6 +190,8 @@ def read_document(folder: Path) -> BudgetDocument:
     _attach_decimals(tables, folder / "decimals.parquet")
     warnings = meta.pop("warnings", [])
     problems = [Problem(**p) for p in meta.pop("problems", [])]
+    n = meta.pop("narrative", None)
     for key in ("unrecognised_tables", "format_version"):
         meta.pop(key, None)
-    return BudgetDocument(meta=meta, tables=tables, warnings=warnings, problems=problems)
+    narrative = Narrative(n["source"], {int(p): t for p, t in n["pages"].items()}, n["sections"]) if n else None
+    return BudgetDocument(meta=meta, tables=tables, warnings=warnings, problems=problems, narrative=narrative)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from .model import BudgetDocument
@@ -74,8 +76,124 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
     return dept, year
 
 
-def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False) -> BudgetDocument:
+@lru_cache(maxsize=1)
+def _meta_phrases() -> dict:
+    """catalog/document_meta.yaml, its patterns compiled."""
+    import yaml
+
+    raw = yaml.safe_load(resources.files("budgetlib.catalog").joinpath("document_meta.yaml")
+                         .read_text(encoding="utf-8"))
+    labels = "|".join(map(re.escape, raw["issuer_labels"]))
+    return {**raw,
+            "labelled": re.compile(rf"^({labels})[:：](?P<name>.+)$"),
+            "label_cell": re.compile(rf"^({labels})$"),
+            "rank": {lab: k for k, lab in enumerate(raw["issuer_labels"])},
+            "not_issuer": re.compile(raw["not_issuer"]),
+            "titles": [re.compile(t) for t in raw["titles"]],
+            "contents": re.compile(raw["contents"]),
+            "region": re.compile(raw["region"])}
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", clean_text(text))
+
+
+def _issuer_name(name: str, ph: dict) -> str | None:
+    for q in ph["issuer_drop"]:
+        name = name.replace(q, "")
+    name = name.strip(ph["issuer_strip"])
+    return name if len(name) >= 2 and not ph["not_issuer"].match(name) else None
+
+
+def _labelled_issuer(lines: list[Line], ph: dict) -> tuple[str, Line] | None:
+    """The issuer named by the best-ranked label ("预算单位：…", a cell 部门名称 then its value)."""
+    best = None
+    for line in lines:
+        cells = [_squeeze(c) for c in line.cells if c.strip()]
+        for i, c in enumerate(cells):
+            m = ph["labelled"].match(c)
+            label, name = (m.group(1), m.group("name")) if m else (None, None)
+            if m is None and ph["label_cell"].match(c) and i + 1 < len(cells) and len(cells) <= 4:
+                label, name = c, cells[i + 1]
+            if label is None or (name := _issuer_name(name, ph)) is None:
+                continue
+            if best is None or ph["rank"][label] < best[0]:
+                best = (ph["rank"][label], name, line)
+    return (best[1], best[2]) if best else None
+
+
+def _title_page(lines: list[Line], ph: dict) -> tuple[str, int | None]:
+    """The text of the title page: the one-cell lines of the document's first page, up to
+    its table of contents, joined (a title is often wrapped over two or three lines)."""
+    first = next((l.page for l in lines if l.nonempty()), None)
+    parts = []
+    for line in lines:
+        cells = line.nonempty()
+        if line.page != first or len(cells) != 1 or ph["contents"].match(_squeeze(cells[0])):
+            break
+        parts.append(_squeeze(cells[0]))
+    return "".join(parts), first
+
+
+def document_meta(lines: list[Line]) -> dict:
+    """Issuer (部门/单位), year, kind (budget / final_accounts) and region, from the document's
+    own words: the title page and the labelled lines ("预算单位：…", "部门名称：…"). Each found
+    field's evidence is under ``meta_source`` ("page 1: <text>"). Fields not printed are absent."""
+    ph = _meta_phrases()
+    out: dict = {}
+    where: dict = {}
+    title, page = _title_page(lines, ph)
+    for pat in ph["titles"] if title else ():
+        m = pat.search(title)
+        if m is None:
+            continue
+        got = m.groupdict()
+        out["year"] = int(got["year"])
+        out["kind"] = ph["kinds"][got["kind"]]
+        if got.get("issuer") and (name := _issuer_name(got["issuer"], ph)):
+            out["department"] = name
+        if got.get("scope"):
+            out["scope"] = got["scope"]
+        for k in ("year", "kind", "department"):
+            if k in out:
+                where[k] = f"page {page}: {m.group(0)}"
+        break
+    labelled = _labelled_issuer(lines, ph) if "department" not in out else None
+    if labelled is not None:            # the title names no issuer ("上海市2026年市级单位预算")
+        name, line = labelled
+        out["department"] = name
+        where["department"] = f"page {line.page}: {' '.join(line.nonempty())}"
+    scope = out.pop("scope", None)
+    for text, evidence in ((out.get("department"), "department"), (scope, "year")):
+        if text and (region := region_of(text)):
+            out["region"] = region
+            where["region"] = where[evidence]
+            break
+    if where:
+        out["meta_source"] = where
+    return out
+
+
+def region_of(name: str) -> str | None:
+    """The place an issuer's name starts with (上海市, 上海市普陀区, 广州市 in 中国共产党广州市委员会…)."""
+    m = _meta_phrases()["region"].match(name or "")
+    return m.group("region") if m else None
+
+
+def _meta_line(line: Line) -> bool:
+    """A line that may name the issuer: a labelled one ("预算单位：…", a cell 部门名称)."""
+    ph = _meta_phrases()
+    cells = line.nonempty()
+    return len(cells) <= 4 and any(ph["labelled"].match(_squeeze(c)) or ph["label_cell"].match(_squeeze(c))
+                                   for c in cells)
+
+
+def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False, narrative=None) -> BudgetDocument:
     """Parse one disclosure (text, PDF or Excel) into a BudgetDocument.
+
+    ``narrative`` is the companion narrative PDF (情况说明, Beijing's 附件1) read into
+    ``doc.narrative``; without it, a PDF whose own pages carry prose beside the tables gets
+    those pages as its narrative.
 
     With ``cache`` (a folder such as data/processed), an earlier parse of the same bytes
     (same sha256, engine and format version) is read back from cache/<name>/ instead of parsing
@@ -94,6 +212,17 @@ def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False) -
     if path.stat().st_size == 0:
         raise ReadError(f"{path}: the file is empty (0 bytes); download it again")
     doc = _load_cached(path, engine, Path(cache)) if cache is not None else _parse(path, engine)
+    if narrative is not None:
+        from .model import Narrative
+        from .readers.narrative_text import read_narrative
+
+        before = doc.narrative
+        doc.narrative = narrative if isinstance(narrative, Narrative) else read_narrative(narrative)
+        if cache is not None and (before is None or before.pages != doc.narrative.pages):
+            # the cache keeps the companion too: notebooks reading it later see the narrative
+            from .export import write_document
+
+            write_document(doc, Path(cache))
     if strict and doc.problems:
         more = f" (and {len(doc.problems) - 1} more)" if len(doc.problems) > 1 else ""
         raise ReadError(f"{doc.problems[0].line()}{more}; refused because strict reading is on")
@@ -123,27 +252,43 @@ def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
     kept: list[Line] = []
 
     def keep(it):
-        # Remember the first lines for metadata without reading the file twice.
+        # Remember the lines metadata reads (the title page, labelled issuer lines) without
+        # reading the file twice.
+        labelled = 0
         for line in it:
-            if len(kept) < 10:
+            if len(kept) < 40:
                 kept.append(line)
+            elif labelled < 20 and _meta_line(line):
+                kept.append(line)
+                labelled += 1
             yield line
 
     result = assembler.run(keep(lines_iter))
     manifest = _manifest_entry(path)
-    dept, year = _department_and_year(result.preamble + kept, result.tables)
+    printed = document_meta(kept)
+    dept, year = _department_and_year(result.preamble + kept[:10], result.tables)
     units = [t.unit for t in result.tables.values() if t.unit]
+    # the document's own words first; a MANIFEST.tsv beside the file is a fallback only
+    department = printed.get("department") or dept or manifest.get("department") or manifest.get("issuer")
     meta = {
         "source": str(path),
         "source_name": path.stem,
         "sha256": sha or sha256_of(path),
         "format": "pdf" if used in PDF_ENGINES else used,
         "engine": used,
-        "department": dept or manifest.get("department"),
-        "year": year or (int(manifest["year"]) if manifest.get("year", "").isdigit() else None),
-        "kind": "final_accounts" if result.is_final else "budget",
+        "department": department,
+        "year": printed.get("year") or year or (int(manifest["year"]) if manifest.get("year", "").isdigit() else None),
+        "kind": printed.get("kind") or ("final_accounts" if result.is_final else "budget"),
+        "region": printed.get("region") or region_of(department) or manifest.get("region") or manifest.get("city"),
         "unit": max(set(units), key=units.count) if units else None,
         "tables": sorted(result.tables),
+        "meta_source": printed.get("meta_source", {}),
     }
-    return BudgetDocument(meta=meta, tables=result.tables, raw_tables=result.raw_tables,
-                          warnings=result.warnings, problems=result.problems)
+    doc = BudgetDocument(meta=meta, tables=result.tables, raw_tables=result.raw_tables,
+                         warnings=result.warnings, problems=result.problems)
+    if used in PDF_ENGINES:
+        from .readers.narrative_text import prose_pages
+
+        used_pages = {p for t in doc.tables.values() for p in t.pages} | {r.page for r in doc.raw_tables if r.page}
+        doc.narrative = prose_pages(path, used_pages)
+    return doc

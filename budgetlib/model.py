@@ -145,6 +145,24 @@ class RawTable:
 
 
 @dataclass
+class Narrative:
+    """The prose of a disclosure (情况说明): its text page by page, and its sections.
+
+    ``pages`` maps the PDF page (1-based) to its text as read, one printed line per text line,
+    running page numbers removed. ``sections`` lists the headings (一、收入预算情况说明 …) with
+    their level (1 for 一、, 2 for （一）), number, title and page. ``source`` is the file it was
+    read from: a companion PDF (Beijing's 附件1) or the table PDF itself (prose pages)."""
+
+    source: str
+    pages: dict[int, str]
+    sections: list[dict] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.pages[p] for p in sorted(self.pages))
+
+
+@dataclass
 class BudgetDocument:
     """A parsed disclosure (部门预算公开): metadata plus canonical tables keyed T01…T14.
 
@@ -158,6 +176,7 @@ class BudgetDocument:
     warnings: list[str] = field(default_factory=list)
     # cells, rows and tables that could not be read; the rest of the document is intact
     problems: list[Problem] = field(default_factory=list)
+    narrative: Narrative | None = None  # the 情况说明, when read (load(..., narrative=...))
 
     def __getitem__(self, table_id: str) -> pd.DataFrame:
         return self.tables[table_id].data

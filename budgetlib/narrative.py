@@ -16,6 +16,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from .analysis.base import Finding
+from .analysis.bases import BASES
+from .analysis.names import english
 from .analysis.projects import whole_quantity
 
 LANGS = ("zh", "en")
@@ -64,6 +66,11 @@ def _names(names, lang: str, limit: int = 8) -> str:
     return text
 
 
+def _b(key: str, lang: str) -> str:
+    """A base's name (口径, see analysis.bases) in ``lang``."""
+    return BASES[key].zh if lang == "zh" else BASES[key].en
+
+
 def _pick(lang: str, zh: str, en: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
@@ -85,11 +92,27 @@ _SUBJECT = {
     "T11": ("政府购买服务预算", "budget for purchasing services"),
     "T12": ("项目支出绩效目标", "project performance targets"),
 }
-_TABLE_NAME = {
-    "T01": "收支总表", "T03": "支出总表", "T05": "一般公共预算支出表", "T06": "一般公共预算基本支出表",
-    "T09": "“三公”经费支出表", "T10": "政府采购预算明细表", "T11": "政府购买服务明细表",
-    "T12": "项目支出绩效目标表",
+_TABLE_NAME_EN = {
+    "T01": "income and expenditure summary", "T02": "income summary", "T03": "expenditure summary",
+    "T04": "fiscal appropriations summary", "T05": "general public budget expenditure table",
+    "T06": "general public budget basic expenditure table", "T07": "government fund expenditure table",
+    "T08": "state capital operation expenditure table", "T09": "\"three public\" costs table",
+    "T10": "government procurement table", "T11": "government purchase of services table",
+    "T12": "project performance targets table", "T13": "departmental performance targets table",
+    "T14": "transfer payment performance targets table",
 }
+_TABLE_NAME = {
+    "T01": "收支总表", "T02": "收入总表", "T03": "支出总表", "T04": "财政拨款收支总表",
+    "T05": "一般公共预算支出表", "T06": "一般公共预算基本支出表", "T07": "政府性基金预算支出表",
+    "T08": "国有资本经营预算支出表", "T09": "“三公”经费支出表", "T10": "政府采购预算明细表",
+    "T11": "政府购买服务明细表", "T12": "项目支出绩效目标表", "T13": "部门整体支出绩效目标表",
+    "T14": "专项转移支付绩效目标表",
+}
+
+
+def table_name(tid: str, lang: str = "zh") -> str:
+    """A table by its name in ``lang``: '支出总表' / 'expenditure summary' (the id, when unknown)."""
+    return (_TABLE_NAME if lang == "zh" else _TABLE_NAME_EN).get(tid, tid)
 
 
 def missing_sentence(finding: Finding, lang: str = "zh") -> str:
@@ -98,10 +121,9 @@ def missing_sentence(finding: Finding, lang: str = "zh") -> str:
     tid = finding.missing_table or (finding.tables[0] if finding.tables else "?")
     zh, en = _SUBJECT.get(tid, ("此项预算", "such budget"))
     if finding.missing == "empty":
-        return _pick(lang, f"本部门本年度无{zh}。", f"The department has no {en} this year ({tid} is empty).")
-    name = _TABLE_NAME.get(tid, tid)
-    return _pick(lang, f"文档中没有{name}（{tid}），无法分析{zh}。",
-                 f"The document has no {tid} ({name}), so its {en} cannot be analysed.")
+        return _pick(lang, f"本部门本年度无{zh}。", f"The department has no {en} this year (the {table_name(tid, 'en')} is empty).")
+    return _pick(lang, f"文档中没有{table_name(tid)}（{tid}），无法分析{zh}。",
+                 f"The document has no {table_name(tid, 'en')} ({tid}), so its {en} cannot be analysed.")
 
 
 # ------------------------------------------------------------------------------ sentences
@@ -119,30 +141,38 @@ def heading(doc, lang: str = "zh") -> str:
 def _summary(f: Finding, lang: str) -> str:
     g = f.figures
     kind_zh = "部门决算" if g.get("kind") == "final" else "部门预算"
+    kind_en = "final accounts" if g.get("kind") == "final" else "departmental budget"
     if g["current_expenditure"] is None:
         return _pick(lang, f"{g['department']} {g['year']} 年{kind_zh}：文档中没有收支总表（T01）。",
-                     f"{g['department']}, {g['year']}: the document has no income and expenditure summary (T01).")
+                     f"{g['department']}, {kind_en} {g['year']}: the document has no income and expenditure "
+                     f"summary (T01).")
     zh = (f"{g['department']} {g['year']} 年{kind_zh}：本年收入合计 {fmt_amount(g['current_income'])} 万元，"
-          f"上年结转结余 {fmt_amount(g['carryover_income'])} 万元，收入总计 {fmt_amount(g['income_grand_total'])} 万元；"
-          f"本年支出合计 {fmt_amount(g['current_expenditure'])} 万元")
-    en = (f"{g['department']}, {'final accounts' if g.get('kind') == 'final' else 'departmental budget'} "
-          f"{g['year']}: current-year income {fmt_amount(g['current_income'])} 万元 (10k yuan), carry-over "
-          f"{fmt_amount(g['carryover_income'])} 万元, total income {fmt_amount(g['income_grand_total'])} 万元; "
-          f"current-year expenditure {fmt_amount(g['current_expenditure'])} 万元")
+          f"上年结转结余 {fmt_amount(g['carryover_income'])} 万元，收入总计 {fmt_amount(g['income_grand_total'])} 万元。"
+          f"{_b('all_funds', 'zh')} {fmt_amount(g['current_expenditure'])} 万元")
+    en = (f"{g['department']}, {kind_en} {g['year']}: current-year income {fmt_amount(g['current_income'])} 万元 "
+          f"(10k yuan), carry-over {fmt_amount(g['carryover_income'])} 万元, total income "
+          f"{fmt_amount(g['income_grand_total'])} 万元. {_b('all_funds', 'en').capitalize()}: "
+          f"{fmt_amount(g['current_expenditure'])} 万元")
     if g["basic_expenditure"] is not None:
-        zh += (f"，其中基本支出 {fmt_amount(g['basic_expenditure'])} 万元（{fmt_share(g['basic_share'])}），"
-               f"项目支出 {fmt_amount(g['project_expenditure'])} 万元（{fmt_share(g['project_share'])}）")
-        en += (f", of which basic {fmt_amount(g['basic_expenditure'])} 万元 ({fmt_share(g['basic_share'])}) "
-               f"and projects {fmt_amount(g['project_expenditure'])} 万元 ({fmt_share(g['project_share'])})")
-    zh += f"；年终结转结余 {fmt_amount(g['year_end_carryover'])} 万元。"
-    en += f"; carried forward at year end {fmt_amount(g['year_end_carryover'])} 万元."
-    empty, absent = g["tables_empty"], g["tables_absent"]
-    if empty:
-        zh += f"空表：{'、'.join(empty)}。"
-        en += f" Empty tables: {', '.join(empty)}."
-    if absent:
-        zh += f"缺少：{'、'.join(absent)}。"
-        en += f" Absent tables: {', '.join(absent)}."
+        base = g.get("base", "all_funds")
+        if base == "all_funds":
+            zh += (f"，其中基本支出 {fmt_amount(g['basic_expenditure'])} 万元（{fmt_share(g['basic_share'])}），"
+                   f"项目支出 {fmt_amount(g['project_expenditure'])} 万元（{fmt_share(g['project_share'])}）")
+            en += (f", of which basic {fmt_amount(g['basic_expenditure'])} 万元 ({fmt_share(g['basic_share'])}) "
+                   f"and projects {fmt_amount(g['project_expenditure'])} 万元 ({fmt_share(g['project_share'])})")
+        else:
+            zh += (f"；{_b(base, 'zh')}中基本支出 {fmt_amount(g['basic_expenditure'])} 万元（{fmt_share(g['basic_share'])}），"
+                   f"项目支出 {fmt_amount(g['project_expenditure'])} 万元（{fmt_share(g['project_share'])}）")
+            en += (f"; of {_b(base, 'en')}, basic {fmt_amount(g['basic_expenditure'])} 万元 "
+                   f"({fmt_share(g['basic_share'])}) and projects {fmt_amount(g['project_expenditure'])} 万元 "
+                   f"({fmt_share(g['project_share'])})")
+    zh += (f"；加年终结转结余 {fmt_amount(g['year_end_carryover'])} 万元，{_b('with_carryover', 'zh')} "
+           f"{fmt_amount(g['expenditure_grand_total'])} 万元。")
+    en += (f"; with {fmt_amount(g['year_end_carryover'])} 万元 carried forward at year end, "
+           f"{_b('with_carryover', 'en')} is {fmt_amount(g['expenditure_grand_total'])} 万元.")
+    if g.get("general_budget_total") is not None:
+        zh += f"{_b('general_budget', 'zh')}（一般公共预算支出表合计）{fmt_amount(g['general_budget_total'])} 万元。"
+        en += f" {_b('general_budget', 'en').capitalize()} (T05 total): {fmt_amount(g['general_budget_total'])} 万元."
     return _pick(lang, zh, en)
 
 
@@ -150,11 +180,12 @@ def _income_sources(f: Finding, lang: str) -> str:
     rows = f.frame
     zh = "；".join(f"{r.income_source} {fmt_amount(r.amount)} 万元（{fmt_share(r.share_of_income)}）"
                   for r in rows.itertuples())
-    en = "; ".join(f"{r.income_source} {fmt_amount(r.amount)} 万元 ({fmt_share(r.share_of_income)})"
+    en = "; ".join(f"{english('income_source', r.income_source, r.income_source)} {fmt_amount(r.amount)} 万元 "
+                   f"({fmt_share(r.share_of_income)})"
                    for r in rows.itertuples())
     total = fmt_amount(f.figures["current_income"])
-    return _pick(lang, f"本年收入合计 {total} 万元，来源：{zh}。",
-                 f"Current-year income {total} 万元 (10k yuan), from: {en}.")
+    return _pick(lang, f"本年收入合计 {total} 万元，来源（占本年收入合计）：{zh}。",
+                 f"Current-year income {total} 万元 (10k yuan), from (share of current-year income): {en}.")
 
 
 def _function_classes(f: Finding, lang: str) -> str:
@@ -164,48 +195,76 @@ def _function_classes(f: Finding, lang: str) -> str:
     return _pick(
         lang,
         f"按支出功能分类，{g['classes']} 类有支出，最大的是{g['largest_class']} "
-        f"{fmt_amount(g['largest_amount'])} 万元，占本年支出合计的 {fmt_share(g['largest_share'])}。",
-        f"By function class, {g['classes']} classes have expenditure; the largest is {g['largest_class']} "
-        f"with {fmt_amount(g['largest_amount'])} 万元 (10k yuan), {fmt_share(g['largest_share'])} of "
-        f"current-year expenditure.")
+        f"{fmt_amount(g['largest_amount'])} 万元，占{_b('all_funds', 'zh')}的 {fmt_share(g['largest_share'])}。",
+        f"By function class, {g['classes']} classes have expenditure; the largest is "
+        f"{english('function_class', g['largest_class'], g['largest_class'])} with {fmt_amount(g['largest_amount'])} 万元 (10k yuan), "
+        f"{fmt_share(g['largest_share'])} of {_b('all_funds', 'en')}.")
 
 
 def _function_items(f: Finding, lang: str) -> str:
-    top = f.frame.iloc[0] if len(f.frame) else None
-    total = fmt_amount(f.figures["general_budget_total"])
-    if top is None:
+    g = f.figures
+    total = fmt_amount(g["general_budget_total"])
+    if not g["items"]:
         return _pick(lang, "一般公共预算支出表没有明细行。", "T05 has no detail rows.")
+    rows_zh = (f"（明细 {g['rows']} 行：同一科目按所属单位分行列示，已按科目合并）" if g["rows"] != g["items"] else "")
+    rows_en = (f" ({g['rows']} rows: a code repeats per subordinate unit, summed here by code)"
+               if g["rows"] != g["items"] else "")
+    name_en = english("function", g["largest_code"], g["largest_name"])
     return _pick(
         lang,
-        f"一般公共预算支出 {total} 万元，分 {len(f.frame)} 个项级科目；最大的是 {top.function_code} "
-        f"{top.function_name} {fmt_amount(top.amount)} 万元（{fmt_share(top.share_of_expenditure)}）。",
-        f"General public budget expenditure {total} 万元 (10k yuan) over {len(f.frame)} function items; "
-        f"the largest is {top.function_code} {top.function_name}, {fmt_amount(top.amount)} 万元 "
-        f"({fmt_share(top.share_of_expenditure)}).")
+        f"{_b('general_budget', 'zh')} {total} 万元，分属 {g['items']} 个功能分类科目{rows_zh}；最大的是 "
+        f"{g['largest_code']} {g['largest_name']} {fmt_amount(g['largest_amount'])} 万元，"
+        f"占{_b('general_budget', 'zh')}的 {fmt_share(g['largest_share'])}。",
+        f"{_b('general_budget', 'en').capitalize()}: {total} 万元 (10k yuan) over {g['items']} function codes"
+        f"{rows_en}; the largest is {g['largest_code']} {name_en}, {fmt_amount(g['largest_amount'])} 万元, "
+        f"{fmt_share(g['largest_share'])} of {_b('general_budget', 'en')}.")
+
+
+def _purchased_services(f: Finding, lang: str) -> str:
+    g = f.figures
+    top = g["largest"] or {}
+    name_zh = top.get("catalogue_level2_name") or top.get("catalogue_level1_name") or ""
+    name_en = top.get("catalogue_name_en") or top.get("catalogue_level2_code") or top.get("catalogue_level1_code") or ""
+    return _pick(
+        lang,
+        f"政府购买服务预算 {fmt_amount(g['total'])} 万元，相当于{_b('all_funds', 'zh')}的 "
+        f"{fmt_share(g['share_of_all_funds'])}，明细 {g['rows']} 行，按指导性目录归为 {g['groups']} 类；"
+        f"最大的是{name_zh} {fmt_amount(top.get('amount'))} 万元。",
+        f"Government purchase of services: {fmt_amount(g['total'])} 万元 (10k yuan), "
+        f"{fmt_share(g['share_of_all_funds'])} of {_b('all_funds', 'en')}, in {g['rows']} rows and "
+        f"{g['groups']} catalogue groups; the largest is catalogue group {name_en} ({fmt_amount(top.get('amount'))} 万元).")
 
 
 def _personnel_vs_public(f: Finding, lang: str) -> str:
     g = f.figures
-    zh = (f"人员经费 {fmt_amount(g['personnel_cost'])} 万元，占基本支出 {fmt_share(g['personnel_share_of_basic'])}")
+    basic_zh, basic_en = _b("general_budget_basic", "zh"), _b("general_budget_basic", "en")
+    total_zh, total_en = _b("general_budget", "zh"), _b("general_budget", "en")
+    zh = f"人员经费 {fmt_amount(g['personnel_cost'])} 万元，占{basic_zh}的 {fmt_share(g['personnel_share_of_basic'])}"
     en = (f"Personnel costs {fmt_amount(g['personnel_cost'])} 万元 (10k yuan), "
-          f"{fmt_share(g['personnel_share_of_basic'])} of basic expenditure")
+          f"{fmt_share(g['personnel_share_of_basic'])} of {basic_en}")
     if g["total"] is not None:
-        zh += f"、占支出合计 {fmt_share(g['personnel_share_of_total'])}"
-        en += f" and {fmt_share(g['personnel_share_of_total'])} of total"
-    zh += f"；公用经费 {fmt_amount(g['public_cost'])} 万元，占基本支出 {fmt_share(g['public_share_of_basic'])}"
+        zh += f"、占{total_zh}的 {fmt_share(g['personnel_share_of_total'])}"
+        en += f" and {fmt_share(g['personnel_share_of_total'])} of {total_en}"
+    zh += f"；公用经费 {fmt_amount(g['public_cost'])} 万元，占{basic_zh}的 {fmt_share(g['public_share_of_basic'])}"
     en += f"; public costs {fmt_amount(g['public_cost'])} 万元, {fmt_share(g['public_share_of_basic'])} of basic"
     if g["total"] is not None:
-        zh += (f"、占支出合计 {fmt_share(g['public_share_of_total'])}；项目支出 {fmt_amount(g['project'])} 万元，"
-               f"占支出合计 {fmt_share(g['project_share_of_total'])}")
-        en += (f" and {fmt_share(g['public_share_of_total'])} of total; project expenditure "
-               f"{fmt_amount(g['project'])} 万元, {fmt_share(g['project_share_of_total'])} of total")
-    scope_zh = "一般公共预算" if g["source"] == "T05" else "据基本支出表（T06），无项目支出"
-    scope_en = "general public budget" if g["source"] == "T05" else "from T06, without project expenditure"
-    zh += f"（{scope_zh}）。"
-    en += f" ({scope_en})."
+        zh += (f"、占{total_zh}的 {fmt_share(g['public_share_of_total'])}；一般公共预算项目支出 "
+               f"{fmt_amount(g['project'])} 万元，占{total_zh}的 {fmt_share(g['project_share_of_total'])}。")
+        en += (f" and {fmt_share(g['public_share_of_total'])} of {total_en}; general-budget project expenditure "
+               f"{fmt_amount(g['project'])} 万元, {fmt_share(g['project_share_of_total'])} of {total_en}.")
+    else:
+        zh += "（据一般公共预算基本支出表，无项目支出）。"
+        en += " (from the basic expenditure table, without project expenditure)."
     if g["scope_differs"]:
-        zh += f"全部资金的本年支出合计为 {fmt_amount(g['all_funds_expenditure'])} 万元。"
-        en += f" Current-year expenditure from all funds is {fmt_amount(g['all_funds_expenditure'])} 万元."
+        zh += f"{_b('all_funds', 'zh')}为 {fmt_amount(g['all_funds_expenditure'])} 万元"
+        en += f" {_b('all_funds', 'en').capitalize()} is {fmt_amount(g['all_funds_expenditure'])} 万元"
+        if g.get("all_funds_project") is not None:
+            zh += (f"，其中项目支出 {fmt_amount(g['all_funds_project'])} 万元"
+                   f"（{fmt_share(g['all_funds_project_share'])}）")
+            en += (f", of which project expenditure {fmt_amount(g['all_funds_project'])} 万元 "
+                   f"({fmt_share(g['all_funds_project_share'])})")
+        zh += "。"
+        en += "."
     return _pick(lang, zh, en)
 
 
@@ -218,30 +277,34 @@ def _economic_classes(f: Finding, lang: str) -> str:
                   f"{fmt_amount(g['personnel_classes'])} 万元, public classes (302 goods and services, "
                   f"310 capital, …) {fmt_amount(g['public_classes'])} 万元")
     if g["complete"]:
-        return _pick(lang, f"基本支出 {fmt_amount(g['basic'])} 万元全部按经济分类列明（{src}）：{classes_zh}。",
-                     f"Basic expenditure of {fmt_amount(g['basic'])} 万元 (10k yuan) is fully itemised by "
-                     f"economic class ({src}): {classes_en}.")
+        return _pick(lang, f"{_b('general_budget_basic', 'zh')} {fmt_amount(g['basic'])} 万元全部按经济分类列明"
+                     f"（{table_name(src)}）：{classes_zh}。",
+                     f"{_b('general_budget_basic', 'en').capitalize()} of {fmt_amount(g['basic'])} 万元 (10k yuan) "
+                     f"is fully itemised by economic class ({table_name(src, 'en')}): {classes_en}.")
     other_zh = other_en = ""
     if g.get(f"{other}_itemised") is not None:
-        other_zh = f"（{other} 的基本支出明细行合计 {fmt_amount(g[f'{other}_itemised'])} 万元）"
-        other_en = f" ({other}'s basic rows sum to {fmt_amount(g[f'{other}_itemised'])} 万元)"
+        other_zh = f"（{table_name(other)}的基本支出明细行合计 {fmt_amount(g[f'{other}_itemised'])} 万元）"
+        other_en = f" (the {table_name(other, 'en')}'s basic rows sum to {fmt_amount(g[f'{other}_itemised'])} 万元)"
     return _pick(
         lang,
-        f"基本支出 {fmt_amount(g['basic'])} 万元中，{src} 的明细行只列明 {fmt_amount(g['itemised'])} 万元"
-        f"（{fmt_share(g['itemised_share'])}），未列明 {fmt_amount(g['unitemised'])} 万元{other_zh}；"
-        f"列明部分中{classes_zh}。下表把未列明部分单列。",
-        f"Of basic expenditure of {fmt_amount(g['basic'])} 万元 (10k yuan), {src}'s detail rows itemise only "
-        f"{fmt_amount(g['itemised'])} 万元 ({fmt_share(g['itemised_share'])}), leaving "
-        f"{fmt_amount(g['unitemised'])} 万元 unitemised{other_en}; of the itemised part, {classes_en}. "
-        f"The table shows the unitemised part as its own row.")
+        f"{_b('general_budget_basic', 'zh')} {fmt_amount(g['basic'])} 万元中，{table_name(src)}的明细行只列明 "
+        f"{fmt_amount(g['itemised'])} 万元（{fmt_share(g['itemised_share'])}），未列明 {fmt_amount(g['unitemised'])} 万元"
+        f"{other_zh}；列明部分中{classes_zh}。未列明部分不是一个经济分类：下表单列一行，图中以斜线单独画出。",
+        f"Of {_b('general_budget_basic', 'en')} of {fmt_amount(g['basic'])} 万元 (10k yuan), the "
+        f"{table_name(src, 'en')}'s detail rows itemise only {fmt_amount(g['itemised'])} 万元 "
+        f"({fmt_share(g['itemised_share'])}), leaving {fmt_amount(g['unitemised'])} 万元 unitemised{other_en}; "
+        f"of the itemised part, {classes_en}. The unitemised part is no economic class: the table gives it a row "
+        f"of its own and the chart draws it apart, hatched.")
 
 
 def _largest_items(f: Finding, lang: str) -> str:
     top = f.frame.head(3)
     zh = "、".join(f"{r.dept_economic_code} {r.dept_economic_name} {fmt_amount(r.amount)} 万元" for r in top.itertuples())
-    en = ", ".join(f"{r.dept_economic_code} {r.dept_economic_name} {fmt_amount(r.amount)} 万元" for r in top.itertuples())
-    return _pick(lang, f"基本支出中列明的最大项目（{f.figures['source']}）：{zh}。",
-                 f"The largest itemised basic-expenditure items ({f.figures['source']}): {en} (10k yuan).")
+    en = ", ".join(f"{r.dept_economic_code} {english('dept_economic', r.dept_economic_code, r.dept_economic_name)} "
+                   f"{fmt_amount(r.amount)} 万元" for r in top.itertuples())
+    return _pick(lang, f"基本支出中列明的最大项目（{table_name(f.figures['source'])}，同一经济科目已合并）：{zh}。",
+                 f"The largest itemised basic-expenditure items ({table_name(f.figures['source'], 'en')}, "
+                 f"summed by economic code): {en} (10k yuan).")
 
 
 def _three_public_costs(f: Finding, lang: str) -> str:
@@ -258,17 +321,17 @@ def _three_public_costs(f: Finding, lang: str) -> str:
           f"official vehicles {fmt_amount(vehicles)} 万元 (purchase {fmt_amount(g['vehicle_purchase'])}, "
           f"operation {fmt_amount(g['vehicle_operation'])}).")
     if g["basic_part"] is not None and g["split_consistent"]:
-        zh += (f"其中基本支出 {fmt_amount(g['basic_part'])} 万元（据 {g['basis']}），占公用经费 "
+        zh += (f"其中基本支出 {fmt_amount(g['basic_part'])} 万元（据{table_name(g['basis'])}），占公用经费 "
                f"{fmt_amount(g['public_cost'])} 万元的 {fmt_share(g['basic_share_of_public_cost'])}；"
                f"其余 {fmt_amount(g['project_part'])} 万元为项目支出。")
-        en += (f" Of these, {fmt_amount(g['basic_part'])} 万元 is basic expenditure (per {g['basis']}), "
+        en += (f" Of these, {fmt_amount(g['basic_part'])} 万元 is basic expenditure (per the {table_name(g['basis'], 'en')}), "
                f"{fmt_share(g['basic_share_of_public_cost'])} of public costs ({fmt_amount(g['public_cost'])} 万元); "
                f"the other {fmt_amount(g['project_part'])} 万元 is project expenditure.")
     elif g["basic_part"] is not None:
-        zh += (f"{g['basis']} 在相应经济科目下列有基本支出 {fmt_amount(g['basic_part'])} 万元，"
+        zh += (f"{table_name(g['basis'])}在相应经济科目下列有基本支出 {fmt_amount(g['basic_part'])} 万元，"
                f"有的科目多于本表金额，无法据此拆分基本支出与项目支出。")
-        en += (f" {g['basis']} books {fmt_amount(g['basic_part'])} 万元 of basic expenditure under the matching "
-               f"economic codes, more than T09 for some items, so the basic/project split cannot be made.")
+        en += (f" The {table_name(g['basis'], 'en')} books {fmt_amount(g['basic_part'])} 万元 of basic expenditure under the matching "
+               f"economic codes, more than the \"three public\" costs table for some items, so the basic/project split cannot be made.")
     return _pick(lang, zh, en)
 
 
@@ -278,10 +341,13 @@ def _procurement_share(f: Finding, lang: str) -> str:
                          for r in f.frame.itertuples())
     parts_en = ", ".join(f"{r.category_en} {fmt_amount(r.amount)} 万元 ({fmt_share(r.share_of_procurement)})"
                          for r in f.frame.itertuples())
-    zh = (f"政府采购预算 {fmt_amount(g['total'])} 万元，占本年支出合计的 {fmt_share(g['share_of_total'])}、"
-          f"占项目支出的 {fmt_share(g['share_of_project'])}；其中{parts_zh}。")
-    en = (f"Government procurement is {fmt_amount(g['total'])} 万元 (10k yuan), {fmt_share(g['share_of_total'])} "
-          f"of current-year expenditure and {fmt_share(g['share_of_project'])} of project expenditure: {parts_en}.")
+    zh = (f"政府采购预算 {fmt_amount(g['total'])} 万元，相当于{_b('all_funds', 'zh')}的 {fmt_share(g['share_of_total'])}；"
+          f"其中{parts_zh}（占政府采购预算）。采购资金可来自基本支出，也可来自项目支出，政府采购预算表不作区分，"
+          f"所以这里不给出“占项目支出”的比例。")
+    en = (f"Government procurement is {fmt_amount(g['total'])} 万元 (10k yuan), equal to "
+          f"{fmt_share(g['share_of_total'])} of {_b('all_funds', 'en')}: {parts_en} (shares of procurement). "
+          f"Procurement can be paid from basic as well as project expenditure and the procurement table does "
+          f"not say which, so no share of project expenditure is given.")
     if g["uncategorised"]:
         zh += f"另有 {fmt_amount(g['uncategorised'])} 万元无法归入货物、工程、服务。"
         en += f" {fmt_amount(g['uncategorised'])} 万元 could not be put in a category."
@@ -324,10 +390,10 @@ def _cap_coverage(f: Finding, lang: str) -> str:
           f"have only unit costs, {g['no_amount']} have cost indicators that are not money, and "
           f"{g['no_cost_indicator']} have none.")
     if g["project_expenditure"]:
-        zh += (f"绩效目标表列出的项目合计 {fmt_amount(g['t12_total'])} 万元，占项目支出 "
+        zh += (f"绩效目标表列出的项目合计 {fmt_amount(g['t12_total'])} 万元，占{_b('all_funds_project', 'zh')} "
                f"{fmt_amount(g['project_expenditure'])} 万元的 {fmt_share(g['t12_share_of_project_expenditure'])}。")
-        en += (f" The projects in T12 total {fmt_amount(g['t12_total'])} 万元 (10k yuan), "
-               f"{fmt_share(g['t12_share_of_project_expenditure'])} of project expenditure "
+        en += (f" The projects with performance targets total {fmt_amount(g['t12_total'])} 万元 (10k yuan), "
+               f"{fmt_share(g['t12_share_of_project_expenditure'])} of {_b('all_funds_project', 'en')} "
                f"({fmt_amount(g['project_expenditure'])} 万元).")
     return _pick(lang, zh, en)
 
@@ -352,35 +418,73 @@ def _unit_costs(f: Finding, lang: str) -> str:
     if f.frame.empty:
         return _pick(lang, "没有单位成本指标。", "There are no unit-cost indicators.")
     zh, en = [], []
-    sole = f.frame[f.frame["sole_cost"]]
-    for r in sole.head(8).itertuples():
+    implied = f.frame[f.frame["implied_quantity"].notna()]
+    for r in implied.head(8).itertuples():
         q = fmt_count(whole_quantity(r.implied_quantity, r.relation))
         in_wan = r.unit != "万元" and r.unit_cost_wan is not None
         stated = r.stated_quantity if isinstance(r.stated_quantity, str) else None  # NA in a str column
+        whole = r.quantity_basis == "project_total"
+        basis_zh = "项目总额" if whole else f"{r.quantity_basis}"
+        basis_en = "the project total" if whole else f"its {r.component_en} amount ({r.quantity_basis})"
         zh.append(f"{r.project_name}：{r.indicator} {r.operator} {r.value} {r.unit}"
-                  f"{f'（{fmt_exact(r.unit_cost_wan)} 万元）' if in_wan else ''}，项目总额 "
-                  f"{fmt_amount(r.project_total)} 万元可购 {r.relation} {q} {r.per_unit}"
+                  f"{f'（{fmt_exact(r.unit_cost_wan)} 万元）' if in_wan else ''}，{basis_zh} "
+                  f"{fmt_amount(r.basis_amount)} 万元可购 {r.relation} {q} {r.per_unit}"
                   f"{f'，项目数量指标为{stated}' if stated else ''}")
         en.append(f"{r.project_name}: {r.indicator} {r.operator} {r.value} {r.unit}"
-                  f"{f' ({fmt_exact(r.unit_cost_wan)} 万元)' if in_wan else ''}, so "
-                  f"{fmt_amount(r.project_total)} 万元 buys {r.relation} {q} {r.per_unit_en}"
+                  f"{f' ({fmt_exact(r.unit_cost_wan)} 万元)' if in_wan else ''}, so {basis_en} of "
+                  f"{fmt_amount(r.basis_amount)} 万元 buys {r.relation} {q} {r.per_unit_en}"
                   f"{f'; the project states {stated}' if stated else ''}")
     zh_text = f"{len(f.frame)} 个单位成本指标"
     en_text = f"{len(f.frame)} unit-cost indicators"
-    if len(sole):
-        which = "均" if len(sole) == len(f.frame) else f"其中 {len(sole)} 个"
-        zh_text += (f"，{which}是所在项目唯一的金额成本指标，可推算数量（假定项目总额全部用于该单位）："
-                    + "；".join(zh) + ("…" if len(sole) > 8 else "") + "。")
-        which = "all" if len(sole) == len(f.frame) else str(len(sole))
-        en_text += (f"; {which} are their project's only cost in money, so they imply a quantity (if the "
-                    f"whole project total is spent on that unit): " + "; ".join(en) + ("…" if len(sole) > 8 else "") + ".")
+    if len(implied):
+        zh_text += (f"，其中 {len(implied)} 个可推算数量（假定所依据的金额全部用于该单位）："
+                    + "；".join(zh) + ("…" if len(implied) > 8 else "") + "。")
+        en_text += (f"; {len(implied)} imply a quantity (if all the money they price is spent on that unit): "
+                    + "; ".join(en) + ("…" if len(implied) > 8 else "") + ".")
     else:
-        zh_text += "，都与其他成本指标并列，不推算数量。"
-        en_text += "; each sits beside other cost indicators, so no quantity is implied."
-    if len(f.frame) > len(sole) and len(sole):
-        zh_text += f"其余 {len(f.frame) - len(sole)} 个与其他成本指标并列，不推算数量。"
-        en_text += f" The other {len(f.frame) - len(sole)} sit beside other cost indicators: no quantity implied."
+        zh_text += "，都不能推算数量。"
+        en_text += "; none implies a quantity."
+    parts = f.frame[f.frame["component"].notna() & f.frame["implied_quantity"].isna()]
+    if len(parts):
+        names_zh = _names([f"{r.indicator}（{r.project_name}）" for r in parts.itertuples()], "zh", 4)
+        names_en = _names([f"{r.indicator} ({r.project_name})" for r in parts.itertuples()], "en", 4)
+        zh_text += (f"{names_zh}只约束其中一项开支（如住宿、餐费），项目没有列出该项的金额，"
+                    f"不能据此推算整个项目的数量。")
+        en_text += (f" {names_en} cap one component (lodging, meals…) of their project, whose amount is not "
+                    f"stated: they imply no quantity for the whole project.")
+    rest = len(f.frame) - len(implied) - len(parts)
+    if rest and len(implied):
+        zh_text += f"其余 {rest} 个与其他成本金额指标并列，不推算数量。"
+        en_text += f" The other {rest} sit beside other cost amounts: no quantity implied."
     return _pick(lang, zh_text, en_text)
+
+
+def _project_spending(f: Finding, lang: str) -> str:
+    g = f.figures
+    head_zh = (f"{_b('all_funds_project', 'zh') if g['source'] == 'T03' else '项目支出'} "
+               f"{fmt_amount(g['project_expenditure'])} 万元（占{_b('all_funds', 'zh')}的 {fmt_share(g['share_of_all_funds'])}）")
+    head_en = (f"{(_b('all_funds_project', 'en') if g['source'] == 'T03' else 'project expenditure').capitalize()} "
+               f"of {fmt_amount(g['project_expenditure'])} 万元 (10k yuan, {fmt_share(g['share_of_all_funds'])} of "
+               f"{_b('all_funds', 'en')})")
+    if g["undocumented"] and g["undocumented"] == g["project_expenditure"]:
+        return _pick(lang, f"{head_zh}既没有明细行（{table_name(g['source'])}只列合计），也没有项目支出绩效目标："
+                           f"文档没有说明这部分资金用于哪些项目。",
+                     f"{head_en} has neither detail rows (the {table_name(g['source'], 'en')} prints only its total) "
+                     f"nor project performance targets: the document does not say which projects this money is for.")
+    zh = f"{head_zh}：明细行列明 {fmt_amount(g['itemised'])} 万元（{fmt_share(g['itemised_share'])}）；"
+    en = f"{head_en}: the detail rows itemise {fmt_amount(g['itemised'])} 万元 ({fmt_share(g['itemised_share'])}); "
+    if g["t12_state"]:
+        zh += "没有项目支出绩效目标。"
+        en += "there are no project performance targets."
+    else:
+        zh += (f"项目支出绩效目标表列出 {g['t12_projects']} 个项目，合计 {fmt_amount(g['t12_total'])} 万元"
+               f"（{fmt_share(g['t12_share'])}）。")
+        en += (f"the performance targets cover {g['t12_projects']} projects totalling {fmt_amount(g['t12_total'])} "
+               f"万元 ({fmt_share(g['t12_share'])}).")
+    if g["undocumented"]:
+        zh += f"另有 {fmt_amount(g['undocumented'])} 万元既无明细行也无绩效目标。"
+        en += f" {fmt_amount(g['undocumented'])} 万元 has neither detail rows nor targets."
+    return _pick(lang, zh, en)
 
 
 def _without_cost_indicators(f: Finding, lang: str) -> str:
@@ -408,20 +512,39 @@ def _qualitative(f: Finding, lang: str) -> str:
     return _pick(lang, zh, en)
 
 
+def defect_phrase(x: dict, lang: str = "zh") -> str:
+    """One defect (see analysis.overview.defects) in words: the rule, and its difference, or
+    for an aggregate rule its failing keys with their own differences."""
+    inst = x.get(f"instance_{lang}", x.get("instance_label"))
+    what = x.get(f"description_{lang}", x["description"]) + ((f"（{inst}）" if lang == "zh" else f" ({inst})")
+                                                            if inst else "")
+    if x["keys"]:
+        keys = x["keys"]
+        items = [f"{k.get('key', '')} {k.get('name', '')}".strip() + (f" 相差 {fmt_amount(k.get('difference'))} 万元"
+                 if lang == "zh" else f" off by {fmt_amount(k.get('difference'))} 万元") for k in keys[:4]]
+        more = (f"…等 {len(keys)} 个" if lang == "zh" else f"… ({len(keys)} in all)") if len(keys) > 4 else ""
+        return _pick(lang, f"{what}：{len(keys)} 个科目不符（{'；'.join(items)}{more}）",
+                     f"{what}: {len(keys)} key(s) fail ({'; '.join(items)}{more})")
+    if x["status"] == "unreadable":
+        return _pick(lang, f"{what}：所需单元格无法读取", f"{what}: a cell it needs could not be read")
+    return _pick(lang, f"{what}：相差 {fmt_amount(x['difference'])} 万元", f"{what}: off by {fmt_amount(x['difference'])} 万元")
+
+
 def _reconciliation(f: Finding, lang: str) -> str:
     g = f.figures
-    zh = (f"对账：{g['rules']} 条核对中 {g['pass']} 条相符，{g['rounding']} 条尾差，{g['mismatch']} 条不符，"
-          f"{g['not_applicable']} 条不适用。")
-    en = (f"Reconciliation: of {g['rules']} checks, {g['pass']} agree, {g['rounding']} differ by rounding, "
-          f"{g['mismatch']} do not agree and {g['not_applicable']} do not apply.")
-    bad = [x for x in g["failures"] if x["status"] == "mismatch"]
+    zh = (f"对账：{g['rules']} 条核对中 {g['pass']} 条相符，{g['mismatch']} 条不符，{g['rounding']} 条尾差"
+          + (f"，{g['unreadable']} 条因单元格无法读取未能核对" if g.get("unreadable") else "")
+          + f"，{g['not_applicable']} 条不适用。")
+    en = (f"Reconciliation: of {g['rules']} checks, {g['pass']} agree, {g['mismatch']} do not agree, "
+          f"{g['rounding']} differ by rounding"
+          + (f", {g['unreadable']} could not be checked (unreadable cells)" if g.get("unreadable") else "")
+          + f" and {g['not_applicable']} do not apply.")
+    bad = [x for x in g["failures"] if x["status"] in ("mismatch", "unreadable")]
     if bad:
-        items = [f"{x['rule_id']}{'/' + x['instance'] if x['instance'] else ''}" for x in bad]
-        diffs = [fmt_amount(x["difference"]) for x in bad]
-        zh += "不符：" + "；".join(f"{i}（相差 {d} 万元）" for i, d in list(zip(items, diffs))[:6])
-        en += " Not agreeing: " + "; ".join(f"{i} (off by {d} 万元)" for i, d in list(zip(items, diffs))[:6])
-        zh += f"…等 {len(bad)} 条。" if len(bad) > 6 else "。"
-        en += f"… ({len(bad)} in all)." if len(bad) > 6 else "."
+        zh += "不符：" + "；".join(defect_phrase(x, "zh") for x in bad[:6])
+        en += " Not agreeing: " + "; ".join(defect_phrase(x, "en") for x in bad[:6])
+        zh += f"…等 {len(bad)} 条，见下表。" if len(bad) > 6 else "。"
+        en += f"… ({len(bad)} in all, see the table)." if len(bad) > 6 else "."
     else:
         zh += "所有适用的勾稽关系都相符。"
         en += " Every identity that applies holds."
@@ -429,7 +552,8 @@ def _reconciliation(f: Finding, lang: str) -> str:
 
 
 _WRITERS = {
-    "reconciliation": _reconciliation,
+    "reconciliation": _reconciliation, "purchased_services": _purchased_services,
+    "project_spending": _project_spending,
     "summary": _summary, "income_sources": _income_sources, "function_classes": _function_classes,
     "function_items": _function_items, "personnel_vs_public": _personnel_vs_public,
     "economic_classes": _economic_classes, "largest_items": _largest_items,
@@ -446,3 +570,71 @@ def describe(finding: Finding, lang: str = "zh") -> str:
     if not finding.available:
         return missing_sentence(finding, lang)
     return _WRITERS[finding.kind](finding, lang)
+
+
+# ----------------------------------------------------------------------------- the banner
+
+def _problem_text(p, lang: str) -> str:
+    """One unreadable cell: 'T05 p.3 row 7 合计: "1,2O3.00"'."""
+    get = (lambda k: getattr(p, k, None)) if not isinstance(p, dict) else p.get
+    where = " ".join(str(x) for x in (get("table"), f"p.{get('page')}" if get("page") else None,
+                                      (f"行 {get('row')}" if lang == "zh" else f"row {get('row')}") if get("row") else None,
+                                      get("column")) if x)
+    raw = get("raw")
+    return f"{where}: “{raw}”" if raw not in (None, "") else where or str(p)
+
+
+def banner_sentences(f: Finding, lang: str = "zh") -> list[str]:
+    """The banner as sentences, defects first: reconciliation, unreadable cells, coverage of
+    each stated total by its detail rows, tables not disclosed."""
+    g, out = f.figures, []
+    bad = [x for x in g["defects"] if x["status"] in ("mismatch", "unreadable")]
+    rounding = [x for x in g["defects"] if x["status"] == "rounding"]
+    if bad:
+        out.append(_pick(lang, f"勾稽关系：{len(bad)} 处不符，最重要的是{defect_phrase(bad[0], 'zh')}"
+                               f"{'（其余见“对账”一节）' if len(bad) > 1 else ''}。",
+                         f"Reconciliation: {len(bad)} identities do not hold; first, {defect_phrase(bad[0], 'en')}"
+                         f"{' (the others under Reconciliation)' if len(bad) > 1 else ''}."))
+    else:
+        out.append(_pick(lang, f"勾稽关系：所有适用的核对都相符{f'（{len(rounding)} 处尾差）' if rounding else ''}。",
+                         f"Reconciliation: every identity that applies holds"
+                         f"{f' ({len(rounding)} rounding differences)' if rounding else ''}."))
+    if g["problems"]:
+        shown = "；".join(_problem_text(p, lang) for p in g["problems"][:3])
+        out.append(_pick(lang, f"{len(g['problems'])} 个单元格无法读取，相关数字不计入任何合计：{shown}"
+                               f"{'…' if len(g['problems']) > 3 else ''}。",
+                         f"{len(g['problems'])} cells could not be read and count in no total: {shown}"
+                         f"{'…' if len(g['problems']) > 3 else ''}."))
+    for c in g["coverage"]:
+        if c["complete"]:
+            continue
+        if c["table"] == "T12":
+            out.append(_pick(lang, f"项目支出绩效目标覆盖{_b('all_funds_project', 'zh')} {fmt_amount(c['stated'])} 万元中的 "
+                                   f"{fmt_amount(c['itemised'])} 万元（{fmt_share(c['share'])}）。",
+                             f"Performance targets cover {fmt_amount(c['itemised'])} 万元 of "
+                             f"{_b('all_funds_project', 'en')} of {fmt_amount(c['stated'])} 万元 ({fmt_share(c['share'])})."))
+            continue
+        header = c["header"].split("/")[-1]
+        out.append(_pick(lang, f"{table_name(c['table'])}“{header}”列：合计行 {fmt_amount(c['stated'])} 万元，明细行只列明 "
+                               f"{fmt_amount(c['itemised'])} 万元（{fmt_share(c['share'])}），"
+                               f"未列明 {fmt_amount(c['stated'] - c['itemised'])} 万元。",
+                         f"The {table_name(c['table'], 'en')} states {fmt_amount(c['stated'])} 万元 "
+                         f"({c['column'].replace('_', ' ')}); its detail rows itemise {fmt_amount(c['itemised'])} 万元 "
+                         f"({fmt_share(c['share'])}), leaving {fmt_amount(c['stated'] - c['itemised'])} 万元 unitemised."))
+    complete = [c for c in g["coverage"] if c["complete"] and c["table"] != "T12"]
+    if complete:
+        out.append(_pick(lang, "明细行与合计一致：" + "、".join(f"{table_name(c['table'])}“{c['header'].split('/')[-1]}”"
+                                                         for c in complete) + "。",
+                         "Detail rows reach their stated total: " + ", ".join(
+                             f"{table_name(c['table'], 'en')} ({c['column'].replace('_', ' ')})" for c in complete) + "."))
+    absent, empty = g["tables_absent"], g["tables_empty"]
+    if absent:
+        out.append(_pick(lang, "文档中没有：" + "、".join(table_name(t) for t in absent) + "。",
+                         "Not in the document: " + ", ".join(table_name(t, "en") for t in absent) + "."))
+    if empty:
+        out.append(_pick(lang, "只有表头、没有数据行：" + "、".join(table_name(t) for t in empty) + "。",
+                         "Disclosed with no rows: " + ", ".join(table_name(t, "en") for t in empty) + "."))
+    return out
+
+
+_WRITERS["banner"] = lambda f, lang: "".join(banner_sentences(f, lang)) if lang == "zh" else " ".join(banner_sentences(f, lang))

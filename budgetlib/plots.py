@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "ReportFigure", "apply_style", "bar_chart", "pie_or_share_chart",
-           "setup_fonts"]
+__all__ = ["PALETTE", "ReportFigure", "apply_style", "bar_chart", "composition_with_gap",
+           "pie_or_share_chart", "setup_fonts"]
 
 # Family names that cover simplified Chinese, best first: the pip font, Debian's two packages
 # (matplotlib 3.11 registers every face of a .ttc; older releases only the first, which is
@@ -216,11 +216,60 @@ def bar_chart(series, title: str = "", *, xlabel: str | None = None,
         ax.set_xlabel(xlabel or "")
         ax.set_ylabel(ylabel or "")
     ax.bar_label(bars, labels=[fmt(v) for v in values], padding=3, fontsize=9)
+    _separators(ax.xaxis if horizontal else ax.yaxis, fmt)
     # room for the value labels beyond the longest bar
     if horizontal:
         ax.margins(x=0.15)
     else:
         ax.margins(y=0.12)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _separators(axis, fmt) -> None:
+    """Value-axis ticks with thousands separators (12,000 not 12000), or as percent when the
+    bars are percentages."""
+    from matplotlib.ticker import FuncFormatter
+
+    percent = fmt(1.0).endswith("%")
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}%" if percent else f"{v:,.0f}"))
+
+
+def composition_with_gap(series, gap: float, title: str = "", *, gap_label: str = "未列明",
+                         other_label: str = "其他", top_n: int = 12):
+    """The itemised parts of a total as bars, and the part the document does not itemise
+    (未列明) as one hatched grey bar set apart below a line: a gap, not a category.
+
+    Bars are amounts (with separators); each part's share of the whole total is in its label.
+    Returns None when there is nothing to draw."""
+    s = _as_float_series(series)
+    s = s[s != 0].sort_values(ascending=False)
+    if s.empty and not gap:
+        return None
+    if top_n and len(s) > top_n:
+        s = pd.concat([s.iloc[:top_n - 1], pd.Series({other_label: s.iloc[top_n - 1:].sum()})])
+    whole = s.sum() + (gap or 0.0)
+    labels, values = list(s.index), list(s.to_numpy())
+    n = len(labels) + (1 if gap else 0)
+    fig = _new_figure((8.0, max(2.4, 0.42 * n + 1.4)))
+    ax = fig.add_subplot()
+    ys = list(range(len(labels)))
+    bars = ax.barh(ys, values, color=PALETTE[0])
+    ax.bar_label(bars, labels=[f"{v:,.2f}  ({v / whole:.1%})" for v in values], padding=3, fontsize=9)
+    ticks, names = ys[:], labels[:]
+    if gap:
+        y = len(labels) + 0.6  # set apart from the itemised bars
+        gbar = ax.barh([y], [gap], color="white", edgecolor="#7f7f7f", hatch="///", linewidth=0.8)
+        ax.bar_label(gbar, labels=[f"{gap:,.2f}  ({gap / whole:.1%})"], padding=3, fontsize=9, color="#555555")
+        ax.axhline(len(labels) - 0.2, color="#999999", linewidth=0.8, linestyle="--")
+        ticks.append(y)
+        names.append(gap_label)
+    ax.set_yticks(ticks, names)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    _separators(ax.xaxis, "{:,.2f}".format)
+    ax.margins(x=0.25)
     if title:
         ax.set_title(title)
     return fig

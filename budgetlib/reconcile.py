@@ -1026,6 +1026,9 @@ def reconcile(doc: BudgetDocument, lang: str = "zh", rules: str | Path | Catalog
     for rule in cat.rules:
         results += _run_rule(rule, cat, ctx)
     results += _problem_results(doc)
+    if doc.narrative is not None:  # the 情况说明's claims, checked against the tables (claims.py)
+        from .claims import check_narrative
+        results += check_narrative(doc, lang)
     return ReconciliationReport(doc.name, doc.meta.get("source_name") or doc.name, ctx.unit, results, lang)
 
 
@@ -1176,7 +1179,7 @@ class ReconciliationReport:
 
 # ------------------------------------------------------------------------------ command line
 def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: str | None = None,
-                cache=None) -> int:
+                cache=None, narratives=()) -> int:
     """`budgetlib check`: reconcile each document, print a summary, write the reports.
 
     With ``cache`` (data/processed), a document parsed before and unchanged is read back, not
@@ -1189,10 +1192,20 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
     from .loader import DEFAULT_ENGINE, load
     from .readers.base import ReadError
 
+    from .readers.narrative_text import match_companion, read_narrative, split_sources
+
+    # narrative PDFs (情况说明) among the sources or given with --narrative join their tables
+    paths, companions = split_sources(paths, narratives)
     unreadable, broken = 0, 0
     for path in paths:
         try:
             doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache, strict=strict)
+            companion = match_companion(doc, companions, only_pair=len(paths) == 1)
+            if companion is not None:
+                narrative = read_narrative(companion)
+                if cache is not None:  # read back (not parsed) and the cache keeps the narrative
+                    doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache, strict=strict, narrative=narrative)
+                doc.narrative = narrative
             report = reconcile(doc, lang=lang)
         except ReadError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -1209,6 +1222,9 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
         counts = report.summary()
         print(f"{path}  {doc.name}  " + "  ".join(f"{k} {v}" for k, v in counts.items())
               + f"  defects {len(report.defects)}  -> {written[-1]}")
+        if doc.narrative is not None:
+            from .claims import narrative_line
+            print("  " + narrative_line(doc, report))
         # lead with the defects (what, where, how much, pages), each with its echoes under it
         name = lambda r: f"{r.rule.id}[{r.rule.instance}]" if r.rule.instance else r.rule.id  # noqa: E731
         for d in report.defects:

@@ -347,7 +347,7 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
 
 
 def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None,
-          summarise=None, progress=sys.stderr):
+          summarise=None, progress=sys.stderr, executor=None, index_links=None, skip=None):
     """Report many documents in parallel and write ``out_dir/index.html``.
 
     ``jobs`` long-lived worker processes (each pays the imports once) each run whole
@@ -355,8 +355,13 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     fatal. ``summarise(source) -> dict`` gives the headline figures for the index; it runs in
     the workers, so it must be picklable (a module-level function, not a lambda); the
     default gives the file name. Progress goes to ``progress``, one line per finished
-    document. Returns a DataFrame, one row per document.
+    document (with the rate and time left). ``executor`` (e.g. a Dask cluster's, from
+    ``budgetlib.corpus.executor``) runs the documents instead of the local pool. ``index_links``
+    ((label, path) pairs) are linked above the index table. ``skip(source, name, out_dir, notebooks,
+    params) -> row | None`` gives the row of a document done by an earlier run (its reports are not
+    run again), e.g. ``budgetlib.corpus.finished_row``. Returns a DataFrame, one row per document.
     """
+    from .corpus import Progress
     import pandas as pd
 
     sources = list(dict.fromkeys(Path(s) for s in sources))  # each document once
@@ -367,25 +372,36 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     args = (out_dir, notebooks, {**(params or {}), "_announce": progress is not None}, summarise)
     names = _unique_names(sources)
     total, rows = len(sources), []
+    counter = Progress(total)
 
-    def done(row):
+    def done(row, skipped=False):
         rows.append(row)
         if progress:
-            mark = "ok    " if row["status"] == "ok" else "FAILED"
-            line = f"[{len(rows)}/{total}] {mark} {row['document']} ({row['seconds']:.1f} s)"
+            mark = "done  " if skipped else "ok    " if row["status"] == "ok" else "FAILED"
+            line = f"{counter.line(skipped)}  {mark} {row['document']} ({row['seconds']:.1f} s)"
             if row["error"]:
                 line += f"  {row['error']}"
             print(line, file=progress, flush=True)
 
     if progress:
-        print(f"reporting {total} documents x {len(notebooks)} notebooks, {jobs} jobs",
+        print(f"reporting {total} documents x {len(notebooks)} notebooks, "
+              + (f"on {type(executor).__name__}" if executor is not None else f"{jobs} jobs"),
               file=progress, flush=True)
-    if jobs <= 1:
+    if skip is not None:  # documents finished by an earlier run: listed, not run again
+        nb_params = {k: v for k, v in args[2].items() if not k.startswith("_")}
+        earlier = {s: skip(s, names[s], out_dir, notebooks, nb_params) for s in sources}
+        for s, row in earlier.items():
+            if row is not None:
+                done(row, skipped=True)
+        sources_all, sources = sources, [s for s, row in earlier.items() if row is None]
+    if executor is not None:
+        _run_on(executor, sources, names, args, done)
+    elif jobs <= 1:
         for s in sources:
             done(_document_job(s, names[s], *args))
     else:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import ProcessPoolExecutor
 
         # fork, not spawn: spawned workers re-import the caller's __main__, which breaks
         # `python - <script`, scripts without a __main__ guard and functions defined in
@@ -395,22 +411,32 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
             _import_notebook_stack()  # once here, inherited by every worker
         with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init,
                                  mp_context=multiprocessing.get_context(method)) as pool:
-            futures = {pool.submit(_document_job, s, names[s], *args): s for s in sources}
-            for fut in as_completed(futures):
-                try:
-                    done(fut.result())
-                except Exception as exc:  # noqa: BLE001  (a worker died: keep the others)
-                    s = futures[fut]
-                    done({"source": str(s), "document": s.stem, "status": "failed",
-                          "error": _one_line(exc), "reports": [], "summary": {},
-                          "seconds": 0.0})
+            _run_on(pool, sources, names, args, done)
 
+    if skip is not None:
+        sources = sources_all
     order = {str(s): i for i, s in enumerate(sources)}
     rows.sort(key=lambda r: order[r["source"]])
-    write_index(rows, out_dir / "index.html", lang=(params or {}).get("lang", "zh"))
+    write_index(rows, out_dir / "index.html", lang=(params or {}).get("lang", "zh"),
+                extra_links=index_links)
     frame = pd.DataFrame([{k: v for k, v in r.items() if k != "summary"} | r["summary"]
                           for r in rows])
     return frame
+
+
+def _run_on(pool, sources, names, args, done):
+    """Every document as one task on ``pool`` (any concurrent.futures executor)."""
+    from concurrent.futures import as_completed
+
+    futures = {pool.submit(_document_job, s, names[s], *args): s for s in sources}
+    for fut in as_completed(futures):
+        try:
+            done(fut.result())
+        except Exception as exc:  # noqa: BLE001  (a worker died: keep the others)
+            s = futures[fut]
+            done({"source": str(s), "document": s.stem, "status": "failed",
+                  "error": _one_line(exc), "reports": [], "summary": {},
+                  "seconds": 0.0})
 
 
 def _unique_names(sources: list[Path]) -> dict[Path, str]:
@@ -431,7 +457,7 @@ _INDEX_WORDS = {
 }
 
 
-def write_index(rows: list[dict], index_path, lang: str = "zh") -> Path:
+def write_index(rows: list[dict], index_path, lang: str = "zh", extra_links=None) -> Path:
     """``index.html``: one row per document with its summary, report links and error.
 
     Every piece of text from a document or a summary is HTML-escaped.
@@ -469,6 +495,8 @@ th {{ background: #f4f4f4; }}
 td:last-child {{ color: #b71c1c; max-width: 40em; }}
 </style></head>
 <body><h1>{e(words['title'])}</h1>
+{"".join(f'<p><a href="{e(quote(os.path.relpath(p, index_path.parent).replace(os.sep, "/")))}">{e(label)}</a></p>'
+         for label, p in (extra_links or []))}
 <table><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(body)}
@@ -540,7 +568,9 @@ def screenshot(html_path, png_path, width: int = 1280, height: int = 2000,
 def _notebooks() -> list[Path]:
     from .config import NOTEBOOKS_DIR
 
-    return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    from .corpus_report import NOTEBOOK  # the corpus's report, run once per batch, not per document
+
+    return sorted(p for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb") if p.name != NOTEBOOK.name)
 
 
 def document_summary(source, engine: str = "mupdf", processed=None, strict: bool = False) -> dict:
@@ -564,7 +594,8 @@ def document_summary(source, engine: str = "mupdf", processed=None, strict: bool
 
 
 def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",
-               processed: Path | None = None, usd_rate: float = 7.1, strict: bool = False) -> int:
+               processed: Path | None = None, usd_rate: float = 7.1, strict: bool = False,
+               corpus: Path | None = None, scheduler: str | None = None, dask_workers: int | None = None) -> int:
     """`budgetlib report` / `budgetlib batch`: every notebook for every document, an index.html,
     one line per failed document; exit code 1 if any failed."""
     import functools
@@ -577,10 +608,21 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
     params = {"lang": lang, "engine": engine, "processed_dir": str(processed) if processed else "",
               "usd_rate_wan_per_wan_usd": usd_rate}
     summarise = functools.partial(document_summary, engine=engine, processed=processed, strict=strict)
-    frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise)
+    from . import corpus as corpus_db  # issue 11: the corpus dataset, its report, Dask
+
+    links = skip = None
+    if corpus is not None:
+        summarise = functools.partial(corpus_db.ingest, corpus_dir=corpus, engine=engine, processed=processed,
+                                      strict=strict)
+        links = corpus_db.index_links(out_dir, lang)
+        skip = functools.partial(corpus_db.finished_row, corpus_dir=corpus, engine=engine)
+    with corpus_db.executor(0, scheduler, dask_workers) as pool:
+        frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise,
+                      executor=pool, index_links=links, skip=skip)
+    corpus_ok = corpus is None or corpus_db.after_batch(corpus, out_dir, lang)
     failed = frame[frame["status"] != "ok"]
     index = Path(out_dir).resolve() / "index.html"
     print(f"{len(frame) - len(failed)} of {len(frame)} documents reported; open {index}")
     for row in failed.itertuples():
         print(f"  failed: {row.source}: {row.error}", file=sys.stderr)
-    return 1 if len(failed) else 0
+    return 1 if len(failed) or not corpus_ok else 0

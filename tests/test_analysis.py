@@ -79,7 +79,7 @@ def test_reconciliation_puts_failures_first(sample_doc):
     assert D("-22105.816614") in {x["difference"] for x in f["failures"]}
     assert "-22,105.82" in narrative.describe(f)
     html = views.drilldowns(f)._repr_html_()
-    assert "T03.column_total" in html
+    assert "支出总表：明细行逐列之和 = 合计行（合计）" in html and "T03.column_total" not in html  # words, no rule id
 
 
 # ----------------------------------------------------------------------------- personnel
@@ -99,11 +99,11 @@ def test_personnel_vs_public_exact(sample_doc):
 
 def test_personnel_sentences(sample_doc):
     f = personnel.personnel_vs_public(sample_doc)
-    assert narrative.describe(f).startswith("人员经费 19,357.95 万元，占基本支出 98.8%、占支出合计 69.3%；"
-                                            "公用经费 242.73 万元，占基本支出 1.2%")
+    assert narrative.describe(f).startswith("人员经费 19,357.95 万元，占一般公共预算基本支出的 98.8%、"
+                                            "占一般公共预算支出的 69.3%；公用经费 242.73 万元，占一般公共预算基本支出的 1.2%")
     assert narrative.describe(f, "en").startswith(
-        "Personnel costs 19,357.95 万元 (10k yuan), 98.8% of basic expenditure")
-    assert "项目支出 8,321.22 万元，占支出合计 29.8%" in narrative.describe(f)
+        "Personnel costs 19,357.95 万元 (10k yuan), 98.8% of general public budget basic expenditure")
+    assert "一般公共预算项目支出 8,321.22 万元，占一般公共预算支出的 29.8%" in narrative.describe(f)
 
 
 def test_composition_uses_t06_and_shows_the_unitemised_gap(sample_doc):
@@ -166,7 +166,8 @@ def test_procurement_share(sample_doc):
     assert (g["goods"], g["works"], g["services"]) == (D("177.430000"), D("0"), D("7489.434835"))
     assert f.frame["category_code"].to_list() == ["A", "B", "C"]
     text = narrative.describe(f)
-    assert text.startswith("政府采购预算 7,666.86 万元，占本年支出合计的 27.5%、占项目支出的 92.1%")
+    assert text.startswith("政府采购预算 7,666.86 万元，相当于本年支出合计（全部资金）的 27.5%")
+    assert "92.1%" not in text  # procurement is no part of project expenditure: T10 does not say whose it is
 
 
 def test_empty_procurement_table(doc):
@@ -321,7 +322,8 @@ def test_readable_rounds_for_display_only(sample_doc):
     shown = views.table(f)
     assert shown.iloc[0].to_list() == ["人员经费", "19,357.95", "98.8%", "69.3%"]
     assert f.frame["amount"].iloc[0] == D("19357.945631")  # the Finding keeps the exact value
-    assert views.table(f, "en").columns.to_list()[0] == "cost kind"
+    en = views.table(f, "en")
+    assert en.columns.to_list()[0] == "item" and en.iloc[0, 0] == "Personnel costs"  # the label column, in English
 
 
 @pytest.mark.filterwarnings("error:Glyph:UserWarning")

@@ -1,8 +1,10 @@
 """End to end: `budgetlib report` and `budgetlib batch` on real documents, real kernels, real
 HTML, and one report rendered in headless Chromium."""
 
+import html as htmllib
 import re
 import shutil
+from html.parser import HTMLParser
 import struct
 import subprocess
 import sys
@@ -37,8 +39,8 @@ def test_report_writes_four_notebooks_and_html(sample_reports):
 
 
 def test_report_headline_figures(sample_reports):
-    personnel = (sample_reports / "02_personnel_vs_public.html").read_text(encoding="utf-8")
-    assert "人员经费 19,357.95 万元" in personnel and "98.8%" in personnel
+    personnel = htmllib.unescape((sample_reports / "02_personnel_vs_public.html").read_text(encoding="utf-8"))
+    assert "人员经费 19,357.95\u00a0万\u2060元" in personnel and "98.8%" in personnel  # a number keeps its unit
     procurement = (sample_reports / "03_procurement.html").read_text(encoding="utf-8")
     assert "7,666.86" in procurement
     overview = (sample_reports / "01_overview.html").read_text(encoding="utf-8")
@@ -78,6 +80,70 @@ def test_batch_of_a_pdf_a_text_and_a_bad_file(tmp_path, sample_path):
     stamp = cached.stat().st_mtime_ns
     run("batch", PDF, "--out", tmp_path / "reports2", "--processed", tmp_path / "p", "--jobs", "1")
     assert cached.stat().st_mtime_ns == stamp
+
+
+class _Visible(HTMLParser):
+    """The text a reader sees, by element: everything outside <head>, <style> and <script>."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.parts = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ("br", "img", "meta", "link", "input", "hr"):
+            self.stack.append((tag, dict(attrs).get("class") or ""))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        tags = [t for t, _ in self.stack]
+        if data.strip() and not {"head", "style", "script", "title"} & set(tags):
+            self.parts.append((tags, data))
+
+
+def visible(page):
+    p = _Visible()
+    p.feed(page.read_text(encoding="utf-8"))
+    return p.parts
+
+
+ENGLISH_WORDS = re.compile(r"\b(mismatch|not_applicable|not applicable|non_monetary|unit_cost|rounding|True|False|"
+                           r"side|left|right|pass)\b")
+RULE_ID = re.compile(r"\b(?:T\d\d|X)\.[A-Za-z_]\w*")
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def test_chinese_reports_have_no_english_statuses_or_rule_ids(sample_reports):
+    for page in sample_reports.glob("*.html"):
+        text = " ".join(d for _, d in visible(page))
+        assert not ENGLISH_WORDS.findall(text), (page.name, ENGLISH_WORDS.findall(text)[:5])
+        assert not RULE_ID.findall(text), (page.name, RULE_ID.findall(text)[:5])
+
+
+@pytest.fixture(scope="module")
+def english_reports(tmp_path_factory, sample_path):
+    tmp = tmp_path_factory.mktemp("e2e-en")
+    r = run("report", sample_path, "--out", tmp / "reports", "--processed", tmp / "processed", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    return tmp / "reports" / sample_path.stem
+
+
+def test_english_reports_have_no_chinese_in_headings_headers_or_statuses(english_reports):
+    department = "北京市市民热线服务中心"
+    for page in english_reports.glob("*.html"):
+        parts = visible(page)
+        for tags, data in parts:
+            if {"h1", "h2", "h3", "th", "summary", "strong"} & set(tags):
+                assert not CJK.search(data), (page.name, data)
+        sentences = [d for tags, d in parts if "p" in tags and department not in d]
+        assert sentences, page.name
+        text = " ".join(d for _, d in parts)
+        assert not RULE_ID.findall(text), (page.name, RULE_ID.findall(text)[:5])
+        for word in ("不符", "相符", "不适用", "金额", "非金额", "是", "否"):  # statuses and values in words
+            cells = [d.strip() for tags, d in parts if "td" in tags]
+            assert word not in cells, (page.name, word)
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")

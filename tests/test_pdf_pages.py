@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pymupdf
 import pytest
 
@@ -102,3 +104,120 @@ def test_header_words_never_fuse_into_a_data_cell(tmp_path, drawn_at):
     every = [c for row in rows for c in row]
     assert every.count("900.000000") == 1 and every.count("项目总额") == 2
     assert not [c for c in every if "项目总额" in c and c != "项目总额"]
+
+
+# --------------------------------------------------------------------------- page furniture
+
+PAGE_NUMBER = re.compile(r"[-－—–]?\s*\d{1,3}\s*[-－—–]?|第\s*\d+\s*页.*")
+
+
+def printed_lines(path) -> list[tuple[int, str]]:
+    """(page, text) of every visual line as printed, from the engine's plain text."""
+    doc = pymupdf.open(path)
+    return [(p.number + 1, t.strip()) for p in doc for t in p.get_text("text").splitlines() if t.strip()]
+
+
+@pytest.mark.parametrize("name", ["suzhou-2026-budget-1", "shenzhen-2026-budget-1",
+                                  "guangzhou-2026-budget-1", "fuzhou-2026-budget-1",
+                                  "hangzhou-2026-budget-1"])
+def test_page_numbers_are_not_lines(name):
+    pdf = NATIONAL / f"{name}.pdf"
+    printed = [(p, t) for p, t in printed_lines(pdf) if PAGE_NUMBER.fullmatch(t)]
+    assert len({p for p, _ in printed}) >= 20          # the pages really carry numbers
+    lines = list(pdf_mupdf.iter_lines(pdf))
+    # every page's last line is its content, not its number
+    last = {}
+    for ln in lines:
+        last[ln.page] = ln
+    numbered = {p for p, _ in printed}
+    assert not [ln.cells for p, ln in last.items() if p in numbered
+                and len(ln.nonempty()) == 1 and PAGE_NUMBER.fullmatch(ln.nonempty()[0])]
+
+
+def test_running_header_is_not_a_line_but_table_heads_stay():
+    pdf = NATIONAL / "suzhou-2026-budget-1.pdf"
+    header = "苏州市生态环境局2026 年度单位预算公开"
+    assert sum(t == header for _, t in printed_lines(pdf)) >= 30
+    rows = texts(pdf, [10])
+    assert header not in rows and "- 9 -" not in rows
+    # the table's own lines in the same top band are kept: label, title, issuer and unit
+    assert rows[:4] == ["公开01 表", "收支总表", "单位：苏州市生态环境局", "单位：万元"]
+    assert rows[-1] == "收入总计 | 41,183.84 | 支出总计 | 41,183.84"
+    hz = texts(NATIONAL / "hangzhou-2026-budget-1.pdf", [15])
+    assert "部门名称：杭州市气象局" in hz and "单位：万元" in hz
+
+
+def test_print_footer_never_becomes_an_amount(tmp_path):
+    """Issue 8 §1: a Beijing document printed with Excel's page footer '第 2 页，共 40 页' and
+    a running header was refused ('第 2 页，共 17 页' is not an amount of 预算02表). The same
+    real document with both added reads exactly as without them."""
+    import budgetlib
+
+    src = CORPUS / "xinfang-office.pdf"
+    doc = pymupdf.open(src)
+    for page in doc:
+        r = page.rect
+        page.insert_text((r.width / 2 - 40, r.height - 12), f"第 {page.number + 1} 页，共 {doc.page_count} 页",
+                         fontname="china-s", fontsize=9)
+        page.insert_text((40, 14), "北京市信访办公室 2026 年度部门预算公开", fontname="china-s", fontsize=9)
+    doc.save(tmp_path / "xinfang-footer.pdf")
+    got, want = budgetlib.load(tmp_path / "xinfang-footer.pdf"), budgetlib.load(src)
+    assert sorted(got.tables) == sorted(want.tables)
+    for tid, table in want.tables.items():
+        assert got.tables[tid].data.equals(table.data), tid
+        assert got.tables[tid].total.equals(table.total), tid
+
+
+# --------------------------------------------------------------------------- grids
+
+
+def test_floors_drawn_in_pieces_keep_the_table_whole():
+    """xian 2026 绩效目标表: the floors of the value columns are separate strokes with no wall
+    at their ends. They are the table's rulings: each value stays on its label's row, and a
+    value in a wall-less column is read inside the table, not left outside it."""
+    rows = texts(NATIONAL / "xian-2026-budget-3.pdf", [34])
+    assert "项目名称 | 法律顾问服务" in rows and "主管部门 | 西安市人民政府办公厅" in rows
+    assert "满意度指标 | 服务对象满意度指标 | 机关人员满意度 | ≥90 | 10" in rows
+    every = [c for row in cells(NATIONAL / "xian-2026-budget-3.pdf", [34]) for c in row]
+    assert "≥9" not in every and "0" not in every
+
+
+# --------------------------------------------------------------------------- rotation
+
+
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_rotated_page_is_read_in_reading_order(tmp_path, rotation):
+    """A landscape table drawn sideways in a portrait media box, shown upright by /Rotate:
+    MuPDF reports glyphs and rulings in the unrotated space, where the table's lines run top
+    to bottom. Read in the displayed orientation, the pages give the same Lines as the
+    original landscape pages (shanghai 财务收支预算总表, pp.7-8)."""
+    src_path = NATIONAL / "shanghai-2026-budget-1.pdf"
+    src = pymupdf.open(src_path)
+    out = pymupdf.open()
+    for pno in (6, 7):
+        page = out.new_page(width=src[pno].rect.height, height=src[pno].rect.width)
+        page.set_rotation(rotation)
+        page.show_pdf_page(page.rect, src, pno, rotate=rotation)
+    out.save(tmp_path / "rotated.pdf")
+    rotated = pymupdf.open(tmp_path / "rotated.pdf")
+    assert rotated[0].rotation == rotation and rotated[0].mediabox.width < rotated[0].mediabox.height
+    got = cells(tmp_path / "rotated.pdf")
+    assert got == cells(src_path, [7, 8])
+    assert got[0] == ["2026年预算单位财务收支预算总表"]
+    assert got[7][:4] == ["一、财政拨款收入", "178,830,483", "一、社会保障和就业支出", "3,196,880"]
+
+
+def test_row_cut_by_the_page_break_is_one_row():
+    """hangzhou 收入预算总表 pp.21-22: the last row of p.21 is cut by the page break and its
+    rest printed as the first row of p.22 ("杭州市机动" / "车驾驶员考试服务中心", "12,437.3" /
+    "6"). One row, its amounts whole: 12,437.36 + 2,112.28 = 14,549.64 as printed."""
+    pdf = CORPUS / "pages" / "hangzhou-2026-budget-3-p21-22.pdf"
+    rows = cells(pdf)
+    row = next(r for r in rows if r[0].startswith("杭州市机动"))
+    assert row[0] == "杭州市机动车驾驶员考试服务中心"
+    assert [c for c in row[1:] if c] == ["14,549.64", "14,549.64", "12,437.36", "2,112.28"]
+    assert not any(r[0].startswith("车驾驶员") for r in rows)
+    assert not [c for r in rows for c in r if c == "12,437.3"]
+    # a page that starts with a row of its own is left alone
+    nxt = rows[rows.index(row) + 1]
+    assert nxt[:2] == ["杭州市道路交通事故社会救助基金管理服务中心（杭州市公安综合保障服务中心）", "6,314.47"]

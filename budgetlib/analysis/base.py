@@ -31,6 +31,9 @@ class Finding:
     tables: tuple[str, ...] = ()
     missing: str | None = None
     missing_table: str | None = None
+    # column -> base key (see bases.BASES): what each share column of ``frame`` is a share of,
+    # so a table header can name it.
+    bases: dict = field(default_factory=dict)
 
     @property
     def available(self) -> bool:
@@ -89,6 +92,19 @@ def t01_line(doc: BudgetDocument, side: str, line_kind: str) -> Decimal | None:
     t = doc["T01"]
     rows = t[(t["side"] == side) & (t["line_kind"] == line_kind)]
     return Decimal(rows["amount"].iloc[0]) if len(rows) else None
+
+
+def pages_of(values) -> str:
+    """The distinct pages of some rows, for a merged row's page column: '12', '12, 13'; ''
+    when the source has no pages (a text file)."""
+    pages = sorted({int(p) for p in values if p is not None and not pd.isna(p)})
+    runs: list[list[int]] = []
+    for p in pages:  # consecutive pages as a range: '21–26, 29'
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def amounts(values) -> pd.Series:

@@ -7,10 +7,13 @@ and by function item (项) from T05 with its basic/project split.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 
 from ..model import BudgetDocument
-from .base import Finding, amounts, nothing, share, t01_line, table_state, total_of
+from . import bases
+from .base import Finding, amounts, detail_sum, nothing, pages_of, share, t01_line, table_state, total_of
 
 # The tables every Beijing disclosure prints (T11 is sometimes absent; T13/T14 optional).
 EXPECTED_TABLES = [f"T{i:02d}" for i in range(1, 13)]
@@ -32,6 +35,9 @@ def summary(doc: BudgetDocument) -> Finding:
             break
     current_expenditure = t01_line(doc, "expenditure", "current_total")
     figures = {
+        # basic/project from T03 are all funds, like 本年支出合计; from T05 only the general budget
+        "base": "all_funds" if basic_from == "T03" else "general_budget",
+        "general_budget_total": bases.amount(doc, "general_budget"),
         "department": doc.name,
         "year": meta.get("year"),
         "kind": meta.get("kind"),
@@ -45,14 +51,20 @@ def summary(doc: BudgetDocument) -> Finding:
         "expenditure_grand_total": t01_line(doc, "expenditure", "grand_total"),  # 支出总计
         "basic_expenditure": basic,                                           # 基本支出
         "project_expenditure": project,                                       # 项目支出
-        "basic_share": share(basic, current_expenditure),
-        "project_share": share(project, current_expenditure),
+        "basic_share": share(basic, current_expenditure if basic_from == "T03" else bases.amount(doc, "general_budget")),
+        "project_share": share(project, current_expenditure if basic_from == "T03" else bases.amount(doc, "general_budget")),
         "basic_project_from": basic_from,
         "tables_found": [t for t in doc.tables if not t.endswith("_indicators")],
         "tables_empty": [t for t in doc.tables if not t.endswith("_indicators") and doc.tables[t].empty],
         "tables_absent": [t for t in EXPECTED_TABLES if t not in doc.tables],
     }
-    return Finding("summary", figures=figures, frame=doc.summary(), tables=("T01", basic_from or "T05"))
+    tables = [t for t in doc.tables.values() if not t.id.endswith("_indicators")]
+    frame = pd.DataFrame({
+        "table": [t.id for t in tables], "title": [t.title for t in tables], "unit": [t.unit for t in tables],
+        "page": [pages_of(t.pages) for t in tables], "rows": [len(t.data) for t in tables],
+        "empty": [not doc.has_rows(t.id) for t in tables],
+    })
+    return Finding("summary", figures=figures, frame=frame, tables=("T01", basic_from or "T05"))
 
 
 def income_sources(doc: BudgetDocument) -> Finding:
@@ -70,6 +82,7 @@ def income_sources(doc: BudgetDocument) -> Finding:
         "share_of_income": [share(a, total) for a in items["amount"]],
         "line": items["line"].to_list(),
     })
+    frame.insert(len(frame.columns) - 1, "page", items["page"].to_list())
     return Finding("income_sources", figures={"current_income": total, "sources": len(frame)},
                    frame=frame, tables=("T01",))
 
@@ -90,62 +103,172 @@ def structure_by_function_class(doc: BudgetDocument) -> Finding:
         "share_of_expenditure": [share(a, total) for a in items["amount"]],
         "line": items["line"].to_list(),
     })
-    figures = {"current_expenditure": total, "classes": len(frame),
+    frame.insert(len(frame.columns) - 1, "page", items["page"].to_list())
+    figures = {"current_expenditure": total, "base": "all_funds", "classes": len(frame),
                "largest_class": frame["function_class"].iloc[0] if len(frame) else None,
                "largest_amount": frame["amount"].iloc[0] if len(frame) else None,
                "largest_share": frame["share_of_expenditure"].iloc[0] if len(frame) else None}
-    return Finding("function_classes", figures=figures, frame=frame, tables=("T01",))
+    return Finding("function_classes", figures=figures, frame=frame, tables=("T01",),
+                   bases={"share_of_expenditure": "all_funds"})
 
 
 def function_items(doc: BudgetDocument) -> Finding:
-    """General-budget expenditure by function item (一般公共预算支出, 项) from T05: each item's
-    total, basic (人员经费 + 公用经费) and project part, largest first."""
+    """General-budget expenditure by function item (一般公共预算支出, 项) from T05: one row per
+    function code, with its total, basic (人员经费 + 公用经费) and project part, largest first.
+
+    A code is an item, a row is not: a department with subordinate units prints the same code
+    once per unit, so rows are summed by code (``rows`` says how many were merged) and counted,
+    ranked and charted by code."""
     if table_state(doc, "T05"):
         return nothing("function_items", doc, "T05")
-    t = doc["T05"].sort_values("total", ascending=False, kind="stable")
+    t = doc["T05"]
     whole = total_of(doc, "T05", "total")
-    frame = pd.DataFrame({
-        "function_code": t["function_code"].to_list(),
-        "function_name": t["function_name"].to_list(),
-        "amount": amounts(t["total"]),
-        "basic": amounts(t["basic_total"]),
-        "project": amounts(t["project_total"]),
-        "share_of_expenditure": [share(a, whole) for a in t["total"]],
-        "line": t["line"].to_list(),
-    })
-    return Finding("function_items", figures={"general_budget_total": whole, "items": len(frame)},
-                   frame=frame, tables=("T05",))
+    out = []
+    for code, group in t.groupby("function_code", sort=False):
+        out.append({"function_code": code, "function_name": group["function_name"].iloc[0],
+                    "amount": detail_sum(group["total"]), "basic": detail_sum(group["basic_total"]),
+                    "project": detail_sum(group["project_total"]), "rows": len(group),
+                    "page": pages_of(group["page"])})
+    out.sort(key=lambda r: r["amount"], reverse=True)
+    frame = pd.DataFrame(out, columns=["function_code", "function_name", "amount", "basic", "project", "rows", "page"])
+    for col in ("amount", "basic", "project"):
+        frame[col] = amounts(frame[col])
+    frame.insert(5, "share_of_expenditure", [share(a, whole) for a in frame["amount"]])
+    top = out[0] if out else None
+    figures = {"general_budget_total": whole, "base": "general_budget", "items": len(frame), "rows": len(t),
+               "largest_code": top and top["function_code"], "largest_name": top and top["function_name"],
+               "largest_amount": top and top["amount"], "largest_share": top and share(top["amount"], whole)}
+    return Finding("function_items", figures=figures, frame=frame, tables=("T05",),
+                   bases={"share_of_expenditure": "general_budget"})
+
+
+def purchased_services(doc: BudgetDocument) -> Finding:
+    """Government purchase of services (政府购买服务, T11): by guidance-catalogue level 1 and 2
+    (指导性目录一级/二级), amounts summed, largest first; the total is T11's printed 合计, else
+    the sum of its rows, with its share of 本年支出合计 (all funds)."""
+    if table_state(doc, "T11"):
+        return nothing("purchased_services", doc, "T11")
+    t = doc["T11"]
+    printed = doc.tables["T11"].printed_total("amount")
+    itemised = detail_sum(t["amount"])
+    total = Decimal(printed) if printed is not None and not pd.isna(printed) else itemised
+    keys = [c for c in ("catalogue_level1_code", "catalogue_level1_name", "catalogue_level2_code",
+                        "catalogue_level2_name") if c in t]
+    out = []
+    for key, group in t.groupby(keys, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(keys, ("" if pd.isna(k) else k for k in key)))
+        row.update(amount=detail_sum(group["amount"]), rows=len(group), page=pages_of(group["page"]))
+        out.append(row)
+    out.sort(key=lambda r: r["amount"], reverse=True)
+    frame = pd.DataFrame(out)
+    frame["amount"] = amounts(frame["amount"])
+    frame.insert(len(keys) + 1, "share_of_services", [share(a, total) for a in frame["amount"]])
+    all_funds = bases.amount(doc, "all_funds")
+    figures = {"total": total, "itemised": itemised, "rows": len(t), "groups": len(frame),
+               "all_funds_expenditure": all_funds, "share_of_all_funds": share(total, all_funds),
+               "largest": frame.iloc[0].to_dict() if len(frame) else None}
+    return Finding("purchased_services", figures=figures, frame=frame, tables=("T11",))
 
 
 # Failures first: what a reader must see before what agrees.
-_STATUS_ORDER = {"mismatch": 0, "rounding": 1, "info": 2, "not_applicable": 3, "pass": 4}
+_STATUS_ORDER = {"mismatch": 0, "unreadable": 1, "rounding": 2, "info": 3, "not_applicable": 4, "pass": 5}
+
+
+def _instance_label(doc: BudgetDocument, result, lang: str) -> str:
+    """A rule instance in the reader's words: a column instance ('total') is named by the
+    header it was read from ('合计') in Chinese, in words ('total') in English."""
+    inst = result.rule.instance or ""
+    if not inst:
+        return ""
+    if lang == "en":
+        return inst.replace("_", " ")
+    for d in result.drill:
+        if d.get("column") == inst and d.get("header"):
+            return str(d["header"]).split("/")[-1]
+    for tid in result.rule.tables:
+        header = doc.tables[tid].headers.get(inst) if tid in doc.tables else None
+        if header:
+            return header.split("/")[-1]
+    return inst
+
+
+def defects(doc: BudgetDocument, report, lang: str = "zh") -> list[dict]:
+    """Every rule instance that does not hold (不符、尾差、无法读取), errors before warnings,
+    mismatches before rounding, each as a dict: rule_id, instance, status, severity,
+    description (the rule in ``lang``), explanation, tables, and
+
+    - for an aggregate rule (aggregate_match): ``keys``, the failing keys only, each with its
+      own left, right and difference, and ``difference`` None: the rule's left and right sums
+      include keys that pass or lie outside its scope, so their difference is no gap;
+    - for any other rule: ``difference``, left minus right, and ``keys`` empty."""
+    out = []
+    for r in report.results:
+        if r.status in ("pass", "info", "not_applicable"):  # info: a code not in the list, no defect
+            continue
+        aggregate = r.rule.kind == "aggregate_match"
+        keys = [dict(d) for d in r.drill if d.get("status", "mismatch") != "pass"] if aggregate else []
+        out.append({
+            "rule_id": r.rule.id, "instance": r.rule.instance, "instance_label": _instance_label(doc, r, lang),
+            "instance_zh": _instance_label(doc, r, "zh"), "instance_en": _instance_label(doc, r, "en"),
+            "status": r.status, "severity": r.rule.severity,
+            "description": r.rule.zh if lang == "zh" else r.rule.en,
+            "description_zh": r.rule.zh, "description_en": r.rule.en,
+            "explanation": r.text.get(lang, ""), "tables": r.tables, "kind": r.rule.kind,
+            "left": None if aggregate else r.left, "right": None if aggregate else r.right,
+            "difference": None if aggregate else r.difference, "keys": keys,
+        })
+    out.sort(key=lambda x: (_STATUS_ORDER.get(x["status"], 9), x["severity"] != "error"))
+    return out
 
 
 def reconciliation(doc: BudgetDocument, lang: str = "zh") -> Finding:
-    """Do the tables add up (勾稽关系核对)? ``budgetlib.reconcile`` run on the document, its
-    rows ordered mismatches first, then rounding, not applicable, pass; ``figures`` has the
-    counts by status, ``ok`` and ``failures`` (rule_id, instance, difference, explanation),
-    and ``report`` (the ReconciliationReport, for its drill-downs)."""
+    """Do the tables add up (勾稽关系核对)? ``budgetlib.reconcile`` run on the document.
+
+    ``frame`` has one row per defect, failing ones first, in the reader's words: the rule's
+    description, its instance, status, left, right, difference and where. An aggregate rule
+    that fails gets one row per failing key (its left, right and difference), never the sum
+    over all keys. ``figures`` has the counts by status, ``ok``, ``failures`` (see
+    ``defects``) and ``report`` (the ReconciliationReport, for its drill-downs)."""
     from .. import reconcile
 
     report = reconcile(doc, lang=lang)
-    frame = report.frame
-    frame = frame.assign(_o=frame["status"].map(_STATUS_ORDER)).sort_values("_o", kind="stable")
-    frame = frame.drop(columns="_o").reset_index(drop=True)
-    failures = report.failures()
+    failures = defects(doc, report, lang)
+    rows = []
+    for x in failures:
+        what = x["description"] + (f"（{x['instance_label']}）" if lang == "zh" and x["instance_label"]
+                                   else f" ({x['instance_label']})" if x["instance_label"] else "")
+        if x["keys"]:
+            for k in x["keys"]:
+                rows.append({"description": what, "key": f"{k.get('key', '')} {k.get('name', '')}".strip(),
+                             "status": k.get("status", x["status"]), "left": k.get("left"), "right": k.get("right"),
+                             "difference": k.get("difference"),
+                             "location": "; ".join(filter(None, (k.get("left_location"), k.get("right_location")))),
+                             "rule_id": x["rule_id"]})
+        else:
+            rows.append({"description": what, "key": "", "status": x["status"], "left": x["left"],
+                         "right": x["right"], "difference": x["difference"],
+                         "location": next((r.location for r in report.results if r.rule.id == x["rule_id"]
+                                           and r.rule.instance == x["instance"]), ""),
+                         "rule_id": x["rule_id"]})
+    frame = pd.DataFrame(rows, columns=["description", "key", "status", "left", "right", "difference",
+                                        "location", "rule_id"])
+    for c in ("left", "right", "difference"):
+        frame[c] = amounts(frame[c])
+    counts = report.summary().to_dict()
     figures = {
-        "rules": len(frame), **report.summary().to_dict(), "ok": report.ok,
-        "failures": [{"rule_id": r.rule_id, "instance": r.instance, "status": r.status,
-                      "severity": r.severity, "difference": r.difference, "explanation": r.explanation}
-                     for r in failures.itertuples()],
-        "report": report,
+        "rules": len(report.results), **counts, "unreadable": counts.get("unreadable", 0), "ok": report.ok,
+        "failures": failures, "report": report,
     }
     return Finding("reconciliation", figures=figures, frame=frame, tables=tuple(doc.tables))
 
 
-def headline(doc: BudgetDocument) -> dict:
-    """The few figures a batch index shows per document (要点), formatted for reading:
-    department, year, 支出总计, 人员经费 share of basic expenditure, 政府采购 share of total."""
+def headline(doc: BudgetDocument, lang: str | None = None) -> dict:
+    """The few figures a batch index shows per document (要点), formatted for reading, each on
+    the base the reports use for it (see ``bases``): department, year, 本年支出合计 (all funds),
+    人员经费 share of general-budget basic expenditure, 政府采购 against 本年支出合计.
+
+    Keys are in ``lang`` ("zh" or "en"); without one, in both ("年度 year")."""
     from .. import narrative
     from .personnel import personnel_vs_public
     from .procurement import procurement_share
@@ -153,12 +276,19 @@ def headline(doc: BudgetDocument) -> dict:
     s = summary(doc).figures
     p = personnel_vs_public(doc)
     proc = procurement_share(doc)
+    b = bases.BASES
+
+    def key(zh: str, en: str) -> str:
+        return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
+
     return {
-        "部门 department": s["department"],
-        "年度 year": s["year"] or "",
-        "支出总计 total (万元)": narrative.fmt_amount(s["expenditure_grand_total"]),
-        "人员经费/基本支出 personnel share": narrative.fmt_share(p.figures.get("personnel_share_of_basic"))
-        if not p.missing else "—",
-        "政府采购/支出 procurement share": narrative.fmt_share(proc.figures.get("share_of_total"))
-        if not proc.missing else "—",
+        key("部门", "department"): s["department"],
+        key("年度", "year"): s["year"] or "",
+        key(f"{b[bases.HEADLINE_EXPENDITURE].zh}（万元）", f"{b[bases.HEADLINE_EXPENDITURE].en} (10k yuan)"):
+            narrative.fmt_amount(bases.amount(doc, bases.HEADLINE_EXPENDITURE)),
+        key(f"人员经费占{b[bases.HEADLINE_PERSONNEL_SHARE].zh}", f"personnel costs, share of {b[bases.HEADLINE_PERSONNEL_SHARE].en}"):
+            narrative.fmt_share(p.figures.get("personnel_share_of_basic")) if not p.missing else "—",
+        key(f"政府采购相当于{b[bases.HEADLINE_PROCUREMENT_SHARE].zh}的比例",
+            f"procurement against {b[bases.HEADLINE_PROCUREMENT_SHARE].en}"):
+            narrative.fmt_share(proc.figures.get("share_of_total")) if not proc.missing else "—",
     }

@@ -15,7 +15,8 @@ from decimal import Decimal
 import pandas as pd
 
 from ..model import BudgetDocument
-from .base import ZERO, Finding, amounts, detail_sum, nothing, share, t01_line, table_state, total_of
+from . import bases
+from .base import ZERO, Finding, amounts, detail_sum, nothing, pages_of, share, t01_line, table_state, total_of
 
 # 部门预算支出经济分类 类 (first 3 digits of the departmental economic code).
 ECONOMIC_CLASSES = {
@@ -74,8 +75,13 @@ def personnel_vs_public(doc: BudgetDocument) -> Finding:
         "project_share_of_total": share(project, total),
         "all_funds_expenditure": all_funds,
         "scope_differs": all_funds is not None and total is not None and all_funds != total,
+        # the overview's headline figures, on their own base, so both reports agree
+        "all_funds_project": bases.amount(doc, "all_funds_project"),
+        "all_funds_project_share": share(bases.amount(doc, "all_funds_project"), all_funds),
+        "base_basic": "general_budget_basic", "base_total": "general_budget",
     }
-    return Finding("personnel_vs_public", figures=figures, frame=frame, tables=(source,))
+    return Finding("personnel_vs_public", figures=figures, frame=frame, tables=(source,),
+                   bases={"share_of_basic": "general_budget_basic", "share_of_total": "general_budget"})
 
 
 def _basic_rows(doc: BudgetDocument, table_id: str) -> pd.DataFrame | None:
@@ -167,7 +173,9 @@ def composition_by_economic_class(doc: BudgetDocument) -> Finding:
         public_classes=sum((a for c, a in by_class.items() if c not in PERSONNEL_CLASSES), ZERO),
         itemised_share=share(facts["itemised"], basic),
     )
-    return Finding("economic_classes", figures=facts, frame=frame, tables=(facts["source"], "T05"))
+    facts.update(gap_label="未列明")
+    return Finding("economic_classes", figures=facts, frame=frame, tables=(facts["source"], "T05"),
+                   bases={"share_of_basic": "general_budget_basic"})
 
 
 def largest_items(doc: BudgetDocument, n: int = 10) -> Finding:
@@ -183,12 +191,13 @@ def largest_items(doc: BudgetDocument, n: int = 10) -> Finding:
         out.append({"dept_economic_code": code, "dept_economic_name": name,
                     "cost_kind": "人员经费" if code[:3] in PERSONNEL_CLASSES else "公用经费",
                     "amount": amount, "share_of_basic": share(amount, facts["basic"]),
-                    "line": ",".join(str(v) for v in group["line"])})
+                    "rows": len(group), "page": pages_of(group["page"])})
     out.sort(key=lambda r: r["amount"], reverse=True)
     frame = pd.DataFrame(out[:n])
     frame["amount"] = amounts(frame["amount"])
     facts.update(n=len(frame), items=len(out))
-    return Finding("largest_items", figures=facts, frame=frame, tables=(facts["source"],))
+    return Finding("largest_items", figures=facts, frame=frame, tables=(facts["source"],),
+                   bases={"share_of_basic": "general_budget_basic"})
 
 
 def three_public_costs(doc: BudgetDocument) -> Finding:

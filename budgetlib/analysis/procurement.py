@@ -1,8 +1,10 @@
 """Government procurement (政府采购) against what the department spends.
 
 T10 (政府采购预算明细表) lists procurement by category: A 货物 (goods), B 工程 (works),
-C 服务 (services). Procurement can be paid from basic as well as project expenditure, so its
-share of project expenditure is a ratio, not a part of a whole; it can exceed 100%.
+C 服务 (services). Procurement can be paid from basic as well as project expenditure, and T10
+does not say which: ``share_of_project`` is only a ratio (it can exceed 100%), never "the share
+of project expenditure spent on procurement", and the reports do not print it. The share the
+reports give is of 本年支出合计 of all funds (bases.BASES["all_funds"]).
 """
 
 from __future__ import annotations
@@ -59,4 +61,5 @@ def procurement_share(doc: BudgetDocument) -> Finding:
         **{en: a for (_, _, en), a in zip(CATEGORIES, frame["amount"])},
         **{f"{en}_share": s for (_, _, en), s in zip(CATEGORIES, frame["share_of_procurement"])},
     }
+    figures["base"] = "all_funds"
     return Finding("procurement_share", figures=figures, frame=frame, tables=("T10", "T01", "T03"))

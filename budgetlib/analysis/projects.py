@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
+from importlib import resources
+
+import yaml
 
 import pandas as pd
 
 from ..model import BudgetDocument
 from ..normalize import fold
-from .base import Finding, amounts, detail_sum, nothing, share, table_state, total_of
+from . import bases
+from .base import ZERO, Finding, amounts, detail_sum, nothing, share, table_state, total_of
 
 # Money units, as the number of 万元 in one unit ("万美元" is priced by the exchange rate).
 MONEY_UNITS = {"元": Decimal("0.0001"), "万元": Decimal(1), "千元": Decimal("0.1"),
@@ -190,7 +195,8 @@ def cap_coverage(doc: BudgetDocument, usd_rate=None) -> Finding:
         })
     frame = pd.DataFrame(rows)
     t12_total = total_of(doc, "T12", "project_total")
-    project_expenditure = total_of(doc, "T03", "project_block") or total_of(doc, "T05", "project_total")
+    # T12 project totals are all funds (财政资金 + 其他资金): compare with T03's all-funds 项目支出
+    project_expenditure = total_of(doc, "T03", "project") or total_of(doc, "T05", "project_total")
     counts = frame["status"].value_counts()
     figures = {
         "projects": len(frame), "t12_total": t12_total,
@@ -216,15 +222,33 @@ def caps_exceeding_project(doc: BudgetDocument, usd_rate=None) -> Finding:
                    frame=frame.reset_index(drop=True), tables=("T12",))
 
 
+@lru_cache(maxsize=1)
+def _components() -> tuple[tuple[str, str], ...]:
+    """(word, English) of the cost components a unit cost can price (catalog/cost_items.yaml)."""
+    raw = yaml.safe_load(resources.files("budgetlib.catalog").joinpath("cost_items.yaml").read_text(encoding="utf-8"))
+    return tuple((c["word"], c["en"]) for c in raw["components"])
+
+
+def component_of(indicator: str) -> tuple[str, str] | None:
+    """The component a unit cost prices ('住宿', 'lodging' for 每人每天住宿费), None when it
+    prices the project's whole output (每分钟电话费)."""
+    return next(((w, en) for w, en in _components() if w in (indicator or "")), None)
+
+
 def unit_costs(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Unit-cost indicators (单位成本: per minute, per item, per person-day…) and the quantity
-    they imply: the project total divided by the unit cost.
+    they imply.
 
-    The implied quantity assumes the whole project total buys that unit, so it is given only
-    when the unit cost is the project's sole cost indicator in money (``sole_cost``), as with
-    通信费's 每分钟电话费: 300 万元 at ≤ 0.083 元 per minute is ≥ 36,144,578 minutes. A project
-    that also prices meals and hotels says nothing about how much goes to each. ``relation``
-    turns the operator round: a price cap (≤) implies a quantity floor (≥).
+    A unit cost implies a quantity only for the money it prices (``quantity_basis``):
+
+    - the project total, when the unit cost prices the project's whole output and is its sole
+      cost indicator in money (``sole_cost``), as with 通信费's 每分钟电话费: 300 万元 at
+      ≤ 0.083 元 per minute is ≥ 36,144,578 minutes;
+    - the amount the project states for the same component, when the unit cost prices one
+      component (``component``: 住宿, 餐…, catalog/cost_items.yaml): 每人每天住宿费 caps lodging,
+      never the whole 出国 budget, so without a lodging amount it implies nothing.
+
+    ``relation`` turns the operator round: a price cap (≤) implies a quantity floor (≥).
     ``stated_quantity`` is a quantity indicator (数量指标) of the same project counted in the
     same unit, when there is one, to compare with.
     """
@@ -239,25 +263,73 @@ def unit_costs(doc: BudgetDocument, usd_rate=None) -> Finding:
     for r in money[money["kind"] == "unit_cost"].itertuples(index=False):
         total = None if pd.isna(r.project_total) else Decimal(r.project_total)
         sole = int(money_per_project.get(r.project_block, 0)) == 1
-        implied = total / r.value_wan if sole and total and r.value_wan else None
+        component = component_of(r.indicator)
+        basis = basis_amount = None
+        if component is None and sole and total:
+            basis, basis_amount = "project_total", total
+        elif component is not None:
+            mine = money[(money["project_block"] == r.project_block) & (money["kind"] == "amount")
+                         & money["indicator"].str.contains(component[0], regex=False, na=False)]
+            if len(mine) == 1 and mine["value_wan"].iloc[0] is not None:
+                basis, basis_amount = mine["indicator"].iloc[0], Decimal(mine["value_wan"].iloc[0])
+        implied = basis_amount / r.value_wan if basis_amount and r.value_wan else None
         stated = quantities[(quantities["project_block"] == r.project_block) & (quantities["unit"] == r.per_unit)]
         rows.append({
             "project_block": r.project_block, "project_code": r.project_code, "project_name": r.project_name,
             "project_total": total, "indicator": r.indicator, "operator": r.operator, "value": r.value,
             "unit": r.unit, "unit_cost_wan": r.value_wan, "per_unit": r.per_unit, "per_unit_en": r.per_unit_en,
-            "sole_cost": sole, "relation": {"≤": "≥", "<": ">", "≥": "≤", ">": "<"}.get(r.operator, "="),
+            "sole_cost": sole, "component": component[0] if component else None,
+            "component_en": component[1] if component else None,
+            "quantity_basis": basis, "basis_amount": basis_amount,
+            "relation": {"≤": "≥", "<": ">", "≥": "≤", ">": "<"}.get(r.operator, "="),
             "implied_quantity": implied,
             "stated_quantity": (f"{stated['level3'].iloc[0]} {stated['operator'].iloc[0]} "
                                 f"{stated['value'].iloc[0]} {stated['unit'].iloc[0]}") if len(stated) else None,
-            "line": r.line,
+            "page": r.page, "line": r.line,
         })
     frame = pd.DataFrame(rows, columns=["project_block", "project_code", "project_name", "project_total", "indicator",
                                         "operator", "value", "unit", "unit_cost_wan", "per_unit",
-                                        "per_unit_en", "sole_cost", "relation", "implied_quantity",
-                                        "stated_quantity", "line"])
-    return Finding("unit_costs", figures={"unit_costs": len(frame), "with_quantity": int(frame["sole_cost"].sum()),
+                                        "per_unit_en", "sole_cost", "component", "component_en", "quantity_basis",
+                                        "basis_amount", "relation", "implied_quantity", "stated_quantity",
+                                        "page", "line"])
+    return Finding("unit_costs", figures={"unit_costs": len(frame),
+                                          "with_quantity": int(frame["implied_quantity"].notna().sum()),
+                                          "components": int(frame["component"].notna().sum()),
                                           "usd_rate": ci.figures["usd_rate"]},
                    frame=frame, tables=("T12",))
+
+
+def project_spending(doc: BudgetDocument) -> Finding:
+    """What the document says about its project spending (项目支出的说明程度): the stated
+    project expenditure (T03 合计, all funds; else T05), how much of it the detail rows itemise
+    (T03's, else T05's project column), and how much the performance-target table (T12) covers.
+
+    A department can print its project expenditure as one 合计 with no detail rows and no
+    performance targets: ``undocumented`` is then the whole amount, and the report says so once.
+    """
+    all_funds = bases.amount(doc, "all_funds")
+    stated = bases.amount(doc, "all_funds_project")
+    source = "T03"
+    if stated is None:
+        stated, source = total_of(doc, "T05", "project_total"), "T05"
+    if stated is None:
+        return nothing("project_spending", doc, "T03")
+    column = "project" if source == "T03" else "project_total"
+    itemised = detail_sum(doc[source][column]) if doc.has_rows(source) and column in doc[source] else ZERO
+    t12_state = table_state(doc, "T12")
+    t12_total = detail_sum(doc["T12"]["project_total"]) if not t12_state else ZERO
+    projects = len(doc["T12"]) if not t12_state else 0
+    # Neither itemised nor covered by targets: only certain when one of the two is nothing.
+    undocumented = stated - max(itemised, t12_total) if min(itemised, t12_total) == 0 else None
+    figures = {
+        "project_expenditure": stated, "source": source, "all_funds_expenditure": all_funds,
+        "share_of_all_funds": share(stated, all_funds), "itemised": itemised,
+        "itemised_share": share(itemised, stated), "t12_state": t12_state, "t12_projects": projects,
+        "t12_total": t12_total, "t12_share": share(t12_total, stated),
+        "undocumented": undocumented if undocumented and undocumented > 0 else ZERO,
+        "undocumented_share_of_all_funds": share(undocumented, all_funds) if undocumented and undocumented > 0 else None,
+    }
+    return Finding("project_spending", figures=figures, tables=(source, "T12"))
 
 
 def whole_quantity(q: Decimal | None, relation: str) -> Decimal | None:
@@ -326,6 +398,6 @@ def project_table(doc: BudgetDocument, usd_rate=None) -> Finding:
     return Finding("project_table", figures=cov.figures, frame=frame, tables=("T12",))
 
 
-__all__ = ["cost_indicators", "cap_coverage", "caps_exceeding_project", "unit_costs",
+__all__ = ["project_spending", "component_of", "cost_indicators", "cap_coverage", "caps_exceeding_project", "unit_costs",
            "projects_without_cost_indicators", "qualitative_indicators", "project_table",
            "to_wan", "per_unit", "whole_quantity"]

@@ -139,6 +139,7 @@ def table_catalog() -> dict:
             "two_sided_line_kinds": {fold(k): v for k, v in raw["two_sided_line_kinds"].items()},
             "indicator_level1": tuple(raw["indicator_level1"]),
             "indicator_operators": tuple(raw["indicator_operators"]),
+            "note_patterns": tuple(re.compile(p) for p in raw.get("note_patterns", ())),
             "units": dict(raw["units"]),
             "recognition": {
                 "labels": tuple(re.compile(p) for p in rec["labels"]),

@@ -20,12 +20,12 @@ from ..normalize import (AMOUNT_DTYPE, ZERO, clean_text, fold, indicator_value, 
                          is_total_label, join_wrapped, parse_amount, printed_decimals, split_code_name,
                          with_decimals)
 from .base import Line, ReadError
+from .pdf_grid import merge_overlap
 
 # "单位：万元", "金额单位：元", "（单位：万元）"; not "编制单位：…" or "预算单位：…"
 _UNIT_RE = re.compile(r"(?:^|[^\u4e00-\u9fff]|金额)单位[:：]\s*([^\s)）]+)")
 _CODE_START = re.compile(r"^\s*([0-9]{3,}|[A-Z]\s*[-－])")
 _ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[、．]\s*\S")
-_NOTE_RE = re.compile(r"^本(部门|单位)?.{0,6}无|^无.{0,10}(支出|预算|经费|项目)")
 
 
 _COLNUM_LABELS = {"栏次", "行次", "*", "**", "***", "栏", "次"}
@@ -125,6 +125,7 @@ class Assembler:
         segs: list[Segment] = []
         preamble: list[Line] = []
         pending_label = ""
+        note_at = -2  # index of the last note line (a note may wrap onto the next line)
         for i, line in enumerate(lines):
             cells = line.nonempty()
             one = fold(cells[0]) if len(cells) == 1 else ""
@@ -158,8 +159,15 @@ class Assembler:
                 continue  # 部门名称：… between the title and the header
             if is_column_numbers(cells):
                 continue  # 栏次 row: "** ** 1 2 3", "栏次 | 1 | 2"
+            if (one and segs and segs[-1].notes and i == note_at + 1 and line.page == lines[note_at].page
+                    and not segs[-1].notes[-1].endswith(("。", ".", "；", ";", "：", ":"))
+                    and not is_amount(one) and not _CODE_START.match(one)):
+                segs[-1].notes[-1] += clean_text(cells[0])  # the note wrapped onto this line ("…的支" / "出。")
+                note_at = i
+                continue
             if one and segs and any(r.search(one) for r in rec["notes"]):
                 segs[-1].notes.append(clean_text(cells[0]))
+                note_at = i
                 continue
             if segs and segs[-1].closed:
                 preamble.append(line)  # narrative after a table, before the next title
@@ -307,10 +315,9 @@ class Assembler:
                 out.append((header, data))
                 header, data = [line], []
                 continue
+            if self.is_note(line):
+                continue  # the table's note (see notes), never a row
             if not data and not self.looks_like_data(line, level1):
-                if _NOTE_RE.search(fold(line.nonempty()[0])) and header:
-                    data.append(line)  # "本部门无…" note: kept, handled as an empty table
-                    continue
                 header.append(line)
                 if first_header_key is None:
                     first_header_key = key
@@ -319,6 +326,21 @@ class Assembler:
         if header or data:
             out.append((header, data))
         return out
+
+    def is_note(self, line: Line) -> bool:
+        """Is the line a note printed with the table (注：本部门无相关内容。, 本表无数据, …)? Its
+        only text matches one of the catalogue's ``note_patterns`` or, with a 注：/说明： prefix,
+        ``recognition.notes`` (those segments() has already set aside)."""
+        cells = line.nonempty()
+        if len(cells) != 1:
+            return False
+        text = fold(clean_text(cells[0]))
+        return any(p.search(text) for p in (*self.catalog["note_patterns"], *self.catalog["recognition"]["notes"]))
+
+    def notes(self, seg: Segment) -> str | None:
+        """The table's note (Table.note): its note lines joined, or None. Notes are never rows."""
+        found = seg.notes + [clean_text(line.nonempty()[0]) for line in seg.rows if self.is_note(line)]
+        return "; ".join(found) or None
 
     def amount(self, seg: Segment, line: Line, spec: ColumnSpec, cell: str) -> Decimal | None:
         """The cell's exact amount; None (NA, never a guess) and a Problem if it is not one."""
@@ -385,7 +407,7 @@ class Assembler:
     # -- layouts ----------------------------------------------------------------------------
     def grid(self, seg: Segment, spec: TableSpec, unit: str | None) -> Table:
         specs = spec.columns
-        records, totals, notes, headers = [], [], [], {}
+        records, totals, headers = [], [], {}
         code_ctx: dict = {}
         units: list[dict] = []  # per-unit subtotal rows (预算单位 with amounts, no code)
         blocks = self.blocks(seg, specs=specs)
@@ -402,10 +424,6 @@ class Assembler:
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
             for line in data:
-                first = line.nonempty()[0]
-                if len(line.nonempty()) == 1 and _NOTE_RE.search(fold(first)):
-                    notes.append(clean_text(first))
-                    continue
                 rec: dict = {"page": line.page, "line": line.line}
                 parts: dict = {}
                 for j, cs in mapping.items():
@@ -461,7 +479,7 @@ class Assembler:
         if spec.total_row and len(data_df) and total_df.empty and not empty:
             self.problem(seg, seg.rows[-1], "detail rows but no 合计 row (the table looks truncated); "
                          "check the file is complete", level="row")
-        return Table(spec.id, seg.title, unit, data_df, total_df, headers, empty, "; ".join(notes) or None)
+        return Table(spec.id, seg.title, unit, data_df, total_df, headers, empty, self.notes(seg))
 
     _ITEM_PREFIX = re.compile(r"^(其中[:：]?)?(\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十\d]{1,2}[、.．])?")
 
@@ -662,43 +680,91 @@ class Assembler:
         if not (df["line_kind"] == "grand_total").any():
             self.problem(seg, seg.rows[-1] if seg.rows else seg.first, "no 收入总计/支出总计 line (the table "
                          "looks truncated); check the file is complete", level="row")
-        return Table(spec.id, seg.title, unit, df, empty_total, headers, empty=bool((df["amount"] == 0).all()))
+        return Table(spec.id, seg.title, unit, df, empty_total, headers, empty=bool((df["amount"] == 0).all()),
+                     note=self.notes(seg))
 
     def performance(self, seg: Segment, unit: str | None) -> tuple[Table, Table]:
         """预算12表: project blocks -> (projects, indicators). Indicator rows are placed by their
-        content (the 一级指标 word), because text renderings shift some of them left or right."""
+        content (the 一级指标 word), because text renderings shift some of them left or right.
+
+        A block is the rows under one set of merged project cells (名称, 金额, 绩效目标), and its
+        indicators are the rows it spans, wherever its name is printed. Across a page break:
+        - a block that begins in the last rows of a page with its cells empty there (the PDF
+          engines say so: ``Line.opens``) takes its name, amounts and goal from the project row
+          at the top of the next page, where Excel printed them;
+        - a block whose merged cells are printed again at the top of the next page (same code,
+          same amounts) continues there: one project, its goal not repeated.
+        A project's page and line are those of its block's first row."""
         pcols = self.catalog["performance_columns"]
         level1_words = tuple(fold(w) for w in self.catalog["indicator_level1"])
         ops = {fold(o) for o in self.catalog["indicator_operators"]}
         by = {c.name: c for c in pcols}
         projects, indicators = [], []
         current = None
+        prev_line: Line | None = None          # the data row before this one (any block)
         blocks = self.blocks(seg, level1_words)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title", "check the file is complete")
         for header, data in blocks:
             mapping = {cs.name: j for j, cs in self.map_columns(seg, header, pcols).items()}
             l1_col = mapping["level1"]
+            block_cols = {mapping["project"], mapping["project_total"]}
             for line in data:
+                # the first data row of a page: a cell beginning there may continue one from the
+                # page before, so it is no evidence of a new block
+                page_top = prev_line is None or line.page != prev_line.page
+                prev_line = line
                 cells = line.cells
                 k = next((j for j, c in enumerate(cells) if fold(c) in level1_words), None)
                 head = cells[: (k if k is not None else l1_col)]
-                if any(c.strip() for c in head):
+                name_cell = head[mapping["project"]] if mapping["project"] < len(head) else ""
+                code, name = split_code_name(name_cell)
+                has_project = bool(code) or any(is_amount(c) for c in head)
+                if (not has_project and k == l1_col and current is not None and not page_top
+                        and line.opens is not None and block_cols <= line.opens):
+                    # a block begins here with its project cells empty: they are printed on
+                    # the next page (water-authority p.148, its name on p.149)
+                    current = {"page": line.page, "line": line.line, "project_total": ZERO,
+                               "fiscal_funds": ZERO, "other_funds": ZERO,
+                               "goal": clean_text(" ".join(head)), "project_no": len(projects) + 1,
+                               "project_code": f"#{len(projects) + 1}", "project_name": "", "pending": True}
+                    projects.append(current)
+                elif any(c.strip() for c in head):
                     if is_total_label(next(c for c in head if c.strip())):
                         continue
-                    name_cell = head[mapping["project"]] if mapping["project"] < len(head) else ""
-                    code, name = split_code_name(name_cell)
                     # most projects carry a code; some documents print only a name and amounts
-                    if code or any(is_amount(c) for c in head):
+                    if has_project:
                         rec = self._project(seg, line, head, mapping, by, k == l1_col or k is None)
                         prev = projects[-1] if projects else None
-                        if (code and prev is not None and prev.get("name_carried") and rec["project_total"] == 0
+                        amounts = ("project_total", "fiscal_funds", "other_funds")
+                        if prev is not None and prev.get("pending") and page_top:
+                            # the name, amounts and goal of the block begun on the page before
+                            prev.update({a: rec[a] for a in amounts}, pending=False,
+                                        project_code=code or prev["project_code"], project_name=name,
+                                        goal=merge_overlap(prev["goal"], rec["goal"]))
+                            above = projects[-2] if len(projects) > 1 else None
+                            if not code and not name and above is not None:
+                                # its amounts only: the name merged over several blocks is above
+                                prev.update(project_code=above["project_code"],
+                                            project_name=above["project_name"], name_carried=True)
+                            self._recode(indicators, prev)
+                            current = prev
+                        elif (prev is not None and page_top and not prev.get("pending")
+                              and (not code or code == prev["project_code"])
+                              and (not name or fold(name) == fold(prev["project_name"]))
+                              and (all(rec[a] == prev[a] for a in amounts) and rec["project_total"] not in (0, None)
+                                   or code and all(0 in (rec[a], prev[a]) or rec[a] == prev[a]
+                                                   for a in amounts))):
+                            # the block's merged cells printed again on the next page (its name,
+                            # its amounts on either page or both): the same project continues
+                            prev.update({a: rec[a] or prev[a] for a in amounts})
+                            prev["goal"] = merge_overlap(prev["goal"], rec["goal"])
+                            current = prev
+                        elif (code and prev is not None and prev.get("name_carried") and rec["project_total"] == 0
                                 and line.page != prev["page"]):
                             # a block begun on the last row of a page, its name printed on the next
                             prev.update(project_code=code, project_name=name)
-                            for ind in indicators:
-                                if ind["project_no"] == prev["project_no"]:
-                                    ind["project_code"] = code
+                            self._recode(indicators, prev)
                             current = prev
                         else:
                             # project_no numbers the blocks: a code can repeat (one block per unit)
@@ -713,6 +779,9 @@ class Assembler:
                     elif current is not None and k is None:
                         # goal text continued on the next page
                         current["goal"] = (current["goal"] + " " + clean_text(" ".join(head))).strip()
+                    elif current is not None and page_top:
+                        # the rest of the goal printed again beside the next page's first indicator
+                        current["goal"] = merge_overlap(current["goal"], clean_text(" ".join(head)))
                 if current is None:
                     if k is not None:
                         raise self.fail(seg, line, "an indicator row before any project row",
@@ -721,7 +790,7 @@ class Assembler:
                 if k is None:
                     # a merged 一级指标 cell: the row's indicator starts in the level-2 column
                     if l1_col + 1 < len(cells) and any(c.strip() for c in cells[l1_col + 1:]) and indicators \
-                            and indicators[-1]["project_code"] == current["project_code"]:
+                            and indicators[-1]["project_no"] == current["project_no"]:
                         k, carried = l1_col, indicators[-1]["level1"]
                     else:
                         continue
@@ -737,7 +806,12 @@ class Assembler:
                                    "level2": ind[1], "level3": ind[2], "operator": op, "value": ind[4],
                                    "value_number": indicator_value(ind[4]), "unit": ind[5],
                                    "page": line.page, "line": line.line})
-        # name_carried is bookkeeping only; from_records keeps just the listed columns
+        for p in projects:
+            if p.get("pending"):
+                self.warnings.append(f"{self.source}: T12 page {p['page']} row {p['line']}: a project block "
+                                     "with no name or amounts, on this page or at the top of the next; "
+                                     f"kept as {p['project_code']}, check the table against the PDF")
+        # name_carried and pending are bookkeeping only; from_records keeps just the listed columns
         proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
                                                             "fiscal_funds", "other_funds", "goal", *PROVENANCE])
         decimals = pd.DataFrame({c: printed_decimals(proj[c]) for c in ("project_total", "fiscal_funds", "other_funds")},
@@ -753,8 +827,16 @@ class Assembler:
             df[["project_no", *PROVENANCE]] = df[["project_no", *PROVENANCE]].astype("Int64")
         headers = {c.name: c.zh for c in pcols}
         empty = proj.empty
-        return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, empty),
-                Table("T12_indicators", seg.title, unit, ind, ind.iloc[0:0], headers, empty))
+        note = self.notes(seg)
+        return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, empty, note),
+                Table("T12_indicators", seg.title, unit, ind, ind.iloc[0:0], headers, empty, note))
+
+    @staticmethod
+    def _recode(indicators: list[dict], project: dict) -> None:
+        """The project's code on the indicators already read for its block."""
+        for ind in indicators:
+            if ind["project_no"] == project["project_no"]:
+                ind["project_code"] = project["project_code"]
 
     def _project(self, seg, line, head, mapping, by, aligned: bool) -> dict:
         """Project cells before the indicators. Aligned rows are read by position; shifted rows

@@ -27,6 +27,10 @@ class Line:
     line: int | None = None
     # optional: the x-centres of the grid columns (PDF engines), for debugging and cross-checks
     xs: list[float] | None = field(default=None, repr=False)
+    # optional (PDF engines): the grid columns whose cell begins on this row, i.e. is not the
+    # continuation of a cell merged down from the row above. An empty cell that begins here
+    # still marks a boundary (a T12 block whose name is printed on the next page).
+    opens: frozenset[int] | None = field(default=None, repr=False)
 
     def nonempty(self) -> list[str]:
         return [c for c in self.cells if c.strip()]

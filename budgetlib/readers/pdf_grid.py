@@ -23,6 +23,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .base import Line
 
@@ -189,6 +190,7 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
     # a table needs both directions; a stray underline or a lone box edge is not one
     tables = [g for g in groups.values()
               if sum(s.horizontal for s in g) >= 2 and sum(not s.horizontal for s in g) >= 2]
+    tables = _join_floor_pieces(tables, [g[0] for g in groups.values() if len(g) == 1 and g[0].horizontal])
     # again while any is adopted: a border adopted widens the table, so the one beyond it
     # comes within reach, and one between two adopted borders is a column wall (finance-
     # bureau p.23: five bare verticals left of the indicator grid, the walls of the project
@@ -200,6 +202,48 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
             break
         lone = left
     return tables
+
+
+def _join_floor_pieces(tables: list[list[Seg]], pieces: list[Seg]) -> list[list[Seg]]:
+    """A lone horizontal that continues, end to end, a horizontal of a table (or a piece
+    already taken in) is that table's ruling drawn in pieces; when it continues rulings of
+    two tables it joins them. (xian 2026 绩效目标表: the floors of the 指标值 and 项目名称
+    value columns are separate strokes with no wall at their ends, so the table fell apart
+    and the text in those columns was left outside it or fused across rows.)"""
+    if not pieces or not tables:
+        return tables
+    parent = list(range(len(tables)))
+    ends: dict[tuple[int, int], set[int]] = {}      # (y bucket, x bucket) -> tables ending there
+
+    def add_ends(s: Seg, k: int) -> None:
+        for x in (s.x0, s.x1):
+            ends.setdefault((round(s.y0 / SNAP), round(x / TOUCH)), set()).add(k)
+
+    for k, t in enumerate(tables):
+        for s in t:
+            if s.horizontal:
+                add_ends(s, k)
+    while pieces:
+        left = []
+        for p in pieces:
+            yb = round(p.y0 / SNAP)
+            hit = {_find(parent, k) for x in (p.x0, p.x1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                   for k in ends.get((yb + dy, round(x / TOUCH) + dx), ())}
+            if not hit:
+                left.append(p)
+                continue
+            first = min(hit)
+            tables[first].append(p)
+            add_ends(p, first)
+            for k in hit:
+                _union(parent, first, k)
+        if len(left) == len(pieces):
+            break
+        pieces = left
+    joined: dict[int, list[Seg]] = {}
+    for k, t in enumerate(tables):
+        joined.setdefault(_find(parent, k), []).extend(t)
+    return list(joined.values())
 
 
 def _adopt_border(tables: list[list[Seg]], v: Seg) -> bool:
@@ -434,6 +478,66 @@ def gap_columns(lines: list[list[Char]], min_gap: float = 8.0) -> list[float]:
     return bounds
 
 
+# --------------------------------------------------------------------------- furniture
+
+
+@dataclass(frozen=True)
+class FurnitureRule:
+    """One group of catalog/page_furniture.yaml: where on the page, and what text."""
+
+    name: str
+    band: float
+    gap: float
+    patterns: tuple[re.Pattern, ...]
+
+
+@lru_cache(maxsize=1)
+def furniture_rules() -> tuple[FurnitureRule, ...]:
+    """Running headers, footers and page numbers, as data (catalog/page_furniture.yaml)."""
+    from importlib import resources
+
+    import yaml
+
+    raw = yaml.safe_load(resources.files("budgetlib.catalog").joinpath("page_furniture.yaml")
+                         .read_text(encoding="utf-8"))
+    return tuple(FurnitureRule(g["name"], float(g["band"]), float(g.get("gap", 0.6)),
+                               tuple(re.compile(p) for p in g["patterns"]))
+                 for g in raw["groups"])
+
+
+def drop_furniture(free: list[Char], chars: list[Char], page_box) -> list[Char]:
+    """``free`` (the text outside every grid) without its page furniture: a visual line in
+    the top or bottom band of the page whose whole text matches a pattern of
+    catalog/page_furniture.yaml and which stands alone, no other glyph of the page (in a
+    table or not) within ``gap`` glyph heights above or below it. Only the bands are looked
+    at, so a page costs a few comparisons."""
+    if page_box is None or not free:
+        return free
+    top, bottom = page_box[1], page_box[3]
+    height = bottom - top
+    rules = furniture_rules()
+    band = max(r.band for r in rules) * height
+    edge = [ch for ch in free if not ch.c.isspace() and (ch.cy < top + band or ch.cy > bottom - band)]
+    drop: set[int] = set()
+    for line in text_lines(edge) if edge else ():
+        y0, y1 = min(ch.y0 for ch in line), max(ch.y1 for ch in line)
+        rel = ((y0 + y1) / 2 - top) / height
+        text = "".join(ch.c for ch in line)
+        h = max(ch.h for ch in line)
+        for rule in rules:
+            if rule.band < rel < 1 - rule.band or not any(p.fullmatch(text) for p in rule.patterns):
+                continue
+            ids = {id(ch) for ch in line}
+            lo, hi = y0 - rule.gap * h, y1 + rule.gap * h
+            if not any(ch.y1 > lo and ch.y0 < hi and id(ch) not in ids
+                       for ch in chars if not (ch.hidden or ch.c.isspace())):
+                drop |= ids
+            break
+    if not drop:
+        return free
+    return [ch for ch in free if id(ch) not in drop]
+
+
 # --------------------------------------------------------------------------- page
 #
 # Page breaks inside a merged cell. Excel prints a cell merged over rows that straddle a
@@ -482,6 +586,7 @@ class _Row:
     cells: list[str]
     xs: list[float] | None
     edges: list[tuple] = field(default_factory=list)   # (side, col, x-range, clipped, rows, hidden)
+    opens: frozenset[int] | None = None                # columns whose cell begins on this row
 
 
 def _overlaps(grid: Grid, ch: Char) -> bool:
@@ -662,6 +767,11 @@ def _wrapped_in_one_column(grid: Grid, placed: list[tuple[Char, int, int]]) -> N
                 grid.anchor[r][c] = (r0, cc)
 
 
+def row_opens(grid: Grid, r: int) -> frozenset[int]:
+    """The columns of grid row ``r`` whose cell (merged region) begins on that row."""
+    return frozenset(c for c in range(len(grid.xs) - 1) if grid.anchor[r][c][0] == r)
+
+
 def _region_last_row(grid: Grid, anchor: tuple[int, int]) -> int:
     r, c = anchor
     while r + 1 < len(grid.ys) - 1 and grid.anchor[r + 1][c] == anchor:
@@ -691,7 +801,7 @@ def _grid_rows(grid: Grid, buckets: dict[tuple[int, int], list[Char]],
         cells = [cell_text(buckets[(r, c)]) if (r, c) in buckets else "" for c in range(nc)]
         if not any(cells) and not (last and r == nr - 1):
             continue
-        row = _Row(grid.ys[r], cells, xs)
+        row = _Row(grid.ys[r], cells, xs, opens=row_opens(grid, r))
         for c in range(nc):
             if grid.anchor[r][c] != (r, c) or not (cells[c] or (r, c) in bottom):
                 continue            # an empty bottom cell may receive text from the next page
@@ -740,6 +850,7 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
     the page's top and bottom grid regions for ``stitch_pages``. ``clip`` is the page box."""
     grids = [build_grid(g) for g in table_groups(clean_segs(segs, clip))]
     grids.sort(key=lambda g: g.ys[0])
+    chars = list(chars)
     buckets: list[dict[tuple[int, int], list[Char]]] = [{} for _ in grids]
     heads: list[set[tuple[int, int]]] = [set() for _ in grids]   # continued from above
     tails: list[set[tuple[int, int]]] = [set() for _ in grids]   # running on below
@@ -797,11 +908,12 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
     rows: list[_Row] = []
     for i, g in enumerate(grids):
         rows.extend(_grid_rows(g, buckets[i], heads[i], tails[i], i == 0, i == len(grids) - 1))
+    free = drop_furniture(free, chars, clip)
     rows.extend(_free_rows(free, fallback=not grids))
     rows.sort(key=lambda r: r.y)                  # stable: grid rows keep their order
     result = PageResult(page, [], grids=grids)
     for n, row in enumerate(rows):
-        result.lines.append(Line(cells=row.cells, page=page, line=n + 1, xs=row.xs))
+        result.lines.append(Line(cells=row.cells, page=page, line=n + 1, xs=row.xs, opens=row.opens))
         result.tops.append(row.y)
         result.free.append(row.xs is None or not grids)
         for side, col, (x0, x1), clipped, span, hidden in row.edges:
@@ -899,6 +1011,53 @@ def _home(page: PageResult, edge: Edge) -> tuple[Line, int]:
     return page.moved.get((edge.row, edge.col), (page.lines[edge.row], edge.col))
 
 
+_DECIMALS = re.compile(r"-?[0-9][0-9,]*(?:\.([0-9]+))?")
+
+
+def _decimals(text: str) -> int | None:
+    m = _DECIMALS.fullmatch(text)
+    return None if m is None else len(m.group(1) or "")
+
+
+def _is_grid_row(page: PageResult, k: int) -> bool:
+    free = page.free[k] if len(page.free) == len(page.lines) else page.lines[k].xs is None
+    return not free and page.lines[k].xs is not None
+
+
+def _join_split_row(prev: PageResult, cur: PageResult) -> None:
+    """A row cut by the page break, its rest printed as the first row of the next page
+    (hangzhou 收入预算总表 pp.21-22: "杭州市机动" / "车驾驶员考试服务中心", "12,437.3" / "6").
+    It is one row when the table runs on (the page ends on a grid row and the next starts
+    with one, same columns) and a number of the first row completes a number of the last one
+    to the decimals its column prints ("12,437.3" + "6" in a column of 2-decimal amounts),
+    every other cell of the first row being text or empty. The two are joined cell by cell."""
+    rows = [k for k, ln in enumerate(prev.lines) if any(ln.cells)]
+    firsts = [k for k, ln in enumerate(cur.lines) if any(ln.cells)]
+    if not rows or not firsts or not _is_grid_row(prev, rows[-1]) or not _is_grid_row(cur, firsts[0]):
+        return
+    last, first = prev.lines[rows[-1]], cur.lines[firsts[0]]
+    if len(last.cells) != len(first.cells) or any(abs(a - b) > SNAP for a, b in zip(last.xs, first.xs)):
+        return
+    completes = False
+    for c, (a, b) in enumerate(zip(last.cells, first.cells)):
+        if not b:
+            continue
+        if _decimals(b) is None:
+            continue                                # text: a wrapped name goes on
+        if not re.fullmatch(r"[0-9]{1,3}", b) or (d := _decimals(a)) is None or "." not in a:
+            return                                  # a number of its own: a new row
+        seen = [_decimals(ln.cells[c]) for ln in prev.lines
+                if ln.xs == last.xs and ln is not last and len(ln.cells) > c]
+        seen = [x for x in seen if x is not None]
+        usual = max(set(seen), key=seen.count) if len(seen) >= 3 else None
+        if usual is None or d + len(b) != usual:
+            return
+        completes = True
+    if completes:
+        last.cells[:] = [join_wrapped([a, b]) for a, b in zip(last.cells, first.cells)]
+        first.cells[:] = [""] * len(first.cells)
+
+
 def stitch_pages(pages: Iterable[PageResult]) -> Iterator[Line]:
     """Lines of consecutive pages with page-broken merged cells joined (see above).
     Holds one page back (more while a cell runs on over whole pages: ``PageResult.moved``);
@@ -907,6 +1066,7 @@ def stitch_pages(pages: Iterable[PageResult]) -> Iterator[Line]:
     for cur in pages:
         if pending and cur.page == pending[-1].page + 1:
             _stitch(pending[-1], cur)
+            _join_split_row(pending[-1], cur)
         pending.append(cur)
         targets = {id(line) for line, _ in cur.moved.values()}
         keep = next((i for i, pr in enumerate(pending[:-1])

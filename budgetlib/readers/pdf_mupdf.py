@@ -74,8 +74,37 @@ def _has_text(doc) -> bool:
 # --------------------------------------------------------------------------- page data
 
 
+def _display(page):
+    """The map from the page's unrotated space (where MuPDF reports glyphs and paths) to the
+    page as displayed, or None when the page is not rotated. A landscape table is often
+    drawn sideways in a portrait media box with /Rotate 90: read in the unrotated space its
+    lines would run top to bottom."""
+    return page.rotation_matrix if page.rotation % 360 else None
+
+
+def _turn(m, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+    """A box through the rotation ``m`` (a multiple of 90 degrees keeps it axis-parallel)."""
+    ax, ay = x0 * m.a + y0 * m.c + m.e, x0 * m.b + y0 * m.d + m.f
+    bx, by = x1 * m.a + y1 * m.c + m.e, x1 * m.b + y1 * m.d + m.f
+    return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
 def page_segs(page) -> list[Seg]:
-    """Visible axis-parallel ruling segments of a page (thin rects, lines, fill edges)."""
+    """Visible axis-parallel ruling segments of a page (thin rects, lines, fill edges), in
+    the page's displayed orientation."""
+    segs = _unrotated_segs(page)
+    m = _display(page)
+    if m is None:
+        return segs
+    turned = []
+    for sg in segs:
+        x0, y0, x1, y1 = _turn(m, sg.x0, sg.y0, sg.x1, sg.y1)
+        # a horizontal turns vertical and back: snap the thin side to one coordinate
+        turned.append(Seg(x0, y0, x1, y0) if y1 - y0 < x1 - x0 else Seg(x0, y0, x0, y1))
+    return turned
+
+
+def _unrotated_segs(page) -> list[Seg]:
     segs: list[Seg] = []
     for path in page.get_cdrawings():
         kind = path.get("type", "")
@@ -126,6 +155,15 @@ def _raw_chars(page, flags: int) -> list[Char]:
 
 
 def page_chars(page) -> list[Char]:
+    """Every glyph of the page (see ``_page_chars``), in the page's displayed orientation."""
+    chars = _page_chars(page)
+    m = _display(page)
+    if m is None:
+        return chars
+    return [Char(*_turn(m, ch.x0, ch.y0, ch.x1, ch.y1), ch.c, ch.size, ch.hidden, ch.seq) for ch in chars]
+
+
+def _page_chars(page) -> list[Char]:
     """Every glyph of the page with its box and font size; glyphs drawn but clipped away
     (the run-on text of a merged cell cut by a page break) are marked ``hidden``.
     The cheap word extraction tells whether anything is clipped at all (most pages: no);

@@ -47,7 +47,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .base import Line, ReadError
-from .pdf_grid import PageResult, cell_text_parts, stitch_pages
+from .pdf_grid import PageResult, cell_text_parts, row_opens, stitch_pages
 from .pdf_mupdf import open_pdf, page_result
 
 JAVA_MISSING = ("Java runtime not found: install one (apt-get install default-jre-headless) "
@@ -169,7 +169,7 @@ def regrid(tables: list[dict], mu: PageResult) -> tuple[PageResult, int] | None:
                 r, c = g.cell_of(x, y)
                 texts[i].setdefault(g.anchor[r][c], []).append((top, left, text))
                 break
-    rows: list[tuple[float, list[str], list[float] | None]] = []
+    rows: list[tuple[float, list[str], list[float] | None, frozenset[int] | None]] = []
     filled = 0
     for i, g in enumerate(mu.grids):
         nc = len(g.xs) - 1
@@ -185,15 +185,15 @@ def regrid(tables: list[dict], mu: PageResult) -> tuple[PageResult, int] | None:
                 parts = sorted(texts[i].get((r, c), []))
                 row.append(cell_text_parts([p for _, _, t in parts for p in t.splitlines()]))
             if any(row):
-                rows.append((g.ys[r], row, g.centres))
+                rows.append((g.ys[r], row, g.centres, row_opens(g, r)))
     for y, line, free in zip(mu.tops, mu.lines, mu.free, strict=True):
         if free:
-            rows.append((y, line.cells, line.xs))
+            rows.append((y, line.cells, line.xs, None))
     rows.sort(key=lambda t: t[0])
     out = PageResult(mu.page, [], grids=mu.grids)
     where: dict[float, int] = {}
-    for n, (y, cells, xs) in enumerate(rows):
-        out.lines.append(Line(cells=cells, page=mu.page, line=n + 1, xs=xs))
+    for n, (y, cells, xs, opens) in enumerate(rows):
+        out.lines.append(Line(cells=cells, page=mu.page, line=n + 1, xs=xs, opens=opens))
         out.tops.append(y)
         if xs is not None:
             where.setdefault(y, n)
