@@ -46,7 +46,9 @@ SHARED_CORPUS = _shared_corpus()
 FOLDERS = ("beijing-2026", "national")
 SUMMARY_KIND = "收支总表"
 # two-sided line kinds that are not addends of the side's 总计
-_NOT_ADDENDS = {"grand_total", "current_total"}
+# sub_item: a numbered item's breakdown (信访事务 under 一、一般公共服务支出); carryover_item: a
+# carry-over line's breakdown; both are already inside the line above them
+_NOT_ADDENDS = {"grand_total", "current_total", "sub_item", "carryover_item"}
 
 
 def family(path: Path) -> str:

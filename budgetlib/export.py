@@ -20,7 +20,8 @@ from .normalize import AMOUNT_DTYPE
 # 4: decimals.parquet, the decimals each amount was printed with (Table.decimals).
 # 5: document.json keeps the narrative (情况说明): its source, page texts and sections.
 # 6: T12 blocks across page breaks (indicators moved to their own block), notes never rows.
-FORMAT_VERSION = 6
+# 7: tables keep their standard kind (收支总表 …) and printed label (表3 …).
+FORMAT_VERSION = 7
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}
@@ -85,7 +86,8 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
             })
         _decimals_long(doc).to_parquet(tmp / "decimals.parquet", index=False)
         tables_meta = {tid: {"title": t.title, "unit": t.unit, "headers": t.headers, "empty": t.empty,
-                             "note": t.note, "incomplete": t.incomplete} for tid, t in doc.tables.items()}
+                             "note": t.note, "incomplete": t.incomplete, "kind": t.kind, "label": t.label}
+                       for tid, t in doc.tables.items()}
         (tmp / "document.json").write_text(
             json.dumps({**doc.meta, "warnings": doc.warnings,
                         "problems": [p.to_dict() for p in doc.problems],
@@ -183,7 +185,8 @@ def read_document(folder: Path) -> BudgetDocument:
         total_path = folder / f"{tid}_total.parquet"
         total = _read_parquet(total_path) if total_path.exists() else data.iloc[0:0]
         tables[tid] = Table(tid, tm["title"], tm["unit"], data, total, tm["headers"], tm["empty"], tm["note"],
-                            incomplete=tm.get("incomplete", False))
+                            incomplete=tm.get("incomplete", False), kind=tm.get("kind", ""),
+                            label=tm.get("label", ""))
     _attach_decimals(tables, folder / "decimals.parquet")
     warnings = meta.pop("warnings", [])
     problems = [Problem(**p) for p in meta.pop("problems", [])]

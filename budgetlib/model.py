@@ -195,10 +195,10 @@ class BudgetDocument:
 
     def summary(self) -> pd.DataFrame:
         """What was recognised: one row per table with title, location and row count."""
-        rows = [{"table": t.id, "title": t.title, "unit": t.unit, "where": t.location(),
+        rows = [{"table": t.id, "kind": t.kind, "title": t.title, "unit": t.unit, "where": t.location(),
                  "rows": len(t.data), "total_row": not t.total.empty, "empty": t.empty}
                 for t in self.tables.values()]
-        rows += [{"table": "?", "title": r.title, "unit": None,
+        rows += [{"table": "?", "kind": r.kind, "title": r.title, "unit": None,
                   "where": f"page {r.page}" if r.page else f"line {r.line}",
                   "rows": len(r.rows), "total_row": False, "empty": False} for r in self.raw_tables]
         return pd.DataFrame(rows)

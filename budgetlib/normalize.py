@@ -127,7 +127,7 @@ def split_code_name(value: str) -> tuple[str, str]:
 
 def is_total_label(value: str) -> bool:
     """合计 / 总计 rows (printed with spaces: '合 计')."""
-    return fold(value) in ("合计", "总计", "合计:")
+    return fold(value) in ("合计", "总计", "合计:", "总计:")
 
 
 def decimal_column(values) -> pd.Series:

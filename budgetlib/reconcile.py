@@ -459,6 +459,10 @@ def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Resul
             reads += [_read(ref.table, ref.column, u.kind, ref.filters, (1 if name == "left" else -1) * ref.sign,
                             u.recs) for u in used]
             notes += [] if ref.table in rule.optional else why  # an absent optional table is simply 0
+            if ref.table not in rule.optional and any("has no column" in w for w in why):
+                # the document does not print this input column (another family's layout)
+                return [_not_applicable(rule, f"{ref.table} 未印 {ref.text()}",
+                                        f"{ref.table} does not print {ref.text()}")]
             tol += allowance
         sides.append(total)
     left, right = sides

@@ -269,6 +269,9 @@ SAMPLE_NOT_PASS = {
     ("T08.column_total", ""): "not_applicable",
     ("T11.column_total", ""): "not_applicable",
     ("X.T04_T11.purchase", ""): "not_applicable",
+    # final-accounts identities: the sample (a budget) prints none of their columns
+    ("T07.final_balance", ""): "not_applicable",
+    ("T02.function_total", ""): "not_applicable",
 }
 
 
@@ -281,7 +284,7 @@ def test_sample_every_rule_status(sample_report):
     # every catalogue rule ran at least once
     assert {r.id for r in load_rules().rules} == set(f["rule_id"])
     assert sample_report.summary().to_dict() == {"pass": 74, "info": 0, "rounding": 0, "mismatch": 7,
-                                                 "unreadable": 0, "not_applicable": 6}
+                                                 "unreadable": 0, "not_applicable": 8}
     assert not sample_report.ok
 
 

@@ -213,7 +213,7 @@ def recognise_title(text: str) -> TitleMatch | None:
     if m:
         core = m.group(4)
         return TitleMatch(kind_of(core), printed, m.group(1) == "决算", folded[: m.start(4)], True, core)
-    if any(r.search(folded) for r in rec["reject"]):
+    if any(r.search(folded) for r in rec["reject"]) or label_only(folded):
         return None
     core, labels = folded, []
     changed = True
@@ -225,7 +225,7 @@ def recognise_title(text: str) -> TitleMatch | None:
                 labels.append(lm.group(0))
                 core = (core[: lm.start()] + core[lm.end():]).strip(":-")
                 changed = True
-    if not core or len(core) > rec["max_length"] or not rec["title_end"].search(core):
+    if len(core) < 4 or len(core) > rec["max_length"] or not rec["title_end"].search(core):
         return None
     final = any(w in core for w in rec["final_words"])
     return TitleMatch(kind_of(core), printed, final, "".join(labels), False, core)

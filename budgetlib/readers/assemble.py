@@ -90,6 +90,7 @@ class Assembler:
         self.warnings: list[str] = []
         self.problems: list[Problem] = []
         self.incomplete: set[str] = set()  # table ids with a cell or row that could not be read
+        self.headings: set[int] = set()  # lines that name a table but are not its title
 
     # -- errors -------------------------------------------------------------------------
     def problem(self, seg: Segment | None, line: Line | None, expected: str, column: str | None = None,
@@ -142,6 +143,8 @@ class Assembler:
                                     label=(pending_label + title.label), core=title.core))
                 pending_label = ""
                 continue
+            if id(line) in self.headings:
+                continue  # "四、财政拨款收支预算总表" over "2026 年度财政拨款收支预算总表"
             if one and label_only(one):
                 pending_label = one  # 表1 on its own line above the title
                 continue
@@ -209,7 +212,9 @@ class Assembler:
         for nxt in lines[i + 1: i + 1 + within]:
             ncells = nxt.nonempty()
             if len(ncells) <= 3 and any(recognise_title(c) is not None for c in ncells):
-                return None  # a list of titles: a table of contents
+                # a list of titles (a table of contents), or a section heading over its title
+                self.headings.add(id(lines[i]))
+                return None
             if len(ncells) >= 3 or self.unit_in(ncells) is not None:
                 return title
         return None
@@ -436,7 +441,9 @@ class Assembler:
                 if stray:
                     self.warnings.append(f"{self.source}: {spec.id} {line.where()}: text outside the known "
                                          f"columns ignored: {' | '.join(clean_text(c) for c in stray)[:80]}")
-                is_total = any(is_total_label(c) for c in line.cells[:3] if c.strip())
+                is_total = any(is_total_label(c) for c in line.cells[:3] if c.strip()) or any(
+                    is_total_label(str(rec.get(o, ""))) for cs in mapping.values() if cs.kind in ("name", "code_name")
+                    for o in cs.outputs)
                 keys = [o for cs in mapping.values() if cs.kind not in ("amount", "code_part") for o in cs.outputs]
                 # a row of amounts with no label at all is the 合计 row printed without its label
                 if keys and not any(rec.get(k) for k in keys):
@@ -449,8 +456,20 @@ class Assembler:
                 if "unit_name" in keys and not rec.get("unit_name") and units:
                     rec["unit_name"] = units[-1]["unit_name"]
                 (totals if is_total else records).append(rec)
-        records, totals = self.split_hierarchy(specs, records, totals)
-        totals = totals + units
+        if any(r.get("year") for r in records):
+            # rows by year (Shenzhen 三公: 2025, 2026, 增减变化金额): the latest year first
+            def year_of(r):
+                m = re.search(r"(20\d\d)", r.get("year", ""))
+                return -int(m.group(1)) if m else 0
+            records.sort(key=year_of)
+        if seg.is_final and any("决算" in r.get("basis", "") for r in records):
+            records.sort(key=lambda r: "决算" not in r.get("basis", ""))  # the 决算数 row first
+        for kind in ("function", "dept_economic"):
+            if any(f"{kind}_name" in cs.outputs for cs in specs):
+                records, agg = self.resolve_names(seg, records, kind)
+                totals = totals + agg
+        # printed 合计 first, then the budget units' rows, then the 类/款 aggregates
+        records, totals = self.split_hierarchy(specs, records, totals + units)
         printed = {cs.name for _, _, m in mapped for cs in m.values()}
         specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
@@ -529,6 +548,38 @@ class Assembler:
             out.append((header, data, mapping))
         return out
 
+    def resolve_names(self, seg: Segment, records: list[dict], kind: str) -> tuple[list[dict], list[dict]]:
+        """Names only, no codes (Hangzhou): a row named like a 类, or like a 款 of the 类 above it,
+        gets that code from the classification list (the only reading of the name), and is an
+        aggregate when the rows under it are deeper; other rows keep their name alone."""
+        field, code_field = f"{kind}_name", f"{kind}_code"
+        if not records or any(r.get(code_field) for r in records) or not any(r.get(field) for r in records):
+            return records, []
+        from ..catalog import classification
+        codes = classification()
+        codes = codes[codes["kind"] == kind]
+        classes = dict(zip(codes.loc[codes["level"] == "类", "name"].map(fold), codes.loc[codes["level"] == "类", "code"]))
+        kuans = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"])
+                 if len(c) == 5}
+        levels, current = [], None
+        for r in records:
+            name = fold(r.get(field, ""))
+            if name in classes:
+                current, lv = classes[name], 1
+                r[code_field] = current
+            elif current and (current, name) in kuans:
+                lv = 2
+                r[code_field] = kuans[(current, name)]
+            else:
+                lv = 3
+            levels.append(lv)
+        agg = [r for k, r in enumerate(records) if k + 1 < len(records) and levels[k + 1] > levels[k]]
+        if agg:
+            self.warnings.append(f"{self.source}: {seg.table_id} prints names without codes: 类/款 codes "
+                                 "resolved from the names where unambiguous; 项 rows keep their names alone")
+        keep = [r for r in records if not any(r is a for a in agg)]
+        return keep, agg
+
     @staticmethod
     def join_parts(parts: dict, ctx: dict) -> str:
         """A code split into 类|款|项 columns, with or without the parent digits ("201 08 01" or
@@ -586,6 +637,12 @@ class Assembler:
                         continue
                     m = re.match(r"^\s*([一二三四五六七八九十]+)\s*[、.．]\s*(.*)$", clean_text(item_cell))
                     line_no, item = (m.group(1), join_wrapped(m.group(2))) if m else ("", join_wrapped(item_cell))
+                    level = 1 if m else 4
+                    if not m and (m2 := re.match(r"^\s*([(（][一二三四五六七八九十]+[)）]|\d{1,2}\s*[、.．])\s*(.*)$",
+                                                 clean_text(item_cell))):
+                        # (一) or 1. : a lower level of numbering
+                        level = 2 if m2.group(1)[0] in "(（" else 3
+                        line_no, item = fold(m2.group(1)).rstrip("、.．"), join_wrapped(m2.group(2))
                     kind = kinds.get(fold(item), "item")
                     if kind == "carryover":
                         after_carryover = True
@@ -596,7 +653,24 @@ class Assembler:
                     cs = self.catalog["two_sided_columns"][1]
                     records.append({"side": side, "line_no": line_no, "item": item, "line_kind": kind,
                                     "amount": self.amount(seg, line, cs, amt_cell),
-                                    "page": line.page, "line": line.line})
+                                    "page": line.page, "line": line.line, "_level": level})
+        # Items printed under a numbered item (一、一般公共服务支出 / 信访事务 / 行政运行, or
+        # 一、财政拨款 / 1.一般公共预算拨款) are its breakdown: sub_item, so the items still sum.
+        for side in ("income", "expenditure"):
+            items = [r for r in records if r["side"] == side and r["line_kind"] == "item"]
+            top = min((r["_level"] for r in items), default=1)
+            if side == "expenditure" and all(r["_level"] == 4 for r in items):
+                # no numbering at all (Hangzhou): the lines named like a function 类 are the items
+                from ..catalog import classification
+                codes = classification()
+                classes = set(codes.loc[(codes["kind"] == "function") & (codes["level"] == "类"), "name"].map(fold))
+                if any(fold(r["item"]) in classes for r in items):
+                    for r in items:
+                        r["_level"] = 1 if fold(r["item"]) in classes else 4
+                    top = 1
+            for r in items:
+                if r["_level"] > top:
+                    r["line_kind"] = "sub_item"
         df = pd.DataFrame.from_records(records, columns=["side", "line_no", "item", "line_kind", "amount", *PROVENANCE])
         decimals = pd.DataFrame({"amount": printed_decimals(df["amount"])}, index=df.index)
         df["amount"] = df["amount"].astype(AMOUNT_DTYPE)
