@@ -474,22 +474,24 @@ def query(sql: str, corpus_dir=None, params=None) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------ one task
 
-def summary_row(rec: dict) -> dict:
-    """The index's headline figures from a ``documents`` record (what `batch` shows per document)."""
+def summary_row(rec: dict, lang: str = "zh") -> dict:
+    """The index's headline figures from a ``documents`` record, on the same bases and under the
+    same one-language column names as a document parsed now (``overview.headline``)."""
     from . import narrative
+    from .analysis.overview import headline_keys, reconciliation_cell
 
     def wan(v):
         return None if v is None else Decimal(v) / 10000
 
+    k = headline_keys(lang)
+    counts = {s: rec.get(f"rec_{s}", 0) or 0 for s in REC_STATUSES}
     return {
-        "部门 department": rec.get("issuer") or rec.get("source_name"),
-        "年度 year": rec.get("year") or "",
-        "支出总计 total (万元)": narrative.fmt_amount(wan(rec.get("expenditure_grand_total_yuan"))),
-        "人员经费/基本支出 personnel share": narrative.fmt_share(rec.get("personnel_share_of_basic")),
-        "政府采购/支出 procurement share": narrative.fmt_share(rec.get("procurement_share")),
-        "对账 reconciliation": f"{rec.get('rec_pass', 0)} pass / {rec.get('rec_mismatch', 0)} mismatch"
-                              + (f" / {rec['rec_rounding']} rounding" if rec.get("rec_rounding") else "")
-                              + (f" / {rec['n_problems']} unreadable" if rec.get("n_problems") else ""),
+        k["department"]: rec.get("issuer") or rec.get("source_name"),
+        k["year"]: rec.get("year") or "",
+        k["expenditure"]: narrative.fmt_amount(wan(rec.get("current_expenditure_yuan"))),
+        k["personnel_share"]: narrative.fmt_share(rec.get("personnel_share_of_basic")),
+        k["procurement_share"]: narrative.fmt_share(rec.get("procurement_share")),
+        k["reconciliation"]: reconciliation_cell(counts, rec.get("defects"), rec.get("n_problems") or 0, lang),
     }
 
 
@@ -504,7 +506,7 @@ def ingest(source, corpus_dir=None, engine: str | None = None, processed=None, l
     engine = engine or DEFAULT_ENGINE
     source = Path(source)
     if not force and source.exists() and (rec := is_current(corpus_dir, source, engine, sha256_of(source))):
-        return summary_row(rec) | {"语料库 corpus": "unchanged"}
+        return summary_row(rec, lang) | {_corpus_key(lang): _corpus_word("unchanged", lang)}
     t0 = time.perf_counter()
     doc = load(source, engine=engine, cache=processed, strict=strict)
     for p in getattr(doc, "problems", []):
@@ -513,7 +515,15 @@ def ingest(source, corpus_dir=None, engine: str | None = None, processed=None, l
     if processed is not None:
         report.write(Path(processed) / doc.meta["source_name"])
     rec = add_document(doc, corpus_dir, report, seconds=round(time.perf_counter() - t0, 2))
-    return summary_row(rec) | {"语料库 corpus": "added"}
+    return summary_row(rec, lang) | {_corpus_key(lang): _corpus_word("added", lang)}
+
+
+def _corpus_key(lang: str) -> str:
+    return "语料库" if lang == "zh" else "corpus"
+
+
+def _corpus_word(state: str, lang: str) -> str:
+    return {"unchanged": "未变", "added": "已加入"}[state] if lang == "zh" else state
 
 
 # ------------------------------------------------------------------------------ running many
@@ -565,7 +575,9 @@ def finished_row(source, name, out_dir, notebooks, params, corpus_dir=None, engi
             return None
         reports.append({"notebook": Path(nb).stem, "ok": True, "html": str(html)})
     return {"source": str(source), "document": source.stem, "status": "ok", "error": None, "reports": reports,
-            "summary": summary_row(rec) | {"语料库 corpus": "unchanged"}, "seconds": 0.0}
+            "summary": summary_row(rec, params.get("lang", "zh")) | {_corpus_key(params.get("lang", "zh")):
+                                                                   _corpus_word("unchanged", params.get("lang", "zh"))},
+            "seconds": 0.0}
 
 
 def _duration(seconds: float) -> str:
@@ -624,7 +636,7 @@ def build(sources, corpus_dir=None, engine: str | None = None, processed=None, p
         rows.append({"source": str(source), "status": "failed" if error else "ok", "error": error,
                      **(result or {})})
         if progress:
-            skipped = (result or {}).get("语料库 corpus") == "unchanged"
+            skipped = (result or {}).get(_corpus_key("zh")) == _corpus_word("unchanged", "zh")
             mark = "FAILED" if error else "done  " if skipped else "ok    "
             print(f"{prog.line(skipped)}  {mark} {source.name}" + (f"  {error}" if error else ""), file=progress, flush=True)
 

@@ -889,7 +889,7 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
     the batch's narrative PDFs (情况说明); the one printing this document's issuer and year is
     read into it (and its parse cache, which the notebooks read), so its claims are checked."""
     import budgetlib
-    from .analysis.overview import headline
+    from .analysis.overview import headline, headline_keys, reconciliation_cell
     from .export import write_workbook
     from .readers.narrative_text import match_companion
 
@@ -902,11 +902,9 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
     rec = budgetlib.reconcile(doc, lang=lang)
     if processed is not None:
         rec.write(Path(processed) / doc.meta["source_name"])
-    counts = rec.summary()
-    info = {**headline(doc),
-            "对账 reconciliation": f"{counts.get('pass', 0)} pass / {counts.get('mismatch', 0)} mismatch"
-                                   + (f" / {counts.get('rounding', 0)} rounding" if counts.get("rounding") else "")
-                                   + (f" / {len(doc.problems)} unreadable" if doc.problems else "")}
+    info = {**headline(doc, lang),
+            headline_keys(lang)["reconciliation"]:
+                reconciliation_cell(rec.summary().to_dict(), len(rec.defects), len(doc.problems), lang)}
     info["_title"] = " ".join(str(x) for x in (doc.meta.get("department"), doc.meta.get("year")) if x) \
         or Path(source).stem
     if doc_dir is not None:

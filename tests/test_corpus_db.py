@@ -109,7 +109,7 @@ def test_unchanged_documents_are_not_parsed_again_and_removal(built, docs_dir, t
     shutil.copytree(root, root2)
     stamps = {p: p.stat().st_mtime_ns for p in root2.rglob("*.parquet")}
     again = corpus.build(expand_sources([docs_dir]), root2, progress=None)
-    assert set(again["语料库 corpus"]) == {"unchanged"}
+    assert set(again["语料库"]) == {"未变"}
     assert {p: p.stat().st_mtime_ns for p in root2.rglob("*.parquet")} == stamps
     # remove by file, then by sha256 prefix
     sha = budgetlib.load(docs_dir / "hotline-2026.txt").meta["sha256"]
@@ -140,7 +140,7 @@ def test_a_batch_stopped_midway_resumes_and_keeps_each_document_once(tmp_path, s
     assert corpus.query("SELECT count(*) AS n FROM facts", root)["n"][0] == 0  # ...but are not visible
     monkeypatch.setattr(corpus, "_write_atomically", real)
     row = corpus.ingest(sample_path, root)
-    assert row["语料库 corpus"] == "added"
+    assert row["语料库"] == "已加入"
     n = corpus.query("SELECT count(DISTINCT sha256) AS d, count(*) AS n FROM facts", root)
     assert n["d"][0] == 1 and n["n"][0] == len(budgetlib.load(sample_path).facts())
     assert len(list(root.rglob("*.parquet"))) == 4 and not list(root.rglob("*.tmp"))
@@ -285,8 +285,8 @@ def test_batch_with_corpus_picks_up_where_it_stopped(tmp_path, sample_path):
     html = out / sample_path.stem / "one.html"
     stamp = html.stat().st_mtime_ns
     second = run("zh")
-    assert list(second["status"]) == ["ok"] and second["语料库 corpus"][0] == "unchanged"
+    assert list(second["status"]) == ["ok"] and second["语料库"][0] == "未变"
     assert html.stat().st_mtime_ns == stamp  # not run again
-    assert first["部门 department"][0] == second["部门 department"][0] == "北京市市民热线服务中心"
+    assert first["部门"][0] == second["部门"][0] == "北京市市民热线服务中心"
     run("en")
     assert html.stat().st_mtime_ns != stamp  # other parameters: run again

@@ -276,19 +276,50 @@ def headline(doc: BudgetDocument, lang: str | None = None) -> dict:
     s = summary(doc).figures
     p = personnel_vs_public(doc)
     proc = procurement_share(doc)
+
+    k = headline_keys(lang)
+    return {
+        k["department"]: s["department"],
+        k["year"]: s["year"] or "",
+        k["expenditure"]: narrative.fmt_amount(bases.amount(doc, bases.HEADLINE_EXPENDITURE)),
+        k["personnel_share"]:
+            narrative.fmt_share(p.figures.get("personnel_share_of_basic")) if not p.missing else "—",
+        k["procurement_share"]:
+            narrative.fmt_share(proc.figures.get("share_of_total")) if not proc.missing else "—",
+    }
+
+
+def headline_keys(lang: str | None = None) -> dict[str, str]:
+    """The index's column names for the headline figures, each naming its base, in ``lang``
+    (both languages without one): the same for a document parsed now and one read back from a
+    corpus."""
     b = bases.BASES
 
     def key(zh: str, en: str) -> str:
         return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
 
     return {
-        key("部门", "department"): s["department"],
-        key("年度", "year"): s["year"] or "",
-        key(f"{b[bases.HEADLINE_EXPENDITURE].zh}（万元）", f"{b[bases.HEADLINE_EXPENDITURE].en} (10k yuan)"):
-            narrative.fmt_amount(bases.amount(doc, bases.HEADLINE_EXPENDITURE)),
-        key(f"人员经费占{b[bases.HEADLINE_PERSONNEL_SHARE].zh}", f"personnel costs, share of {b[bases.HEADLINE_PERSONNEL_SHARE].en}"):
-            narrative.fmt_share(p.figures.get("personnel_share_of_basic")) if not p.missing else "—",
-        key(f"政府采购相当于{b[bases.HEADLINE_PROCUREMENT_SHARE].zh}的比例",
-            f"procurement against {b[bases.HEADLINE_PROCUREMENT_SHARE].en}"):
-            narrative.fmt_share(proc.figures.get("share_of_total")) if not proc.missing else "—",
+        "department": key("部门", "department"), "year": key("年度", "year"),
+        "expenditure": key(f"{b[bases.HEADLINE_EXPENDITURE].zh}（万元）", f"{b[bases.HEADLINE_EXPENDITURE].en} (10k yuan)"),
+        "personnel_share": key(f"人员经费占{b[bases.HEADLINE_PERSONNEL_SHARE].zh}",
+                               f"personnel costs, share of {b[bases.HEADLINE_PERSONNEL_SHARE].en}"),
+        "procurement_share": key(f"政府采购相当于{b[bases.HEADLINE_PROCUREMENT_SHARE].zh}的比例",
+                                 f"procurement against {b[bases.HEADLINE_PROCUREMENT_SHARE].en}"),
+        "reconciliation": key("核对", "reconciliation"),
     }
+
+
+def reconciliation_cell(counts: dict, defects: int | None, problems: int, lang: str = "zh") -> str:
+    """The index's reconciliation cell in one language: defects first, then the rule counts."""
+    zh = lang == "zh"
+    parts = []
+    if defects:
+        parts.append(f"{defects} 处缺陷" if zh else f"{defects} defect{'s' * (defects != 1)}")
+    parts.append(f"{counts.get('pass', 0)} 项相符" if zh else f"{counts.get('pass', 0)} agree")
+    if counts.get("mismatch"):
+        parts.append(f"{counts['mismatch']} 项不符" if zh else f"{counts['mismatch']} do not agree")
+    if counts.get("rounding"):
+        parts.append(f"{counts['rounding']} 项尾差" if zh else f"{counts['rounding']} rounding")
+    if problems:
+        parts.append(f"{problems} 处无法读取" if zh else f"{problems} unreadable")
+    return " / ".join(parts)
