@@ -615,7 +615,10 @@ def executor(jobs: int = 2, scheduler: str | None = None, dask_workers: int | No
         from concurrent.futures import ProcessPoolExecutor
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        from .report import forget_parent_jvm
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                                 initializer=forget_parent_jvm) as pool:
             yield pool
     else:
         yield None

@@ -444,8 +444,18 @@ def _default_summary(source, doc_dir=None) -> dict:
     return {"file": Path(source).name}
 
 
+def forget_parent_jvm() -> None:
+    """In a forked worker: drop the garbage-collector hook of a JVM the parent started (tabula
+    via jpype). The JVM's threads do not survive fork, so the hook, run at the worker's next
+    garbage collection, would wait for them forever."""
+    import gc
+
+    gc.callbacks[:] = [cb for cb in gc.callbacks if getattr(cb, "__module__", "") != "_jpype"]
+
+
 def _worker_init():
     """Pay the imports once per worker process, before the first document."""
+    forget_parent_jvm()
     _get_exporter()
 
 

@@ -120,3 +120,29 @@ def test_screenshot(tmp_path):
     page.write_text("<html lang='zh-CN'><body><h1>预算报告</h1></body></html>", encoding="utf-8")
     png = report.screenshot(page, tmp_path / "p.png", height=400)
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def _gc_hooks():
+    import gc
+
+    gc.collect()
+    return [getattr(cb, "__module__", "") for cb in gc.callbacks]
+
+
+def test_forked_workers_survive_a_jvm_started_in_the_parent():
+    """tabula's JVM (jpype) hooks Python's garbage collector; in a forked batch worker the
+    JVM's threads are gone and that hook waits forever at the first collection. The workers
+    drop the hook (this hung the suite once, a batch after the tabula tests)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from budgetlib.readers import pdf_tabula
+    from budgetlib.report import _worker_init
+
+    import gc
+
+    pdf_tabula.start_jvm()
+    assert "_jpype" in [getattr(cb, "__module__", "") for cb in gc.callbacks]  # the parent's hook
+    with ProcessPoolExecutor(max_workers=1, initializer=_worker_init,
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        assert "_jpype" not in pool.submit(_gc_hooks).result(timeout=120)
