@@ -405,3 +405,17 @@ def test_batch_pairs_a_narrative_among_its_sources_by_itself(tmp_path):
     assert not pd.read_csv(cache / "b" / "reconciliation.csv")["rule_id"].str.startswith("N.").any()
     doc = budgetlib.load(tables, cache=cache)
     assert doc.narrative is not None and doc.narrative.source.endswith("c.pdf")
+
+
+def test_table_pdfs_with_prose_are_never_taken_for_narratives():
+    """Most regions print the narrative and the tables in one PDF: such a PDF is a table
+    document (it is parsed, checked and reported), only a PDF with no budget table at all is a
+    companion narrative. A 目录 naming the tables does not make a narrative a table document."""
+    from budgetlib.readers.narrative_text import split_sources
+
+    national = sorted((CORPUS / "national").glob("*.pdf"))
+    narratives = sorted((CORPUS / "narrative").glob("*.pdf"))
+    assert len(national) >= 8 and len(narratives) == 8
+    tables, companions = split_sources([*national, *narratives, CORPUS / "xinfang-office.pdf"])
+    assert tables == [*national, CORPUS / "xinfang-office.pdf"]
+    assert [p for p, _ in companions] == narratives

@@ -179,12 +179,15 @@ def _cjk_join(left: str, right: str) -> bool:
 _YEAR = re.compile(r"(20\d\d)\s*年?度?\s*(?:部门|单位)(?:预算|决算)")
 
 
+_UNIT_STATED = re.compile(r"单位[:：]?[万千]?元")
+
+
 def probe(path) -> dict | None:
     """What the first pages of a PDF say about it, cheaply: {'narrative': bool, 'issuer', 'year'}.
 
     A narrative names its issuer and year in its title ("北京市审计局2026年度部门预算信息公开")
     and has prose; a table PDF starts with a table title (预算01表 …). None if unreadable."""
-    from ..catalog import match_title
+    from ..catalog import match_title, recognise_title
     from .pdf_mupdf import open_pdf
 
     try:
@@ -193,6 +196,16 @@ def probe(path) -> dict | None:
         return None
     try:
         first = [ln for p in range(min(2, doc.page_count)) for ln in _page_lines(doc[p].get_text("text"))]
+        # a PDF that prints a budget table on any page is a table document, even when it opens
+        # with prose (most regions print the narrative and the tables in one PDF)
+        # (a title on a page that also states a 金额单位, so a 目录 listing table names is not one)
+        has_tables = False
+        for p in range(doc.page_count):
+            text = doc[p].get_text("text")
+            if _UNIT_STATED.search(re.sub(r"\s+", "", text)) and any(
+                    (t := recognise_title(ln)) is not None and t.table_id for ln in _page_lines(text)):
+                has_tables = True
+                break
     finally:
         doc.close()
     if not first:
@@ -200,7 +213,8 @@ def probe(path) -> dict | None:
     is_table = any(match_title(ln) for ln in first[:3])
     head = join_wrapped("".join(first[:4]))
     joined = "".join(first)
-    info = {"narrative": not is_table and ("情况说明" in joined or "。" in joined), "issuer": None, "year": None}
+    info = {"narrative": not is_table and not has_tables and ("情况说明" in joined or "。" in joined),
+            "issuer": None, "year": None}
     for pattern in claims_catalogue()["issuer_patterns"][:2]:
         m = re.search(pattern, head)
         if m:
