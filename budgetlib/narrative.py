@@ -122,6 +122,12 @@ def missing_sentence(finding: Finding, lang: str = "zh") -> str:
     zh, en = _SUBJECT.get(tid, ("此项预算", "such budget"))
     if finding.missing == "empty":
         return _pick(lang, f"本部门本年度无{zh}。", f"The department has no {en} this year (the {table_name(tid, 'en')} is empty).")
+    if finding.missing == "not_printed":
+        need_zh = finding.figures.get("needs_zh", "所需的栏目")
+        need_en = finding.figures.get("needs_en", "the columns needed")
+        return _pick(lang, f"{table_name(tid)}（{tid}）未分列{need_zh}：文档未披露这一划分，无法分析。",
+                     f"The {table_name(tid, 'en')} ({tid}) does not split out {need_en}: the document "
+                     f"does not disclose them, so they cannot be analysed.")
     return _pick(lang, f"文档中没有{table_name(tid)}（{tid}），无法分析{zh}。",
                  f"The document has no {table_name(tid, 'en')} ({tid}), so its {en} cannot be analysed.")
 

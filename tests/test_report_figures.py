@@ -172,3 +172,18 @@ def test_banner_names_cells_that_could_not_be_read(tmp_path, sample_text):
     assert any("1 cells could not be read" in s for s in en)
     assert any(d["status"] == "unreadable" for d in b["defects"])          # never a pass
     assert "无法读取" in narrative.describe(overview.reconciliation(doc))
+
+
+def test_a_split_the_document_does_not_print_is_not_zero():
+    """Shenzhen's 一般公共预算支出表 prints 基本支出 without 人员经费/公用经费 columns and it prints
+    no 基本支出 by economic class; its 支出总表 is by function only. The reports say the split is
+    not disclosed: never 人员经费 0.00, never a whole 基本支出 filed as 公用经费."""
+    from budgetlib.analysis.personnel import composition_by_economic_class, personnel_vs_public
+    from budgetlib.analysis.overview import headline
+
+    doc = budgetlib.load(CORPUS / "national" / "shenzhen-2026-budget-1.pdf")
+    split = personnel_vs_public(doc)
+    assert split.missing == "not_printed" and "personnel_cost" not in split.figures
+    assert "未分列人员经费和公用经费" in narrative.missing_sentence(split)
+    assert composition_by_economic_class(doc).missing == "absent"
+    assert headline(doc, "zh")["人员经费占一般公共预算基本支出"] == "—"

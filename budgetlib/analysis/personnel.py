@@ -44,8 +44,14 @@ def personnel_vs_public(doc: BudgetDocument) -> Finding:
     is given beside it, so a reader sees when other funds make the two scopes differ.
     Without T05 the split falls back to T06's printed 合计 (no project expenditure then).
     """
-    source = "T05" if not table_state(doc, "T05") else "T06" if not table_state(doc, "T06") else None
+    present = [t for t in ("T05", "T06") if not table_state(doc, t)]
+    # the table must print the split: some families' 一般公共预算支出表 has no 人员经费 column
+    source = next((t for t in present if "personnel_cost" in doc.tables[t].headers), None)
     if source is None:
+        if present:
+            return Finding("personnel_vs_public", tables=(present[0],), missing="not_printed",
+                           missing_table=present[0],
+                           figures={"needs_zh": "人员经费和公用经费", "needs_en": "personnel and public costs"})
         return nothing("personnel_vs_public", doc, "T05")
     personnel = total_of(doc, source, "personnel_cost")
     public = total_of(doc, source, "public_cost")
@@ -93,7 +99,10 @@ def _basic_rows(doc: BudgetDocument, table_id: str) -> pd.DataFrame | None:
     if table_id == "T06":
         amount, personnel, public = t["total"], t["personnel_cost"], t["public_cost"]
     else:
-        t = t[t["basic"] != 0]
+        # only rows that carry an economic code: some families' 支出总表 is by function only
+        t = t[(t["basic"] != 0) & (t["dept_economic_code"].astype(str).str.strip() != "")]
+        if t.empty:
+            return None
         amount = t["basic"]
         # T03 has no personnel/public columns: the economic class decides (301/303 are 人员经费).
         is_personnel = t["dept_economic_code"].str[:3].isin(PERSONNEL_CLASSES)
