@@ -605,6 +605,15 @@ def banner_sentences(f: Finding, lang: str = "zh") -> list[str]:
         out.append(_pick(lang, f"勾稽关系：所有适用的核对都相符{f'（{len(rounding)} 处尾差）' if rounding else ''}。",
                          f"Reconciliation: every identity that applies holds"
                          f"{f' ({len(rounding)} rounding differences)' if rounding else ''}."))
+    n = g.get("narrative")
+    if n and n["checks"]:
+        bad_zh = f"{n['mismatch']} 处与报表或自身不符" if n["mismatch"] else "无不符"
+        bad_en = (f"{n['mismatch']} contradict{'s' * (n['mismatch'] == 1)} the tables or itself"
+                  if n["mismatch"] else "none contradicts them")
+        warn_zh = f"，{n['warnings']} 处文字问题" if n["warnings"] else ""
+        warn_en = f"; {n['warnings']} wording problems" if n["warnings"] else ""
+        out.append(_pick(lang, f"情况说明：{n['checks']} 项核对，{bad_zh}{warn_zh}（见“对账”一节）。",
+                         f"The narrative: {n['checks']} checks, {bad_en}{warn_en} (under Reconciliation)."))
     if g["problems"]:
         shown = "；".join(_problem_text(p, lang) for p in g["problems"][:3])
         out.append(_pick(lang, f"{len(g['problems'])} 个单元格无法读取，相关数字不计入任何合计：{shown}"

@@ -419,3 +419,20 @@ def test_table_pdfs_with_prose_are_never_taken_for_narratives():
     tables, companions = split_sources([*national, *narratives, CORPUS / "xinfang-office.pdf"])
     assert tables == [*national, CORPUS / "xinfang-office.pdf"]
     assert [p for p, _ in companions] == narratives
+
+
+def test_the_report_banner_counts_the_narrative_findings():
+    """The data-quality banner every report opens with counts the narrative's checks and its
+    findings (xinfang-office: one, the 机关运行经费 figure); a document without a narrative
+    gets no such line."""
+    from budgetlib import narrative
+    from budgetlib.analysis import quality
+
+    doc = budgetlib.load(CORPUS / "xinfang-office.pdf",
+                         narrative=CORPUS / "narrative" / "xinfang-office-narrative.pdf")
+    b = quality.banner(doc)
+    assert b.figures["narrative"]["mismatch"] == 1 and b.figures["narrative"]["checks"] >= 60
+    assert any(s.startswith("情况说明：") and "1 处与报表或自身不符" in s for s in narrative.banner_sentences(b))
+    plain = quality.banner(budgetlib.load(CORPUS / "xinfang-office.pdf"))
+    assert plain.figures["narrative"] is None
+    assert not any(s.startswith("情况说明") for s in narrative.banner_sentences(plain))

@@ -72,5 +72,17 @@ def banner(doc: BudgetDocument, report=None, lang: str = "zh") -> Finding:
         "problems": problems,
         "tables_absent": [t for t in EXPECTED_TABLES if t not in doc.tables],
         "tables_empty": [t for t in EXPECTED_TABLES if t in doc.tables and not doc.has_rows(t)],
+        # the narrative's (情况说明) claims checked against the tables, when it was read
+        "narrative": _narrative_counts(doc, report),
     }
     return Finding("banner", figures=figures, tables=tuple(doc.tables))
+
+
+def _narrative_counts(doc: BudgetDocument, report) -> dict | None:
+    """Narrative checks by status (claims.narrative_counts) and the narrative's source, or None
+    when the document has no narrative."""
+    if getattr(doc, "narrative", None) is None:
+        return None
+    from ..claims import narrative_counts
+
+    return {**narrative_counts(report), "source": doc.narrative.source}
