@@ -413,6 +413,13 @@ def _pages(recs) -> tuple[int, ...]:
     return tuple(sorted({r["page"] for r in recs if r.get("page") is not None}))
 
 
+def _printed_on_any_side(ref: Ref, ctx: Context) -> bool:
+    """Does the table print a row of this line on either side (the filters without ``side``)?"""
+    filters = tuple(f for f in ref.filters if f[0] != "side")
+    kinds = ("total",) if ref.fn == "printed" else ("detail", "total")
+    return any(_matches(r, filters) for k in kinds for r in (ctx.rows(ref.table, k) or []))
+
+
 def _read(table: str, column: str, kind: str, filters, sign: int, recs, full: bool = True) -> dict:
     return {"table": table, "column": column, "kind": kind, "filters": frozenset(filters or ()), "sign": sign,
             "rows": frozenset(r["_i"] for r in recs), "full": full}
@@ -465,6 +472,13 @@ def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Resul
                                         f"{ref.table} does not print {ref.text()}")]
             tol += allowance
         sides.append(total)
+        lines = [r for r in refs[name] if r.table not in rule.optional]
+        if lines and all(r.fn in ("value", "printed") and not _printed_on_any_side(r, ctx) for r in lines):
+            # a side made only of lines this document's layout never prints (no 本年收入合计 line on
+            # either side, say): not a 0, nothing to compare. A line printed on the other side of
+            # the table shows the layout has it, so a missing one is still counted (and caught).
+            what = "、".join(r.text() for r in lines)
+            return [_not_applicable(rule, f"本文档的表式不印 {what}", f"this document's layout does not print {what}")]
     left, right = sides
     tol = tol if rule.tolerance != "exact" else ZERO
     status = _status(left - right, tol, op)

@@ -110,3 +110,24 @@ def test_contents_and_narrative_do_not_open_tables():
     """Shenzhen's 目录 lists every table title; none of those lines opens a table."""
     doc = _doc("shenzhen-2026-budget-1")
     assert doc.tables["T01"].data["page"].min() == 15
+
+
+def test_a_line_the_layout_never_prints_is_not_a_zero():
+    """Shanghai's 收支总表 prints no 本年收入合计 / 本年支出合计 line on either side: the identities
+    that read those lines do not apply (they used to count them as 0 and report a mismatch). In
+    a Beijing document, which prints them, a missing one is still a mismatch."""
+    from budgetlib.reconcile import reconcile
+
+    doc = budgetlib.load(NATIONAL / "shanghai-2026-budget-1.pdf")
+    assert not (doc["T01"]["line_kind"] == "current_total").any()
+    report = reconcile(doc)
+    for rule in ("T01.income_items", "T01.income_grand_total", "T01.expenditure_items", "T01.expenditure_grand_total"):
+        assert report.status(rule) == "not_applicable", rule
+    assert report.status("T01.balance") == "pass"  # 收入总计 = 支出总计 is still checked
+
+    beijing = budgetlib.load(CORPUS / "xinfang-office.pdf")
+    t01 = beijing.tables["T01"]
+    drop = (t01.data["side"] == "income") & (t01.data["line_kind"] == "current_total")
+    assert drop.sum() == 1
+    t01.data = t01.data[~drop].reset_index(drop=True)
+    assert reconcile(beijing).status("T01.income_items") == "mismatch"
