@@ -299,6 +299,11 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 continue
             if not unit:
                 continue  # a code or a count inside the lead (221类, 2个): part of the text, not a figure
+            if claim is None and (change_m or base_m):
+                # a change or a base with no level before it in the sentence ("与上年相比减少70万元"):
+                # not a level of any subject, so never compared with a table figure
+                prev_end = m.end()
+                continue
             if unit == "%":
                 prev_end = m.end()
                 continue
@@ -352,10 +357,9 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
 
 # ------------------------------------------------------------------------------ table figures
 def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[str], str]:
-    """Evaluate a term expression of the rules grammar on `doc` (amounts in the document's
-    unit): (value or None, where it was read, why it is missing)."""
-    units = table_catalog()["units"]
-    doc_unit = doc.meta.get("unit") or "万元"
+    """Evaluate a term expression of the rules grammar on `doc` (amounts in 万元, the
+    narrative's unit, whatever unit each table prints): (value or None, where it was read,
+    why it is missing)."""
     total, where = ZERO, []
     for ref in parse_side(expr):
         t = doc.tables.get(ref.table)
@@ -367,6 +371,12 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
             if frame.empty:
                 continue  # an empty table prints no rows: 0
             return None, where, f"{ref.table} 无 {ref.column} 列 / has no column {ref.column}"
+        if t.headers and ref.column in t.data.columns and ref.column not in t.headers and ref.column != "amount":
+            # a column this family does not print (Shenzhen's T05 has no 人员经费): no figure, not 0
+            return None, where, f"{ref.table} 未印 {ref.column} 列 / does not print {ref.column}"
+        if use_total:
+            frame = _grand_total(frame)
+        frame = _this_year(frame, doc)
         for col, op, values in ref.filters:
             s = frame[col].astype("string").fillna("") if col in frame.columns else pd.Series("", index=frame.index)
             if op == "^=":
@@ -376,7 +386,7 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
             else:
                 keep = s.isin(values) if op == "=" else ~s.isin(values)
             frame = frame[keep.astype(bool)]
-        factor = Decimal(units.get(doc_unit, 1)) / Decimal(units.get(t.unit or doc_unit, 1))
+        factor = _to_wan(t, doc)
         vals = [v for v in frame[ref.column].tolist() if v is not None and v is not pd.NA]
         total += ref.sign * sum(vals, ZERO) * factor
         if len(frame):
@@ -385,7 +395,43 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
     return total, where, ""
 
 
+def _grand_total(frame: pd.DataFrame) -> pd.DataFrame:
+    """The 合计 of a table's total rows: the row without a function code when the total rows
+    also hold class and 款 subtotals (summing them all would count each amount two or three
+    times); else the highest-level coded rows."""
+    if "function_code" not in frame.columns or frame.empty:
+        return frame
+    codes = frame["function_code"].astype("string").fillna("").str.strip()
+    if (codes == "").all():
+        return frame
+    if (codes == "").any():
+        return frame[(codes == "").to_numpy()]
+    shortest = codes.str.len().min()
+    return frame[(codes.str.len() == shortest).to_numpy()]
+
+
+def _this_year(frame: pd.DataFrame, doc: BudgetDocument) -> pd.DataFrame:
+    """A table printing a row per year (三公: 2026年 | 2025年 | 增减变化金额) speaks of the
+    document's year in the row of that year."""
+    year = doc.meta.get("year")
+    if "year" not in frame.columns or not year or frame.empty:
+        return frame
+    years = frame["year"].astype("string").fillna("")
+    if not years.str.strip().astype(bool).any():
+        return frame
+    keep = years.str.contains(str(year), regex=False)
+    return frame[keep.to_numpy()] if keep.any() else frame
+
+
+def _to_wan(t, doc: BudgetDocument) -> Decimal:
+    """The factor that turns table `t`'s printed amounts into 万元 (a Shanghai table printed
+    in 元 is compared with a narrative in 万元 at the narrative's precision)."""
+    units = table_catalog()["units"]
+    return Decimal(1) / Decimal(units.get(t.unit or doc.meta.get("unit") or "万元", 1))
+
+
 def _code_rows(doc: BudgetDocument, code: str, tables: tuple[str, ...], column: str = "total"):
+    """The sum of `column` over the rows of function `code` (and below), in 万元."""
     total, found, where = ZERO, False, []
     for tid in tables:
         t = doc.tables.get(tid)
@@ -394,7 +440,7 @@ def _code_rows(doc: BudgetDocument, code: str, tables: tuple[str, ...], column: 
         rows = t.data[t.data["function_code"].astype("string").fillna("").str.startswith(code)]
         if len(rows):
             found = True
-            total += sum((v for v in rows[column].tolist() if v is not None and v is not pd.NA), ZERO)
+            total += sum((v for v in rows[column].tolist() if v is not None and v is not pd.NA), ZERO) * _to_wan(t, doc)
             where.append(f"{tid} p.{int(rows['page'].dropna().min())}" if rows["page"].notna().any() else tid)
     return (total if found else None), where
 
