@@ -156,6 +156,12 @@ def _subject_of(clause: str) -> tuple[str, str] | None:
     return best[2], best[3]
 
 
+def _other_figure(clause: str) -> bool:
+    """The clause names something no subject covers (other_figures: 会议费, 培训费)."""
+    key = _key(clause)
+    return any(_key(n) in key for n in _cat().get("other_figures", []))
+
+
 _CLAUSE_END = re.compile(r"[，。；：、,;:]")
 
 
@@ -287,6 +293,9 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                     comparison.direction = cat["directions"][q.group("dir")]
                 prev_end = m.end()
                 continue
+            if roles["prior_level"].search(_key(_clause(lead))) and unit and unit != "%":
+                prev_end = m.end()  # last year's level, not this year's
+                continue
             prior_m = roles["prior_base"].search(_key(_clause(lead)))
             if prior_m and unit and unit != "%":
                 # a base stated before the figure it is compared with: kept for the next claim
@@ -310,9 +319,17 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
             # a new claim: its subject from its clause (a code, a name) or the topic
             clause = _clause(lead)
             subject, label, code, level = None, None, None, None
-            for c in _coded(join_wrapped(clause)):  # "住房保障支出（221类）住房改革支出（02款）住房公积金（01项）": the last
+            coded = _coded(join_wrapped(clause))
+            for c in coded:  # "住房保障支出（221类）住房改革支出（02款）住房公积金（01项）": the last
                 code = codes.resolve(c.get("code"), c.get("level"), c["name"])
                 subject, label, level = (f"function:{code}" if code else None), c["name"], c.get("level")
+            if subject is None and (coded or _other_figure(clause)):
+                # a classification item not resolved to a code, or a figure no subject covers:
+                # about none of the subjects (nor the topic)
+                if unclaimed is not None:
+                    unclaimed.append((s, f"{num}{unit}"))
+                prev_end = m.end()
+                continue
             if subject is None:
                 found = _subject_of(clause)
                 if found:
@@ -437,7 +454,18 @@ def _code_rows(doc: BudgetDocument, code: str, tables: tuple[str, ...], column: 
         t = doc.tables.get(tid)
         if t is None or "function_code" not in t.data.columns:
             continue
-        rows = t.data[t.data["function_code"].astype("string").fillna("").str.startswith(code)]
+        frame = pd.concat([t.data, t.total], ignore_index=True) if "function_code" in t.total.columns else t.data
+        codes = frame["function_code"].astype("string").fillna("").str.strip()
+        under = codes.str.startswith(code)
+        if under.any():
+            # the code's own row, else the highest level printed below it: never a class row and
+            # its 款 and 项 rows added together
+            shortest = codes[under].str.len().min()
+            under &= codes.str.len() == shortest
+            rows = frame[under.to_numpy()]
+            rows = rows.drop_duplicates(subset=[c for c in ("function_code", column, "unit_name") if c in rows.columns])
+        else:
+            rows = frame.iloc[0:0]
         if len(rows):
             found = True
             total += sum((v for v in rows[column].tolist() if v is not None and v is not pd.NA), ZERO) * _to_wan(t, doc)
