@@ -701,7 +701,21 @@ def check_claims_self(claims: list[Claim]) -> list[Result]:
     for c in claims:
         if c.share is not None and c.amount is not None:
             groups.setdefault((subjects.get(c.subject, {}).get("share_of") or c.share_label, c.sentence.section), []).append(c)
-    for parts in groups.values():
+    wholes: list[list[Claim]] = []
+    for key, parts in groups.items():
+        if all(subjects.get(p.subject, {}).get("share_of") for p in parts) or _adds_to_100(parts):
+            wholes.append(parts)
+        else:
+            # parts of several wholes under one label ("占…%" with no name, a section listing
+            # income by source, then expenditure by class): the runs of parts, in reading order,
+            # whose shares add up to 100%; parts of no complete whole are not checked
+            run: list[Claim] = []
+            for c in parts:
+                run.append(c)
+                if _adds_to_100(run):
+                    wholes.append(run)
+                    run = []
+    for parts in wholes:
         if len(parts) < 2:
             continue
         whole = sum((p.amount.value for p in parts), ZERO)
@@ -721,6 +735,12 @@ def check_claims_self(claims: list[Claim]) -> list[Result]:
                             f"{' + '.join(str(p.share) for p in parts)} = {_fmt(total)}%",
                             f"{' + '.join(str(p.share) for p in parts)} = {_fmt(total)}%"))
     return out
+
+
+def _adds_to_100(parts: list[Claim]) -> bool:
+    """The printed shares of `parts` add up to 100% within their rounding."""
+    total = sum((p.share.value for p in parts), ZERO)
+    return abs(total - HUNDRED) <= sum((p.share.half for p in parts), ZERO)
 
 
 def check_twice(claims: list[Claim]) -> list[Result]:
