@@ -331,7 +331,8 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 prev_end = m.end()
                 continue
             if subject is None:
-                found = _subject_of(clause)
+                found = _subject_of(re.split(cat["subject_after"], clause)[-1]) if cat.get("subject_after") else None
+                found = found or _subject_of(clause)
                 if found:
                     subject, label = found[0], subjects[found[0]]["zh"]
                     if subjects[found[0]].get("distinct"):
@@ -403,6 +404,10 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
             else:
                 keep = s.isin(values) if op == "=" else ~s.isin(values)
             frame = frame[keep.astype(bool)]
+        if any(col == "line_kind" for col, _, _ in ref.filters) and frame.empty and len(t.data):
+            # a named line of a 收支总表 the document does not print: no figure, not 0 (a list
+            # such as the 政府采购 rows with no row of a category is a 0)
+            return None, where, f"{ref.table} 无此行 / prints no line {ref.text()}"
         factor = _to_wan(t, doc)
         vals = [v for v in frame[ref.column].tolist() if v is not None and v is not pd.NA]
         total += ref.sign * sum(vals, ZERO) * factor
