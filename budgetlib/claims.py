@@ -943,6 +943,15 @@ def check_toc_and_empty(doc: BudgetDocument, claims: list[Claim]) -> list[Result
             for tid in subjects.get(c.subject, {}).get("zero_explains", []):
                 zero.setdefault(tid, c)
     for tid, t in doc.tables.items():
+        if tid not in table_catalog()["tables"] or doc.has_rows(tid) or tid in zero:
+            continue
+        names = [n for sid, spec in subjects.items() if tid in spec.get("zero_explains", []) for n in spec["names"]]
+        for sent in (sentences(doc.narrative) if names and _cat().get("zero_statement") else []):
+            key = _key(sent.text)
+            if any(re.search(_cat()["zero_statement"].format(name=re.escape(_key(n))), key) for n in names):
+                zero[tid] = Claim(tid, sent.text, sent)
+                break
+    for tid, t in doc.tables.items():
         if tid not in table_catalog()["tables"] or doc.has_rows(tid):
             continue
         rule = _rule("N.empty_table", f"空表有说明：{tid}", f"an empty table says why: {tid}", tid, (tid,), "warning")
@@ -950,8 +959,9 @@ def check_toc_and_empty(doc: BudgetDocument, claims: list[Claim]) -> list[Result
             out.append(_res(rule, "pass", None, None, None, None, f"{tid} 为空表，表注：{t.note}", f"{tid} is empty; its note: {t.note}"))
         elif tid in zero:
             c = zero[tid]
-            out.append(_res(rule, "pass", None, None, None, c, f"{tid}（{t.title}）为空表，情况说明写明{c.label} {c.amount}",
-                            f"{tid} ({t.title}) is empty; the narrative states {c.subject} {c.amount}"))
+            stated = f"{c.label} {c.amount}" if c.amount is not None else "为0"
+            out.append(_res(rule, "pass", None, None, None, c, f"{tid}（{t.title}）为空表，情况说明写明{stated}",
+                            f"{tid} ({t.title}) is empty; the narrative states {c.subject} {c.amount if c.amount is not None else 0}"))
         else:
             out.append(_res(rule, "mismatch", None, None, None, None,
                             f"{tid}（{t.title}）为空表，表中无说明，情况说明也未说明为何为空",
@@ -968,8 +978,10 @@ def check_style(sents: list[Sentence]) -> list[Result]:
             problems.append(("truncated", "句子残缺（冒号或“原因是”后无内容）", "truncated sentence"))
         if st["doubled"].search(s.text):
             problems.append(("doubled", "标点重复", "doubled punctuation"))
+        folded = s.text.translate(str.maketrans(_cat()["style"].get("fold_pairs", {})))
+        complete = re.search(_cat()["style"].get("sentence_end", "$"), s.text)
         for pair in _cat()["style"]["pairs"]:
-            if s.text.count(pair[0]) != s.text.count(pair[1]):
+            if complete and folded.count(pair[0]) != folded.count(pair[1]):
                 problems.append(("unbalanced", f"{pair[0]}{pair[1]} 不配对", f"unbalanced {pair[0]}{pair[1]}"))
         for key, zh, en in problems:
             out.append(_res(_rule("N.style", "文字规范（提示）", "wording (warning)", f"{key}@p{s.page}", severity="warning"),
