@@ -293,6 +293,11 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                     comparison.direction = cat["directions"][q.group("dir")]
                 prev_end = m.end()
                 continue
+            if claim is not None and unit and unit != "%" and roles["actual"].search(_key(_clause(lead))) \
+                    and _subject_of(_clause(lead)) is None:
+                claim.amount = _figure(num, unit)  # the budget stated first, then the actual
+                prev_end = m.end()
+                continue
             if roles["prior_level"].search(_key(_clause(lead))) and unit and unit != "%":
                 prev_end = m.end()  # last year's level, not this year's
                 continue
@@ -339,7 +344,8 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                         label = re.sub(r"^.*?(?:安排|根据)", "", join_wrapped(clause)) or label
                 elif topic:
                     subject, label, code, level = topic
-            if subject is None:
+            if subject is None or (subjects.get(subject, {}).get("unit") == "count") != (unit == "台"):
+                # no subject, or an amount naming a counted thing (设施设备运维1,433.73万元 is no 设备 count)
                 if unclaimed is not None:
                     unclaimed.append((s, f"{num}{unit}"))
                 prev_end = m.end()
