@@ -263,7 +263,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
             num, unit = m.group("num"), m.group("unit") or ""
             unit = "%" if unit == "％" else unit
             ys = [int(y.group("year")) for y in rx["year"].finditer(lead)
-                  if not re.search(r"比\s*$", lead[:y.start()])]
+                  if not re.search(cat.get("base_year_before", r"比\s*$"), lead[:y.start()])]
             lead_key = _key(lead)
             base_m = roles["base"].search(lead_key)
             change_m = roles["change"].search(lead_key)
@@ -344,6 +344,9 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                         label = re.sub(r"^.*?(?:安排|根据)", "", join_wrapped(clause)) or label
                 elif topic:
                     subject, label, code, level = topic
+            becomes = subjects.get(subject, {}).get("becomes")
+            if becomes and re.search(becomes["when"], text):
+                subject, label = becomes["subject"], subjects[becomes["subject"]]["zh"]
             if subject is None or (subjects.get(subject, {}).get("unit") == "count") != (unit == "台"):
                 # no subject, or an amount naming a counted thing (设施设备运维1,433.73万元 is no 设备 count)
                 if unclaimed is not None:
@@ -855,7 +858,9 @@ def check_kind_and_issuer(doc: BudgetDocument, sents: list[Sentence]) -> list[Re
         out.append(_res(rule, "not_applicable", None, None, None, None, "情况说明未提及类别", "the narrative names no kind"))
     else:
         main = printed[:2] if printed else max(kinds, key=lambda k: len(kinds[k]))
-        odd = [(k, s) for k, ss in kinds.items() if k != main for s in ss]
+        # a sentence naming both kinds describes how one is made of the other
+        # ("本部门预算为汇总预算，包括…下属单位预算"): no contradiction
+        odd = [(k, s) for k, ss in kinds.items() if k != main for s in ss if s not in kinds.get(main, [])]
         if odd:
             for k, s in odd:
                 out.append(_res(_rule("N.kind", rule.zh, rule.en, f"{k}@p{s.page}"), "mismatch", None, None, None, s,
