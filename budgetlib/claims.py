@@ -433,6 +433,7 @@ def _grand_total(frame: pd.DataFrame) -> pd.DataFrame:
     if "function_code" not in frame.columns or frame.empty:
         return frame
     codes = frame["function_code"].astype("string").fillna("").str.strip()
+    codes = codes.where(codes.str.fullmatch(r"\d+").fillna(False).astype(bool), "")  # "总计:" in the code column is no code
     if (codes == "").all():
         return frame
     if (codes == "").any():
@@ -607,7 +608,9 @@ def check_claims_vs_tables(doc: BudgetDocument, claims: list[Claim]) -> list[Res
             continue
         spec = subjects.get(c.subject, {})
         if c.code:
+            # all fiscal funds, or one fund's table (a 政府性基金 section's class), or all funds
             candidates = [("财政拨款 T05+T07+T08", *_code_rows(doc, c.code, ("T05", "T07", "T08"))),
+                          *((f"财政拨款 {tid}", *_code_rows(doc, c.code, (tid,))) for tid in ("T05", "T07", "T08")),
                           ("全部资金 T03", *_code_rows(doc, c.code, ("T03",)))]
             candidates = [x for x in candidates if x[1] is not None]
             rule = _rule("N.table", f"情况说明数字与报表一致：{c.label}（{c.code}）",
@@ -633,6 +636,10 @@ def check_claims_vs_tables(doc: BudgetDocument, claims: list[Claim]) -> list[Res
                          f"narrative figure equals the table: {c.subject}" if kind == "table"
                          else f"narrative figure within the table bound: {c.subject}", _inst(c), tables)
             value, where, why = table_value(doc, expr)
+            if kind == "table" and spec.get("also") and (value is None or _status_printed(c.amount, value) == "mismatch"):
+                other, other_where, _ = table_value(doc, spec["also"])
+                if other is not None and _status_printed(c.amount, other) != "mismatch":
+                    value, where, expr = other, other_where, spec["also"]
             if value is None:
                 out.append(_res(rule, "not_applicable", c.amount.value, None, c.amount.half, c,
                                 f"{c.label} {c.amount}：报表 {why}", f"{c.subject} {c.amount}: table {why}"))
