@@ -194,6 +194,12 @@ def _function_names() -> dict[tuple[str, str], list[str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _function_classes() -> frozenset[str]:
+    codes = classification()
+    return frozenset(c[:3] for c in codes.loc[codes["kind"] == "function", "code"])
+
+
 class _Codes:
     """The 类 / 款 context that relative codes (01项) and bare names (技术研究与开发（款）) hang
     from, within a section."""
@@ -214,6 +220,8 @@ class _Codes:
             full = self.kuan + code
         else:
             return None
+        if full[:3] not in _function_classes():
+            return None  # an economic class (商品和服务支出（302）), not a function code
         if len(full) == 3:
             self.cls, self.kuan = full, None
         elif len(full) == 5:
@@ -298,6 +306,10 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 claim.amount = _figure(num, unit)  # the budget stated first, then the actual
                 prev_end = m.end()
                 continue
+            if claim is not None and unit and unit != "%" and roles["budget_of_actual"].search(_key(_clause(lead))) \
+                    and _subject_of(_clause(lead)) is None:
+                prev_end = m.end()  # the budget a final account's actual is set against
+                continue
             if roles["prior_level"].search(_key(_clause(lead))) and unit and unit != "%":
                 prev_end = m.end()  # last year's level, not this year's
                 continue
@@ -342,7 +354,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                     subject, label = found[0], subjects[found[0]]["zh"]
                     if subjects[found[0]].get("distinct"):
                         label = re.sub(r"^.*?(?:安排|根据)", "", join_wrapped(clause)) or label
-                elif topic:
+                elif topic and re.fullmatch(cat["topic_clause"], _key(clause)):
                     subject, label, code, level = topic
             becomes = subjects.get(subject, {}).get("becomes")
             if becomes and re.search(becomes["when"], text):
