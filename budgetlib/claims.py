@@ -1011,7 +1011,9 @@ def check_style(sents: list[Sentence]) -> list[Result]:
         folded = s.text.translate(str.maketrans(_cat()["style"].get("fold_pairs", {})))
         complete = re.search(_cat()["style"].get("sentence_end", "$"), s.text)
         for pair in _cat()["style"]["pairs"]:
-            if complete and folded.count(pair[0]) != folded.count(pair[1]):
+            cut = folded.find(pair[1]) != -1 and (folded.find(pair[0]) == -1 or folded.find(pair[1]) < folded.find(pair[0]))
+            if complete and not cut and folded.count(pair[0]) != folded.count(pair[1]):
+                # (a closer before any opener: the sentence began inside a bracket a heading cut)
                 problems.append(("unbalanced", f"{pair[0]}{pair[1]} 不配对", f"unbalanced {pair[0]}{pair[1]}"))
         for key, zh, en in problems:
             out.append(_res(_rule("N.style", "文字规范（提示）", "wording (warning)", f"{key}@p{s.page}", severity="warning"),
