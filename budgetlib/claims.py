@@ -254,6 +254,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
     topic_age = 0
     codes, section = _Codes(), None
     sub_rx = re.compile(cat["reading"]["subheading"])
+    prev_text = ""
     for s in sentences(narrative):
         if s.section != section:
             section, codes, topic = s.section, _Codes(), None
@@ -357,7 +358,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 elif topic and re.fullmatch(cat["topic_clause"], _key(clause)):
                     subject, label, code, level = topic
             becomes = subjects.get(subject, {}).get("becomes")
-            if becomes and re.search(becomes["when"], text):
+            if becomes and re.search(becomes["when"], prev_text + text):
                 subject, label = becomes["subject"], subjects[becomes["subject"]]["zh"]
             if subject is None or (subjects.get(subject, {}).get("unit") == "count") != (unit == "台"):
                 # no subject, or an amount naming a counted thing (设施设备运维1,433.73万元 is no 设备 count)
@@ -383,6 +384,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
         if s.heading or sub_rx.match(text) or (topic is not None and topic[2] is None and topic_age > 0):
             topic = None
         topic_age += 1
+        prev_text = text
         if named_here is None and not s.heading:
             for c in _coded(text):
                 code = codes.resolve(c.get("code"), c.get("level"), c["name"])
@@ -456,7 +458,14 @@ def _grand_total(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _this_year(frame: pd.DataFrame, doc: BudgetDocument) -> pd.DataFrame:
     """A table printing a row per year (三公: 2026年 | 2025年 | 增减变化金额) speaks of the
-    document's year in the row of that year."""
+    document's year in the row of that year; one printing 预算数 and 决算数 rows (final
+    accounts' 三公), in the row of the document's kind."""
+    word = _cat().get("basis_of_kind", {}).get(doc.meta.get("kind"))
+    if word and "basis" in frame.columns and not frame.empty:
+        basis = frame["basis"].astype("string").fillna("")
+        keep = basis.str.contains(word, regex=False)
+        if keep.any():
+            frame = frame[keep.to_numpy()]
     year = doc.meta.get("year")
     if "year" not in frame.columns or not year or frame.empty:
         return frame
@@ -895,8 +904,8 @@ def check_kind_and_issuer(doc: BudgetDocument, sents: list[Sentence]) -> list[Re
         for p in cat["issuer_patterns"]:
             m = re.search(p, s.text)
             if m:
-                name = re.sub(cat["issuer_trailer"], "", m.group("issuer").strip())
-                if not re.search(cat["issuer_self"], name):
+                name = re.sub(cat["issuer_trailer"], "", re.sub(cat["issuer_leader"], "", m.group("issuer").strip()))
+                if len(name) >= 2 and not re.search(cat["issuer_self"], name):
                     mentions.append((name, s))
                 break
     if not dept or not mentions:
