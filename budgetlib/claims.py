@@ -343,7 +343,10 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 subject, label, level = (f"function:{code}" if code else None), c["name"], c.get("level")
             if subject is None and (coded or _other_figure(clause)):
                 # a classification item not resolved to a code, or a figure no subject covers:
-                # about none of the subjects (nor the topic)
+                # about none of the subjects (nor the topic, which ends here: the paragraph has
+                # moved on to an item the topic is not)
+                if coded:
+                    topic = None
                 if unclaimed is not None:
                     unclaimed.append((s, f"{num}{unit}"))
                 prev_end = m.end()
