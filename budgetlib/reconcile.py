@@ -277,9 +277,14 @@ class Context:
             if recs is None:
                 notes.append(f"{ref.table} absent")
                 continue
-            if ref.column not in self.doc.tables[ref.table].data.columns:
+            if ref.column not in self.amounts[ref.table]:
+                # a column the table does not print (another family's layout) is no input, not a 0
                 notes.append(f"{ref.table} has no column {ref.column}")
                 continue
+            if kind == "total":
+                # the table's own total row (合计, or the department's row above its units); the
+                # 类/款 aggregate rows kept after it would count the same money again
+                recs = recs[:1]
             picked = [r for r in recs if _matches(r, ref.filters)]
             if not picked and ref.fn in ("value", "printed"):
                 notes.append(f"no row {ref.text()}")

@@ -1,0 +1,44 @@
+"""Totals-level reconciliation on national documents (issue 9 item 7): the rules on 收支总表,
+收入总表 and 财政拨款收支总表 and across them read each printed total once, and an input a
+document does not print is not_applicable, never a 0 that fails or passes. Real PDFs from
+tests/corpus/national/; each assertion was a false alarm before."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from functools import cache
+
+from conftest import CORPUS
+
+import budgetlib
+
+NATIONAL = CORPUS / "national"
+
+
+@cache
+def _results(name):
+    doc = budgetlib.load(NATIONAL / f"{name}.pdf")
+    return doc, {(r.rule.id, r.rule.instance): r for r in budgetlib.reconcile(doc).results}
+
+
+def test_the_general_budget_table_total_is_read_once_not_with_its_class_rows():
+    # guangzhou 表5 prints 合计 3,944.08 then its 类/款 rows; T04 本年支出合计 is 3,944.08 (p.10)
+    _, res = _results("guangzhou-2026-budget-1")
+    r = res[("X.T04_T05.total", "")]
+    assert r.status == "pass" and r.left == r.right == D("3944.08")
+    r = res[("X.T01_T03.total", "")]
+    assert r.status == "pass" and r.right == D("3944.08")
+
+
+def test_a_department_row_above_its_units_is_not_counted_twice():
+    # hangzhou 表2 prints 合计 5,876.67, then the department's row, then its units (p.16)
+    _, res = _results("hangzhou-2026-budget-1")
+    r = res[("X.T01_T02.totals", "收入总计")]
+    assert r.status == "pass" and r.left == D("5876.67")
+
+
+def test_an_income_column_the_document_does_not_print_is_not_applicable():
+    # guangzhou 表2 has no 本年收入小计 column (合计 | 财政拨款收入 … | 上年结转结余): no 0 against 3,944.08
+    doc, res = _results("guangzhou-2026-budget-1")
+    assert "current_income" not in doc.tables["T02"].headers
+    assert res[("X.T01_T02.totals", "本年收入合计")].status == "not_applicable"
