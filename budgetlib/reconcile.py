@@ -535,6 +535,9 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
                 return [_not_applicable(rule, f"{tid} 无 {tok} 列", f"{tid} has no column {tok}")]
             pat = re.compile("^" + re.escape(tok).replace(r"\*", ".*") + "$")
             terms += [c for c in amounts if pat.match(c) and c != left_col and c not in terms]
+        if not terms:
+            # the parts are not printed (上年结转结余 as one column, no sources): nothing to add up
+            return [_not_applicable(rule, f"{tid} 未印 {right_text}", f"{tid} does not print {right_text}")]
     exact = rule.tolerance == "exact"
     row_tol = lambda rec: ZERO if exact else half(rec, left_col) + sum((half(rec, c) for c in terms), ZERO)  # noqa: E731
     keys, checked, bad = ctx.keys.get(tid, []), [], []
