@@ -42,3 +42,27 @@ def test_an_income_column_the_document_does_not_print_is_not_applicable():
     doc, res = _results("guangzhou-2026-budget-1")
     assert "current_income" not in doc.tables["T02"].headers
     assert res[("X.T01_T02.totals", "本年收入合计")].status == "not_applicable"
+
+
+def test_one_numbered_income_line_and_its_breakdown_is_the_current_year_total():
+    # hangzhou 表4 (p.18): 一、财政拨款 5,753.07 / 一般公共预算 5,753.07 / … / 二、上年结转结余, no 本年收入合计
+    doc, res = _results("hangzhou-2026-budget-1")
+    t04 = doc.tables["T04"].data
+    line = t04[(t04["side"] == "income") & (t04["line_kind"] == "current_total")]
+    assert list(line["item"]) == ["财政拨款"] and line["amount"].iloc[0] == D("5753.07")
+    assert res[("T04.income_items", "")].status == "pass"
+    assert res[("T04.income_grand_total", "")].status == "pass"
+
+
+def test_an_income_source_printed_as_a_sub_line_is_compared():
+    # shenzhen 表1 (p.16): 一、财政拨款 / 1.一般公共预算拨款 4,676.96; 表2 (p.17) 一般公共预算拨款 4,676.96
+    _, res = _results("shenzhen-2026-budget-1")
+    r = res[("X.T01_T02.sources", "一般公共预算")]
+    assert r.status == "pass" and r.left == D("4676.96")
+
+
+def test_expenditure_not_printed_by_function_class_is_not_applicable():
+    # changsha 收支总表 (p.12) prints 支出 as 基本支出 386.73 / 项目支出 270.00, not by 类
+    _, res = _results("changsha-2026-budget-1")
+    assert res[("X.T01_T03.by_class", "")].status == "not_applicable"
+    assert res[("X.T01_T04.by_class", "")].status == "not_applicable"

@@ -671,6 +671,18 @@ class Assembler:
             for r in items:
                 if r["_level"] > top:
                     r["line_kind"] = "sub_item"
+            lines = [r for r in records if r["side"] == side]
+            head = lines[:next((k for k, r in enumerate(lines) if r["line_kind"] in ("carryover", "grand_total")),
+                               len(lines))]
+            tops = [r for r in head if r["line_kind"] == "item"]
+            if not any(r["line_kind"] == "current_total" for r in lines) and len(tops) == 1 \
+                    and any(r["line_kind"] == "sub_item" for r in head):
+                # one numbered line and its breakdown, no 本年收入合计 (一、财政拨款 / 一般公共预算 /
+                # 政府性基金预算 … 二、上年结转结余): that line is the current-year total
+                tops[0]["line_kind"] = "current_total"
+                for r in head:
+                    if r["line_kind"] == "sub_item":
+                        r["line_kind"] = "item"
         df = pd.DataFrame.from_records(records, columns=["side", "line_no", "item", "line_kind", "amount", *PROVENANCE])
         decimals = pd.DataFrame({"amount": printed_decimals(df["amount"])}, index=df.index)
         df["amount"] = df["amount"].astype(AMOUNT_DTYPE)
