@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pandas as pd
@@ -423,7 +423,15 @@ class Assembler:
             self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
+            ncols = 1 + max(mapping, default=-1)
+            right = sorted(j for j, cs in mapping.items() if cs.kind == "amount")
             for line in data:
+                cells = line.cells
+                if 1 < len(cells) < ncols and is_total_label(cells[0]) and all(is_amount(c) for c in cells[1:]) \
+                        and right[-(len(cells) - 1):] == list(range(ncols - len(cells) + 1, ncols)):
+                    # a 合计 row alone on its page: its label spans the code/name columns as one cell,
+                    # so its amounts are the rightmost amount columns
+                    line = replace(line, cells=[cells[0]] + [""] * (ncols - len(cells)) + list(cells[1:]))
                 rec: dict = {"page": line.page, "line": line.line}
                 parts: dict = {}
                 for j, cs in mapping.items():
