@@ -66,3 +66,32 @@ def test_expenditure_not_printed_by_function_class_is_not_applicable():
     _, res = _results("changsha-2026-budget-1")
     assert res[("X.T01_T03.by_class", "")].status == "not_applicable"
     assert res[("X.T01_T04.by_class", "")].status == "not_applicable"
+
+
+def test_income_table_by_split_function_codes_and_sources_under_another_parent():
+    # shanghai 收入预算总表 (p.8): 类|款|项 | 功能分类科目名称 | 收入预算 {合计 | 财政拨款收入 | 事业收入 | …}
+    doc, res = _results("shanghai-2026-budget-1")
+    t02 = doc.tables["T02"]
+    assert t02.data["function_code"].str.len().eq(7).all()  # 类/款 rows are aggregates
+    assert res[("T02.function_total", "current_fiscal_income")].status == "pass"
+    r = res[("X.T01_T02.sources", "事业收入")]
+    assert r.status == "pass" and r.left == D("1187700")
+
+
+def test_a_final_accounts_income_table_total_is_current_income():
+    # 收入决算表 (p.6) prints 本年收入合计 307.82 (no carry-over): T01 本年收入合计, not 收入总计
+    doc, res = _results("shanghai-final-2024-final-1")
+    assert "current_income" in doc.tables["T02"].headers and "total" not in doc.tables["T02"].headers
+    r = res[("X.T01_T02.totals", "本年收入合计")]
+    assert r.status == "pass" and r.left == D("307.82")
+    assert res[("X.T01_T02.totals", "收入总计")].status == "not_applicable"
+
+
+def test_a_total_row_alone_on_its_page_keeps_its_columns():
+    # shanghai-wanli 2025: the 支出预算总表's 合计 row is printed alone at the top of a page, its
+    # label one cell over the 类|款|项|名称 columns
+    doc, res = _results("shanghai-wanli-2025-budget")
+    assert doc.tables["T03"].printed_total("total") == D("189767551")
+    assert doc.tables["T02"].printed_total("total") == D("189767551")
+    r = res[("X.T01_T02.totals", "收入总计")]
+    assert r.status == "pass" and r.left == D("189767551")
