@@ -277,9 +277,14 @@ class Context:
             if recs is None:
                 notes.append(f"{ref.table} absent")
                 continue
-            if ref.column not in self.doc.tables[ref.table].data.columns:
+            if ref.column not in self.amounts[ref.table]:
+                # a column the table does not print (another family's layout) is no input, not a 0
                 notes.append(f"{ref.table} has no column {ref.column}")
                 continue
+            if kind == "total":
+                # the table's own total row (合计, or the department's row above its units); the
+                # 类/款 aggregate rows kept after it would count the same money again
+                recs = recs[:1]
             picked = [r for r in recs if _matches(r, ref.filters)]
             if not picked and ref.fn in ("value", "printed"):
                 notes.append(f"no row {ref.text()}")
@@ -415,7 +420,10 @@ def _pages(recs) -> tuple[int, ...]:
 
 def _printed_on_any_side(ref: Ref, ctx: Context) -> bool:
     """Does the table print a row of this line on either side (the filters without ``side``)?"""
-    filters = tuple(f for f in ref.filters if f[0] != "side")
+    # a 合计/结转/总计 line printed on one side shows the layout has it; a named item (国有资本经营…)
+    # is looked for on its own side only (the other side's 国有资本经营预算支出 is another line)
+    named = any(f[0] == "item" for f in ref.filters)
+    filters = tuple(f for f in ref.filters if f[0] != "side" or named)
     kinds = ("total",) if ref.fn == "printed" else ("detail", "total")
     return any(_matches(r, filters) for k in kinds for r in (ctx.rows(ref.table, k) or []))
 
@@ -530,6 +538,9 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
                 return [_not_applicable(rule, f"{tid} 无 {tok} 列", f"{tid} has no column {tok}")]
             pat = re.compile("^" + re.escape(tok).replace(r"\*", ".*") + "$")
             terms += [c for c in amounts if pat.match(c) and c != left_col and c not in terms]
+        if not terms:
+            # the parts are not printed (上年结转结余 as one column, no sources): nothing to add up
+            return [_not_applicable(rule, f"{tid} 未印 {right_text}", f"{tid} does not print {right_text}")]
     exact = rule.tolerance == "exact"
     row_tol = lambda rec: ZERO if exact else half(rec, left_col) + sum((half(rec, c) for c in terms), ZERO)  # noqa: E731
     keys, checked, bad = ctx.keys.get(tid, []), [], []
@@ -619,10 +630,11 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
     l_text, cmp, r_text = _split_comparison(rule.check)
     op = op or cmp
     groups: dict[str, dict] = {}
-    reads = []
+    reads, ungrouped = [], []
     for side, text in (("left", l_text), ("right", r_text)):
         expr, key = text.rsplit(" by ", 1)
         key_of = _key_of(key.strip(), ctx)
+        by_class = "class(" in key or "[:" in key  # a row with no code or an unknown name has no 类
         name_col = re.sub(r"^class\(|\W.*$", "", key.strip()).replace("_code", "_name")
         for ref in parse_side(expr):
             if ref.column not in ctx.amounts.get(ref.table, []):
@@ -635,12 +647,20 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
             for rec in ctx.rows(ref.table):
                 if not _matches(rec, ref.filters):
                     continue
+                if by_class and rec[ref.column] and key_of(rec)[:1] in ("", "?"):
+                    # an amount with no key (a row without a code, a line named like no 类)
+                    ungrouped.append(f"{ref.table} {_label(rec, ctx.keys.get(ref.table, [])) or _pos([rec])}")
                 g = groups.setdefault(key_of(rec), {"left": ZERO, "right": ZERO, "tol": ZERO, "name": "",
                                                     "rows": {"left": {}, "right": {}}})
                 g[side] += ref.sign * rec[ref.column]
                 g["tol"] += ZERO if exact else half(rec, ref.column)
                 g["rows"][side].setdefault(ref.table, []).append(dict(rec, _amount=rec[ref.column]))
                 g["name"] = g["name"] or str(rec.get(name_col) or "")
+    if ungrouped:
+        # the document does not print these amounts by 类 (T01 支出 by 基本/项目支出, names without
+        # codes): no grouping to compare, which is not a difference
+        what = "、".join(ungrouped[:3]) + (" …" if len(ungrouped) > 3 else "")
+        return [_not_applicable(rule, f"无法按分类归组：{what}", f"cannot be grouped by its key: {what}")]
     u, recs = ctx.unit, []
     for k, g in sorted(groups.items()):
         if g["left"] == 0 and g["right"] == 0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pandas as pd
@@ -423,7 +423,15 @@ class Assembler:
             self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
+            ncols = 1 + max(mapping, default=-1)
+            right = sorted(j for j, cs in mapping.items() if cs.kind == "amount")
             for line in data:
+                cells = line.cells
+                if 1 < len(cells) < ncols and is_total_label(cells[0]) and all(is_amount(c) for c in cells[1:]) \
+                        and right[-(len(cells) - 1):] == list(range(ncols - len(cells) + 1, ncols)):
+                    # a 合计 row alone on its page: its label spans the code/name columns as one cell,
+                    # so its amounts are the rightmost amount columns
+                    line = replace(line, cells=[cells[0]] + [""] * (ncols - len(cells)) + list(cells[1:]))
                 rec: dict = {"page": line.page, "line": line.line}
                 parts: dict = {}
                 for j, cs in mapping.items():
@@ -671,6 +679,18 @@ class Assembler:
             for r in items:
                 if r["_level"] > top:
                     r["line_kind"] = "sub_item"
+            lines = [r for r in records if r["side"] == side]
+            head = lines[:next((k for k, r in enumerate(lines) if r["line_kind"] in ("carryover", "grand_total")),
+                               len(lines))]
+            tops = [r for r in head if r["line_kind"] == "item"]
+            if not any(r["line_kind"] == "current_total" for r in lines) and len(tops) == 1 \
+                    and any(r["line_kind"] == "sub_item" for r in head):
+                # one numbered line and its breakdown, no 本年收入合计 (一、财政拨款 / 一般公共预算 /
+                # 政府性基金预算 … 二、上年结转结余): that line is the current-year total
+                tops[0]["line_kind"] = "current_total"
+                for r in head:
+                    if r["line_kind"] == "sub_item":
+                        r["line_kind"] = "item"
         df = pd.DataFrame.from_records(records, columns=["side", "line_no", "item", "line_kind", "amount", *PROVENANCE])
         decimals = pd.DataFrame({"amount": printed_decimals(df["amount"])}, index=df.index)
         df["amount"] = df["amount"].astype(AMOUNT_DTYPE)
