@@ -607,14 +607,18 @@ class Assembler:
         levels, current, kuan, prev, found = [], None, None, None, {}
         for r in records:
             name = fold(r.get(field, ""))
-            # a name printed twice in a row is a parent and its namesake child (其他一般公共服务支出:
-            # 款 20199, then 项 2019999): the second one is one level deeper
-            if name in classes and classes[name] != prev:
+            # a 类 is followed by a 款, whatever its name (公路水路运输 under the unlisted 款
+            # 超长期特别国债安排的支出 is not the 款 21401); a name printed twice in a row is a parent
+            # and its namesake child (其他一般公共服务支出: 款 20199, then 项 2019999)
+            after = levels[-1] if levels else 0
+            if after != 1 and name in classes and classes[name] != prev:
                 current, kuan, lv = classes[name], None, 1
                 prev = r[code_field] = current
-            elif current and (current, name) in kuans and kuans[(current, name)] != prev:
-                lv = 2
-                kuan = prev = r[code_field] = kuans[(current, name)]
+            elif after == 1 or (current and (current, name) in kuans and kuans[(current, name)] != prev):
+                lv, kuan = 2, kuans.get((current, name))
+                prev = kuan
+                if kuan:
+                    r[code_field] = kuan
             else:
                 lv, prev = 3, None
                 found[id(r)] = items.get((kuan, name)) if kuan else None
@@ -627,8 +631,9 @@ class Assembler:
                     r[code_field] = found[id(r)]
         agg = [r for k, r in enumerate(records) if k + 1 < len(records) and levels[k + 1] > levels[k]]
         if agg:
+            items_done = "get theirs under their 款" if found and all(found.values()) else "keep their names alone"
             self.warnings.append(f"{self.source}: {seg.table_id} prints names without codes: 类/款 codes "
-                                 "resolved from the names where unambiguous; 项 rows keep their names alone")
+                                 f"resolved from the names where unambiguous; 项 rows {items_done}")
         keep = [r for r in records if not any(r is a for a in agg)]
         return keep, agg
 
@@ -637,6 +642,8 @@ class Assembler:
         """A code split into 类|款|项 columns, with or without the parent digits ("201 08 01" or
         "201" / "08" / "01" on separate rows): the full code, parents taken from the rows above."""
         cls, kuan, item = parts.get(1, ""), parts.get(2, ""), parts.get(3, "")
+        # a 款/项 printed from a number cell loses its leading zero (301 | 2 津贴补贴 is 30102)
+        kuan, item = (p.zfill(2) if p.isdigit() and len(p) == 1 else p for p in (kuan, item))
         if cls:
             ctx["1"] = cls if len(cls) <= 3 else cls[:3]
             ctx.pop("2", None)
