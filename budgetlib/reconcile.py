@@ -265,12 +265,19 @@ class Context:
                                for i, vals in enumerate(zip(*cols.values()))]
         return self._recs[key]
 
+    def grand_total(self, tid: str) -> list[dict]:
+        """The printed 合计 row (the first total row with no code: 类/款 rows and a panel's
+        subtotals carry codes), or [] when the table prints none."""
+        keys = self.keys.get(tid, [])
+        return [r for r in self.rows(tid, "total") or []
+                if not any(str(r.get(k) or "").strip()[:1].isdigit() for k in keys)][:1]
+
     def select(self, ref: Ref) -> tuple[Decimal, list[Rows], Decimal, list[str]]:
         """Evaluate one term: (signed amount, rows used, rounding allowance of the values used, notes)."""
         notes: list[str] = []
         kinds = {"value": ["detail"], "sum": ["detail"], "printed": ["total"]}.get(ref.fn)
         if ref.fn == "total":
-            kinds = ["total"] if self.rows(ref.table, "total") else ["detail"]
+            kinds = ["total"] if self.grand_total(ref.table) else ["detail"]
         amount, used, n = ZERO, [], ZERO
         for kind in kinds:
             recs = self.rows(ref.table, kind)
@@ -282,9 +289,9 @@ class Context:
                 notes.append(f"{ref.table} has no column {ref.column}")
                 continue
             if kind == "total":
-                # the table's own total row (合计, or the department's row above its units); the
-                # 类/款 aggregate rows kept after it would count the same money again
-                recs = recs[:1]
+                # the table's own total row (合计, or the department's row above its units): the
+                # 类/款 aggregate rows kept after it are parts of it (T05 合计 was read ×3)
+                recs = (None if ref.filters else self.grand_total(ref.table)) or recs[:1]
             picked = [r for r in recs if _matches(r, ref.filters)]
             if not picked and ref.fn in ("value", "printed"):
                 notes.append(f"no row {ref.text()}")
@@ -428,6 +435,37 @@ def _printed_on_any_side(ref: Ref, ctx: Context) -> bool:
     return any(_matches(r, filters) for k in kinds for r in (ctx.rows(ref.table, k) or []))
 
 
+def _unprinted(table: str, columns, ctx: Context) -> list[str]:
+    """The columns of `table` a rule needs that this document does not print: an amount column
+    outside the table's headers (another family's layout), or a key column (a code a filter or a
+    grouping reads) that no row fills, e.g. a 支出总表 printed by function code only, with no
+    部门经济分类. Such an input is unknown, not 0: the rule is not_applicable."""
+    t = ctx.doc.tables.get(table)
+    if t is None:
+        return []
+    out = []
+    for col in dict.fromkeys(columns):
+        if col in t.data.columns and t.data[col].dtype == AMOUNT_DTYPE:
+            if col not in ctx.amounts.get(table, []):
+                out.append(col)
+        elif not any(str(r.get(col) or "").strip() for k in ("detail", "total") for r in ctx.rows(table, k) or []):
+            out.append(col)
+    return out
+
+
+def _not_printed(rule: Rule, refs, ctx: Context) -> Result | None:
+    """not_applicable when a (non-optional) term reads a column its table does not print."""
+    for ref in refs:
+        if ref.table in rule.optional:
+            continue
+        missing = _unprinted(ref.table, [ref.column] + [f[0] for f in ref.filters], ctx)
+        if missing:
+            what = "、".join(f"{ref.table}.{c}" for c in missing)
+            return _not_applicable(rule, f"本文档不印 {what}（{ref.text()} 的输入）",
+                                   f"this document does not print {what} (needed by {ref.text()})")
+    return None
+
+
 def _read(table: str, column: str, kind: str, filters, sign: int, recs, full: bool = True) -> dict:
     return {"table": table, "column": column, "kind": kind, "filters": frozenset(filters or ()), "sign": sign,
             "rows": frozenset(r["_i"] for r in recs), "full": full}
@@ -466,6 +504,9 @@ def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Resul
             sides.append(parsed)
             continue
         total = ZERO
+        unprinted = _not_printed(rule, parsed, ctx)
+        if unprinted:
+            return [unprinted]
         for ref in parsed:
             amount, used, allowance, why = ctx.select(ref)
             total += amount
@@ -586,7 +627,7 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
 def check_column_total(rule: Rule, ctx: Context) -> list[Result]:
     """column_total: per amount column, the detail rows sum to the printed 合计 row."""
     tid, cols_text = (s.strip() for s in rule.check.split(":", 1))
-    detail, total = ctx.rows(tid), ctx.rows(tid, "total")
+    detail, total = ctx.rows(tid), ctx.grand_total(tid)
     if not total:
         return [_not_applicable(rule, f"{tid} 未印合计行", f"{tid} prints no 合计 row")]
     amounts = ctx.amounts[tid]
@@ -636,6 +677,11 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
         key_of = _key_of(key.strip(), ctx)
         by_class = "class(" in key or "[:" in key  # a row with no code or an unknown name has no 类
         name_col = re.sub(r"^class\(|\W.*$", "", key.strip()).replace("_code", "_name")
+        key_col = re.sub(r"^class\(|\W.*$", "", key.strip())
+        unprinted = _not_printed(rule, [replace(r, filters=r.filters + ((key_col, "=", ()),))
+                                        for r in parse_side(expr)], ctx)
+        if unprinted:
+            return [unprinted]
         for ref in parse_side(expr):
             if ref.column not in ctx.amounts.get(ref.table, []):
                 continue
