@@ -343,6 +343,13 @@ def _three_public_costs(f: Finding, lang: str) -> str:
 
 def _procurement_share(f: Finding, lang: str) -> str:
     g = f.figures
+    if g.get("split_disclosed") is False:  # a 政府采购 column of another table: no categories
+        tid = g.get("source", "")
+        return _pick(lang, f"政府采购预算 {fmt_amount(g['total'])} 万元（{table_name(tid)}的政府采购栏），相当于"
+                           f"{_b('all_funds', 'zh')}的 {fmt_share(g['share_of_total'])}；文档未按货物、工程、服务分列政府采购。",
+                     f"Government procurement is {fmt_amount(g['total'])} 万元 (10k yuan; the procurement column "
+                     f"of the {table_name(tid, 'en')}), equal to {fmt_share(g['share_of_total'])} of "
+                     f"{_b('all_funds', 'en')}; the document does not split it into goods, works and services.")
     parts_zh = "，".join(f"{r.category} {fmt_amount(r.amount)} 万元（{fmt_share(r.share_of_procurement)}）"
                          for r in f.frame.itertuples())
     parts_en = ", ".join(f"{r.category_en} {fmt_amount(r.amount)} 万元 ({fmt_share(r.share_of_procurement)})"

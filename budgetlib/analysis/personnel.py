@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..model import BudgetDocument
 from . import bases
-from .base import ZERO, Finding, amounts, detail_sum, nothing, pages_of, share, t01_line, table_state, total_of
+from .base import ZERO, Finding, amounts, detail_sum, nothing, pages_of, share, t01_line, table_state, total_of, wan
 
 # 部门预算支出经济分类 类 (first 3 digits of the departmental economic code).
 ECONOMIC_CLASSES = {
@@ -35,6 +35,7 @@ THREE_PUBLIC_ITEMS = [
 ]
 
 
+@wan
 def personnel_vs_public(doc: BudgetDocument) -> Finding:
     """人员经费 and 公用经费: amounts and shares of basic (基本支出) and of total expenditure,
     with 项目支出 beside them.
@@ -116,6 +117,7 @@ def _basic_rows(doc: BudgetDocument, table_id: str) -> pd.DataFrame | None:
     })
 
 
+@wan
 def basic_expenditure_rows(doc: BudgetDocument) -> tuple[pd.DataFrame | None, dict]:
     """The itemised basic expenditure (基本支出明细) and which table it was taken from.
 
@@ -149,6 +151,7 @@ def basic_expenditure_rows(doc: BudgetDocument) -> tuple[pd.DataFrame | None, di
     return rows, facts
 
 
+@wan
 def composition_by_economic_class(doc: BudgetDocument) -> Finding:
     """Basic expenditure by economic class (按部门预算支出经济分类 类): 301 工资福利支出 and
     303 对个人和家庭的补助 (人员经费) against 302 商品和服务支出 and 310 资本性支出 (公用经费).
@@ -187,6 +190,7 @@ def composition_by_economic_class(doc: BudgetDocument) -> Finding:
                    bases={"share_of_basic": "general_budget_basic"})
 
 
+@wan
 def largest_items(doc: BudgetDocument, n: int = 10) -> Finding:
     """The n largest basic-expenditure items by departmental economic code (最大支出项目),
     same rows as ``composition_by_economic_class``; a code that appears under several
@@ -209,6 +213,7 @@ def largest_items(doc: BudgetDocument, n: int = 10) -> Finding:
                    bases={"share_of_basic": "general_budget_basic"})
 
 
+@wan
 def three_public_costs(doc: BudgetDocument) -> Finding:
     """The 三公 costs (“三公”经费: 因公出国（境）, 公务接待, 公务用车购置及运行维护) from T09, and
     how much of them sits within 公用经费.

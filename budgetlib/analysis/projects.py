@@ -26,7 +26,7 @@ import pandas as pd
 from ..model import BudgetDocument
 from ..normalize import fold
 from . import bases
-from .base import ZERO, Finding, amounts, detail_sum, nothing, share, table_state, total_of
+from .base import ZERO, Finding, amounts, detail_sum, nothing, share, table_state, total_of, wan
 
 # Money units, as the number of 万元 in one unit ("万美元" is priced by the exchange rate).
 MONEY_UNITS = {"元": Decimal("0.0001"), "万元": Decimal(1), "千元": Decimal("0.1"),
@@ -111,6 +111,7 @@ def _indicators(doc: BudgetDocument) -> pd.DataFrame:
     return ind.assign(project_block=blocks)
 
 
+@wan
 def cost_indicators(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Every cost indicator (成本指标) of every project, normalised to 万元.
 
@@ -152,6 +153,7 @@ def cost_indicators(doc: BudgetDocument, usd_rate=None) -> Finding:
     return Finding("cost_indicators", figures=figures, frame=frame, tables=("T12",))
 
 
+@wan
 def cap_coverage(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Per project, how much of its total (项目总额) the explicit cost amounts cover.
 
@@ -210,6 +212,7 @@ def cap_coverage(doc: BudgetDocument, usd_rate=None) -> Finding:
     return Finding("cap_coverage", figures=figures, frame=frame, tables=("T12", "T03"))
 
 
+@wan
 def caps_exceeding_project(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Projects whose cost amounts add up to more than the project total, or with one cap
     larger than the whole project (成本指标超过项目总额): a sign of a unit error (元 vs 万元)
@@ -235,6 +238,7 @@ def component_of(indicator: str) -> tuple[str, str] | None:
     return next(((w, en) for w, en in _components() if w in (indicator or "")), None)
 
 
+@wan
 def unit_costs(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Unit-cost indicators (单位成本: per minute, per item, per person-day…) and the quantity
     they imply.
@@ -299,6 +303,7 @@ def unit_costs(doc: BudgetDocument, usd_rate=None) -> Finding:
                    frame=frame, tables=("T12",))
 
 
+@wan
 def project_spending(doc: BudgetDocument) -> Finding:
     """What the document says about its project spending (项目支出的说明程度): the stated
     project expenditure (T03 合计, all funds; else T05), how much of it the detail rows itemise
@@ -341,6 +346,7 @@ def whole_quantity(q: Decimal | None, relation: str) -> Decimal | None:
     return q.quantize(Decimal(1), rounding=rounding)
 
 
+@wan
 def projects_without_cost_indicators(doc: BudgetDocument) -> Finding:
     """Projects with no cost indicator at all (无成本指标), and projects whose cost indicators
     are none of them an amount of money (e.g. only '实际支出与计划标准的一致性 = 100%')."""
@@ -356,6 +362,7 @@ def projects_without_cost_indicators(doc: BudgetDocument) -> Finding:
     return Finding("without_cost_indicators", figures=figures, frame=frame, tables=("T12",))
 
 
+@wan
 def qualitative_indicators(doc: BudgetDocument) -> Finding:
     """Qualitative indicators (定性指标): stated as 定性, no measurable target. ``figures``
     also names the projects all of whose indicators are qualitative."""
@@ -379,6 +386,7 @@ def qualitative_indicators(doc: BudgetDocument) -> Finding:
     return Finding("qualitative_indicators", figures=figures, frame=frame, tables=("T12",))
 
 
+@wan
 def project_table(doc: BudgetDocument, usd_rate=None) -> Finding:
     """One row per project for the sortable table (项目一览): total, funds, cost-indicator
     counts, stated costs and coverage, unit costs, qualitative count, goal text."""

@@ -89,6 +89,8 @@ class TableSpec:
     title_weight: int = 0
     fallback: str | None = None
     row_items: bool = False
+    # grid rows without a value in this output column are subtotals, kept with the totals
+    detail_key: str | None = None
 
     @property
     def amount_columns(self) -> list[str]:
@@ -130,7 +132,7 @@ def table_catalog() -> dict:
                              title_keys=tuple(tuple(fold(w) for w in k) for k in t.get("title_keys", ())),
                              signature=tuple(tuple(fold(w) for w in k) for k in t.get("signature", ())),
                              title_weight=int(t.get("title_weight", 0)), fallback=t.get("fallback"),
-                             row_items=bool(t.get("row_items")))
+                             row_items=bool(t.get("row_items")), detail_key=t.get("detail_key"))
               for tid, t in raw["tables"].items()}
     rec = raw["recognition"]
     return {"tables": tables,

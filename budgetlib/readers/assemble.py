@@ -410,6 +410,7 @@ class Assembler:
         records, totals, headers = [], [], {}
         code_ctx: dict = {}
         units: list[dict] = []  # per-unit subtotal rows (预算单位 with amounts, no code)
+        subtotals: list[dict] = []  # rows naming no item (spec.detail_key): after the printed 合计
         blocks = self.blocks(seg, specs=specs)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title (the table looks truncated)",
@@ -453,6 +454,9 @@ class Assembler:
                     # a budget unit's subtotal row; the rows under it keep its name
                     units.append(rec)
                     continue
+                if not is_total and spec.detail_key and not rec.get(spec.detail_key):
+                    subtotals.append(rec)
+                    continue
                 if "unit_name" in keys and not rec.get("unit_name") and units:
                     rec["unit_name"] = units[-1]["unit_name"]
                 (totals if is_total else records).append(rec)
@@ -469,7 +473,7 @@ class Assembler:
                 records, agg = self.resolve_names(seg, records, kind)
                 totals = totals + agg
         # printed 合计 first, then the budget units' rows, then the 类/款 aggregates
-        records, totals = self.split_hierarchy(specs, records, totals + units)
+        records, totals = self.split_hierarchy(specs, records, totals + subtotals + units)
         printed = {cs.name for _, _, m in mapped for cs in m.values()}
         specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
