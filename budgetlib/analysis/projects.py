@@ -111,6 +111,18 @@ def _indicators(doc: BudgetDocument) -> pd.DataFrame:
     return ind.assign(project_block=blocks)
 
 
+def _no_indicators(kind: str) -> Finding:
+    """A project table that prints no indicator columns (Hangzhou: 项目名称 | 金额 | 绩效目标)."""
+    return Finding(kind, tables=("T12",), missing="not_printed", missing_table="T12",
+                   figures={"needs_zh": "绩效指标", "needs_en": "performance indicators"})
+
+
+def _as(kind: str, unanswered: Finding) -> Finding:
+    """A question that rests on another one the document cannot answer: the same reason."""
+    return Finding(kind, figures=dict(unanswered.figures), tables=unanswered.tables,
+                   missing=unanswered.missing, missing_table=unanswered.missing_table)
+
+
 @wan
 def cost_indicators(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Every cost indicator (成本指标) of every project, normalised to 万元.
@@ -121,6 +133,8 @@ def cost_indicators(doc: BudgetDocument, usd_rate=None) -> Finding:
     """
     if table_state(doc, "T12"):
         return nothing("cost_indicators", doc, "T12")
+    if "T12_indicators" not in doc.tables:
+        return _no_indicators("cost_indicators")
     ind = _indicators(doc)
     projects = _projects(doc)[["project_block", "project_name", "project_total"]]
     cost = ind[ind["is_cost"].astype(bool)].merge(projects, on="project_block", how="left")
@@ -167,7 +181,7 @@ def cap_coverage(doc: BudgetDocument, usd_rate=None) -> Finding:
     """
     ci = cost_indicators(doc, usd_rate)
     if not ci.available:
-        return nothing("cap_coverage", doc, "T12")
+        return _as("cap_coverage", ci)
     cost = ci.frame
     rows = []
     for p in _projects(doc).itertuples(index=False):
@@ -219,7 +233,7 @@ def caps_exceeding_project(doc: BudgetDocument, usd_rate=None) -> Finding:
     or of a stale indicator."""
     cov = cap_coverage(doc, usd_rate)
     if not cov.available:
-        return nothing("caps_exceeding", doc, "T12")
+        return _as("caps_exceeding", cov)
     frame = cov.frame[(cov.frame["status"] == "exceeds") | cov.frame["single_cap_exceeds"]]
     return Finding("caps_exceeding", figures={"projects": len(frame), "checked": len(cov.frame)},
                    frame=frame.reset_index(drop=True), tables=("T12",))
@@ -258,7 +272,7 @@ def unit_costs(doc: BudgetDocument, usd_rate=None) -> Finding:
     """
     ci = cost_indicators(doc, usd_rate)
     if not ci.available:
-        return nothing("unit_costs", doc, "T12")
+        return _as("unit_costs", ci)
     money = ci.frame[ci.frame["kind"] != "non_monetary"]
     money_per_project = money.groupby("project_block").size()
     ind = _indicators(doc)
@@ -352,6 +366,8 @@ def projects_without_cost_indicators(doc: BudgetDocument) -> Finding:
     are none of them an amount of money (e.g. only '实际支出与计划标准的一致性 = 100%')."""
     if table_state(doc, "T12"):
         return nothing("without_cost_indicators", doc, "T12")
+    if "T12_indicators" not in doc.tables:
+        return _no_indicators("without_cost_indicators")
     cov = cap_coverage(doc)
     frame = cov.frame[cov.frame["status"].isin(["no_cost_indicator", "no_amount"])]
     frame = frame[["project_code", "project_name", "project_total", "cost_indicators", "status"]]
@@ -368,6 +384,8 @@ def qualitative_indicators(doc: BudgetDocument) -> Finding:
     also names the projects all of whose indicators are qualitative."""
     if table_state(doc, "T12"):
         return nothing("qualitative_indicators", doc, "T12")
+    if "T12_indicators" not in doc.tables:
+        return _no_indicators("qualitative_indicators")
     ind = _indicators(doc)
     projects = _projects(doc)
     q = ind[ind["is_qualitative"].astype(bool)].merge(projects[["project_block", "project_name"]], on="project_block", how="left")
@@ -392,7 +410,7 @@ def project_table(doc: BudgetDocument, usd_rate=None) -> Finding:
     counts, stated costs and coverage, unit costs, qualitative count, goal text."""
     cov = cap_coverage(doc, usd_rate)
     if not cov.available:
-        return nothing("project_table", doc, "T12")
+        return _as("project_table", cov)
     ind = _indicators(doc)
     t12 = _projects(doc).set_index("project_block").reindex(cov.frame["project_block"])
     frame = cov.frame.assign(

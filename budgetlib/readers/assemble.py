@@ -31,6 +31,40 @@ _ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s
 _COLNUM_LABELS = {"栏次", "行次", "*", "**", "***", "栏", "次"}
 
 
+_OPERATOR_VALUE = re.compile(r"^(>=|<=|≥|≤|≧|≦|＞|＜|>|<|=|＝)\s*([-+]?[\d,]*\.?\d+)\s*(.*)$")
+_OPERATOR_WORDS = {">=": "≥", "<=": "≤", "≧": "≥", "≦": "≤"}
+
+
+def split_operator(value: str, unit: str) -> tuple[str, str, str]:
+    """An indicator value printed with its operator and unit in one cell (">=2 次", "<=17 万元")
+    -> (operator, value, unit); other values unchanged, with no operator."""
+    m = _OPERATOR_VALUE.match(fold(value or ""))
+    if not m:
+        return "", value, unit
+    return _OPERATOR_WORDS.get(m.group(1), m.group(1)), m.group(2), unit or m.group(3).strip()
+
+
+def drop_subtotal_blocks(projects: list[dict], with_indicators: set) -> list[dict]:
+    """Project rows that are a budget unit's subtotal (Changsha: 单位编码 | unit name | 资金总额,
+    no goal, no indicators, above its projects): a block with neither goal nor indicators whose
+    amount covers the blocks under it, up to the next such row, is not a project (the unit's
+    amount can be larger: the table need not list every project)."""
+    def bare(p):
+        return not p.get("goal") and p["project_no"] not in with_indicators and not p.get("pending")
+    out = []
+    for i, p in enumerate(projects):
+        if bare(p):
+            under = []
+            for q in projects[i + 1:]:
+                if bare(q):
+                    break
+                under.append(q)
+            if under and sum((q["project_total"] or ZERO for q in under), ZERO) <= (p["project_total"] or ZERO):
+                continue
+        out.append(p)
+    return out
+
+
 def is_column_numbers(cells: list[str]) -> bool:
     """A 栏次 row: column numbers 1 2 3 … (with ** or 栏次 in the label columns), not data."""
     nums, labels = [], 0
@@ -709,9 +743,15 @@ class Assembler:
         blocks = self.blocks(seg, level1_words)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title", "check the file is complete")
+        with_indicator_columns = False
         for header, data in blocks:
             mapping = {cs.name: j for j, cs in self.map_columns(seg, header, pcols).items()}
-            l1_col = mapping["level1"]
+            # a table of projects without indicator columns (Hangzhou's 项目支出绩效表): no indicators
+            l1_col = mapping.get("level1", 10 ** 6)
+            with_indicator_columns = with_indicator_columns or "level1" in mapping
+            # indicator cells by their columns where the header does not print them in the order
+            # 一级 二级 三级 性质 指标值 单位 (Changsha: 指标值 | 指标值内容 | 评分标准 | 度量单位 | 指标值类型)
+            by_column = any(mapping.get(n) != l1_col + i for i, n in enumerate(self._INDICATOR))
             block_cols = {mapping["project"], mapping["project_total"]}
             for line in data:
                 # the first data row of a page: a cell beginning there may continue one from the
@@ -800,7 +840,13 @@ class Assembler:
                         continue
                 else:
                     carried = None
-                ind = [clean_text(c) for c in cells[k:k + 6]] + [""] * 6
+                if by_column and k == l1_col:
+                    ind = [clean_text(cells[mapping[n]]) if mapping.get(n, len(cells)) < len(cells) else ""
+                           for n in self._INDICATOR]
+                else:
+                    ind = [clean_text(c) for c in cells[k:k + 6]] + [""] * 6
+                if not ind[3] and "operator" not in mapping:
+                    ind[3], ind[4], ind[5] = split_operator(ind[4], ind[5])  # Changchun: ">=2 次"
                 level1 = carried or fold(ind[0])
                 op = fold(ind[3])
                 if op and op not in ops:
@@ -815,6 +861,7 @@ class Assembler:
                 self.warnings.append(f"{self.source}: T12 page {p['page']} row {p['line']}: a project block "
                                      "with no name or amounts, on this page or at the top of the next; "
                                      f"kept as {p['project_code']}, check the table against the PDF")
+        projects = drop_subtotal_blocks(projects, {i["project_no"] for i in indicators})
         # name_carried and pending are bookkeeping only; from_records keeps just the listed columns
         proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
                                                             "fiscal_funds", "other_funds", "goal", *PROVENANCE])
@@ -832,8 +879,13 @@ class Assembler:
         headers = {c.name: c.zh for c in pcols}
         empty = proj.empty
         note = self.notes(seg)
-        return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, empty, note),
+        projects_table = Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, empty, note)
+        if not with_indicator_columns:
+            return projects_table, None  # no indicator columns printed: no indicator table
+        return (projects_table,
                 Table("T12_indicators", seg.title, unit, ind, ind.iloc[0:0], headers, empty, note))
+
+    _INDICATOR = ("level1", "level2", "level3", "operator", "value", "unit")
 
     @staticmethod
     def _recode(indicators: list[dict], project: dict) -> None:
@@ -935,5 +987,5 @@ class Assembler:
             return {spec.id: self.two_sided(seg, spec, unit)}
         if spec.layout == "performance":
             projects, indicators = self.performance(seg, unit)
-            return {"T12": projects, "T12_indicators": indicators}
+            return {"T12": projects, "T12_indicators": indicators} if indicators is not None else {"T12": projects}
         return {spec.id: self.text_grid(seg, spec, unit)}
