@@ -125,3 +125,25 @@ def test_corpus_reports_tabulates_not_disclosed():
     assert rows[1]["personnel"] == "ok"
     text = corpus_reports.render(rows, 1.0)
     assert "| shanghai | 1 | 4/4 | 0 | 1/1 |" in text and "procurement (absent)" in text
+
+
+def test_performance_forms_one_per_project():
+    """福州 (p.29-30) and 西安 (部门专项业务经费绩效目标表, p.34-42) print one form per project:
+    项目名称, 资金总额 / 财政拨款 / 其他资金 (in the label's 万元 even where the document's tables
+    are in 元), 年度目标, then 一级指标 | 二级指标 | 三级指标 | 指标值 rows."""
+    fz = load("fuzhou-2026-budget-1.pdf")
+    t12 = fz.tables["T12"].data
+    assert list(t12["project_name"]) == ["警务辅助人员经费", "民警法定工作日之外加班补贴"]
+    assert list(t12["project_total"]) == [D("44.47"), D("56.23")] and t12["other_funds"].iloc[0] == 0
+    ind = fz.tables["T12_indicators"].data
+    first = ind.iloc[0]                                          # 总支出成本控制情况 ≤44.47 万元
+    assert (first["level1"], first["operator"], first["value_number"], first["unit"]) == ("成本指标", "≤", D("44.47"), "万元")
+    assert ind.iloc[2]["level1"] == "产出指标"                    # blank 一级指标 cell carried down
+    xa = load("xian-2026-budget-3.pdf")
+    t12 = xa.tables["T12"]
+    assert t12.unit == "万元" and len(t12.data) == 9 and t12.data["project_total"].iloc[8] == D("696.10")
+    ind = xa.tables["T12_indicators"].data
+    box = ind[ind["level3"] == "档案整理每箱所需经费（元）"].iloc[0]   # p.35: ≤70, unit in the name
+    assert (box["level1"], box["operator"], box["value_number"], box["unit"]) == ("成本指标", "≤", D("70"), "元")
+    assert ind[ind["level3"] == "文书档案整理数量（箱）"].iloc[0]["level1"] == "产出指标"   # from 数量指标
+    assert projects.unit_costs(xa).missing is None

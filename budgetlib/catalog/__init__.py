@@ -137,6 +137,7 @@ def table_catalog() -> dict:
     rec = raw["recognition"]
     return {"tables": tables,
             "performance_columns": _columns(raw["performance_columns"]),
+            "performance_form": dict(raw.get("performance_form", {})),
             "two_sided_columns": _columns(raw["two_sided_columns"]),
             "two_sided_line_kinds": {fold(k): v for k, v in raw["two_sided_line_kinds"].items()},
             "indicator_level1": tuple(raw["indicator_level1"]),

@@ -41,7 +41,7 @@ def split_operator(value: str, unit: str) -> tuple[str, str, str]:
     m = _OPERATOR_VALUE.match(fold(value or ""))
     if not m:
         return "", value, unit
-    return _OPERATOR_WORDS.get(m.group(1), m.group(1)), m.group(2), unit or m.group(3).strip()
+    return _OPERATOR_WORDS.get(m.group(1), m.group(1)), m.group(2), unit or m.group(3).strip().strip("()")
 
 
 def drop_subtotal_blocks(projects: list[dict], with_indicators: set) -> list[dict]:
@@ -888,6 +888,125 @@ class Assembler:
     _INDICATOR = ("level1", "level2", "level3", "operator", "value", "unit")
 
     @staticmethod
+    def append_projects(tables: dict[str, Table], more: dict[str, Table]) -> None:
+        """The projects (and indicators) of a later 项目支出绩效目标表 title added to T12, their
+        project numbers after the ones already read."""
+        base = tables["T12"]
+        offset = int(base.data["project_no"].max()) if len(base.data) else 0
+        for tid, t in more.items():
+            if tid not in tables:
+                continue
+            extra = t.data.assign(project_no=t.data["project_no"] + offset)
+            if tid == "T12":
+                nos = extra["project_code"].str.fullmatch(r"#\d+")
+                extra.loc[nos, "project_code"] = "#" + extra.loc[nos, "project_no"].astype(str)
+            else:
+                codes = more["T12"].data.set_index("project_no")["project_code"]
+                extra["project_code"] = [("#" + str(n + offset)) if str(codes.get(n, "")).startswith("#")
+                                         else c for n, c in zip(t.data["project_no"], extra["project_code"])]
+            merged = pd.concat([tables[tid].data, extra], ignore_index=True)
+            if tid == "T12":
+                dec = pd.concat([base.decimals.get("data", pd.DataFrame(index=base.data.index)),
+                                 t.decimals.get("data", pd.DataFrame(index=t.data.index))], ignore_index=True)
+                tables[tid].decimals["data"] = dec
+            tables[tid].data = merged
+            tables[tid].empty = tables[tid].empty and t.empty
+
+    def performance_form(self, seg: Segment, unit: str | None) -> tuple[Table, Table] | None:
+        """项目支出绩效目标表 printed as one form per project (catalog ``performance_form``): a
+        项目名称 row opens a project; labelled cells give its 资金总额 / 财政资金 / 其他资金 and goal
+        (each the first non-empty cell after its label); a row naming 一级指标 and 三级指标 is the
+        indicator header, mapped like the grid's, and the rows under it are indicators (一级指标
+        carried down from the row above where blank). None when the rows are not such forms."""
+        form = self.catalog["performance_form"]
+        pcols = self.catalog["performance_columns"]
+        by = {c.name: c for c in pcols}
+        ops = {fold(o) for o in self.catalog["indicator_operators"]}
+        unit_re = re.compile(form["unit_label"])
+        level1_of = {fold(k): v for k, v in form.get("level1_of_level2", {}).items()}
+        keys = {k: tuple(fold(w) for w in form[k]) for k in ("project_name", "project_total", "fiscal_funds",
+                                                             "other_funds", "goal")}
+
+        def label(cell: str) -> str:
+            return re.sub(r"^其中[:：]?", "", fold(clean_text(cell))).rstrip(":：")
+
+        def after(cells, j, amount=False):
+            return next((c for c in cells[j + 1:] if c.strip() and (not amount or is_amount(c))), "")
+
+        projects, indicators, current, mapping, form_unit = [], [], None, None, None
+        for line in seg.rows:
+            cells, labels = line.cells, [label(c) for c in line.cells]
+            if form_unit is None and (m := next((unit_re.search(fold(c)) for c in cells if unit_re.search(fold(c))), None)):
+                form_unit = m.group(1)
+            j = next((j for j, lab in enumerate(labels) if lab in keys["project_name"]), None)
+            if j is not None:
+                code, name = split_code_name(after(cells, j))
+                current = {"page": line.page, "line": line.line, "project_no": len(projects) + 1,
+                           "project_code": code or f"#{len(projects) + 1}", "project_name": name,
+                           "project_total": None, "fiscal_funds": None, "other_funds": None, "goal": ""}
+                projects.append(current)
+                mapping = None
+                continue
+            if current is None:
+                continue
+            if "一级指标" in labels and "二级指标" in labels:
+                header = Line(cells=[label(c) for c in cells], page=line.page, line=line.line)
+                mapping = {cs.name: j for j, cs in self.map_columns(seg, [header], pcols, partial=True).items()}
+                continue
+            if mapping is None:
+                for j, lab in enumerate(labels):
+                    for k in ("project_total", "fiscal_funds", "other_funds"):
+                        if current[k] is None and any(w in lab for w in keys[k]):
+                            cell = after(cells, j, amount=True)
+                            current[k] = self.amount(seg, line, by[k], cell) if cell else ZERO
+                    if not current["goal"] and lab in keys["goal"]:
+                        current["goal"] = clean_text(after(cells, j))
+                continue
+            ind = [clean_text(cells[mapping[n]]) if mapping.get(n, len(cells)) < len(cells) else ""
+                   for n in self._INDICATOR]
+            if not (ind[1] or ind[2]) or not any(ind[1:]):
+                continue
+            if not ind[3]:
+                ind[3], ind[4], ind[5] = split_operator(ind[4], ind[5])
+            if not ind[5] and (m := re.search(r"\(([^()]{1,4})\)$", fold(ind[2]))):
+                ind[5] = m.group(1)   # Xi'an: 法律顾问服务成本（万元） | ≤5
+            implied = level1_of.get(re.sub(r"指标$", "", fold(ind[1])))
+            level1 = fold(ind[0]) or implied or next((i["level1"] for i in reversed(indicators)
+                                                      if i["project_no"] == current["project_no"]), "")
+            op = fold(ind[3])
+            if op and op not in ops:
+                op = ""
+            indicators.append({"project_no": current["project_no"], "project_code": current["project_code"],
+                               "level1": level1, "level2": ind[1], "level3": ind[2], "operator": op,
+                               "value": ind[4], "value_number": indicator_value(ind[4]), "unit": ind[5],
+                               "is_cost": "成本指标" in (level1, implied), "page": line.page, "line": line.line})
+        if not projects or not any(p["project_total"] is not None for p in projects):
+            return None
+        for p in projects:
+            for k in ("project_total", "fiscal_funds", "other_funds"):
+                p[k] = ZERO if p[k] is None else p[k]
+        if form_unit and form_unit in self.catalog["units"]:
+            unit = form_unit
+        proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
+                                                            "fiscal_funds", "other_funds", "goal", *PROVENANCE])
+        decimals = pd.DataFrame({c: printed_decimals(proj[c]) for c in ("project_total", "fiscal_funds", "other_funds")},
+                                index=proj.index)
+        for c in ("project_total", "fiscal_funds", "other_funds"):
+            proj[c] = proj[c].astype(AMOUNT_DTYPE)
+        cost = [i["is_cost"] for i in indicators]
+        ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
+                                                             "operator", "value", "value_number", "unit", *PROVENANCE])
+        ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
+        ind["is_cost"] = [bool(x) for x in cost]   # 成本指标 as 一级 or as 二级 (Shanghai 万里 2023)
+        ind["is_qualitative"] = ind["operator"] == "定性"
+        for df in (proj, ind):
+            df[["project_no", *PROVENANCE]] = df[["project_no", *PROVENANCE]].astype("Int64")
+        headers = {c.name: c.zh for c in pcols}
+        note = self.notes(seg)
+        return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, proj.empty, note),
+                Table("T12_indicators", seg.title, unit, ind, ind.iloc[0:0], headers, proj.empty, note))
+
+    @staticmethod
     def _recode(indicators: list[dict], project: dict) -> None:
         """The project's code on the indicators already read for its block."""
         for ind in indicators:
@@ -944,6 +1063,16 @@ class Assembler:
                                      "catalogue; kept as raw rows")
                 continue
             spec = specs[seg.table_id]
+            if seg.table_id in tables and spec.layout == "performance":
+                # one form per project, each under its own title (Fuzhou): the projects of a
+                # later title join the table's
+                try:
+                    more = self.table(seg, spec, doc_unit)
+                except TableError:
+                    more = {}
+                if more.get("T12") is not None and not more["T12"].data.empty:
+                    self.append_projects(tables, more)
+                    continue
             if seg.table_id in tables:
                 self.warnings.append(f"{self.source}: {seg.first.where()}: a second {seg.table_id} "
                                      f"({seg.title}) ignored")
@@ -986,6 +1115,12 @@ class Assembler:
         if spec.layout == "two_sided":
             return {spec.id: self.two_sided(seg, spec, unit)}
         if spec.layout == "performance":
-            projects, indicators = self.performance(seg, unit)
+            try:
+                projects, indicators = self.performance(seg, unit)
+            except TableError:
+                form = self.performance_form(seg, unit)   # one form per project, if it is that
+                if form is None:
+                    raise
+                projects, indicators = form
             return {"T12": projects, "T12_indicators": indicators} if indicators is not None else {"T12": projects}
         return {spec.id: self.text_grid(seg, spec, unit)}
