@@ -147,3 +147,14 @@ def test_performance_forms_one_per_project():
     assert (box["level1"], box["operator"], box["value_number"], box["unit"]) == ("成本指标", "≤", D("70"), "元")
     assert ind[ind["level3"] == "文书档案整理数量（箱）"].iloc[0]["level1"] == "产出指标"   # from 数量指标
     assert projects.unit_costs(xa).missing is None
+
+
+def test_contents_entry_is_not_the_table():
+    """西安 2026 opens with a 报表目录 naming 表8 …基本支出明细表（按支出经济分类科目）; the table is
+    on p.28 (合计 64,662,533.99 元, 人员经费支出 60,272,768.69). The contents entry, a title with no
+    rows, gives way to it, so the economic classes are analysed, not said to be empty."""
+    doc = load("xian-2026-budget-3.pdf")
+    t06 = doc.tables["T06"]
+    assert t06.pages == [28] and t06.printed_total("total") == D("64662533.99")
+    comp = personnel.composition_by_economic_class(doc)
+    assert comp.missing is None and comp["basic"] == D("6466.253399")

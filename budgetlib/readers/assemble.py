@@ -1073,6 +1073,10 @@ class Assembler:
                 if more.get("T12") is not None and not more["T12"].data.empty:
                     self.append_projects(tables, more)
                     continue
+            first = tables.get(seg.table_id)
+            if first is not None and first.data.empty and first.total.empty and seg.rows:
+                # the first was a title with no rows at all (a 报表目录 entry, Xi'an 2026): this one
+                del tables[seg.table_id]
             if seg.table_id in tables:
                 self.warnings.append(f"{self.source}: {seg.first.where()}: a second {seg.table_id} "
                                      f"({seg.title}) ignored")
