@@ -68,8 +68,10 @@ def tabulate(rows: list[dict]) -> pd.DataFrame:
             states = g[name].fillna("-")
             ok = int((states == "ok").sum())
             nd = int(states.isin(["absent", "empty", "not_printed"]).sum())
+            unread = int((states == "incomplete").sum())
             bugs = int(states.str.startswith("BUG").sum())
-            rec[name] = f"{ok}/{len(g)}" + (f" (nd {nd})" if nd else "") + (f" BUG {bugs}" if bugs else "")
+            rec[name] = (f"{ok}/{len(g)}" + (f" (nd {nd})" if nd else "") + (f" (unread {unread})" if unread else "")
+                         + (f" BUG {bugs}" if bugs else ""))
         out.append(rec)
     return pd.DataFrame(out)
 
@@ -79,7 +81,8 @@ def render(rows: list[dict], seconds: float) -> str:
     out = ["# Corpus reports", "",
            f"{len(docs)} documents x 4 notebooks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
            f"{seconds:.0f} s. Per analysis: documents answered / documents "
-           "(nd: the report says the document does not disclose it).", "",
+           "(nd: the report says the document does not disclose it; unread: printed, but its rows as read "
+           "do not make its total, and the report says so).", "",
            markdown_table(tabulate(rows)), ""]
     failed = docs[docs["status"] != "ok"]
     if len(failed):
@@ -88,7 +91,7 @@ def render(rows: list[dict], seconds: float) -> str:
     if bugs:
         out += ["## Analyses that raised", ""] + [f"- {d}: {n}: {e}" for d, n, e in bugs] + [""]
     nd = [(r["document"], n, r[n]) for r in rows for n, *_ in ANALYSES
-          if r.get(n) in ("absent", "empty", "not_printed")]
+          if r.get(n) in ("absent", "empty", "not_printed", "incomplete")]
     if nd:
         out += ["## Not disclosed (per document)", ""]
         by_doc: dict = {}
