@@ -41,7 +41,8 @@ ANALYSES = [
 
 def analyses_of(doc) -> dict[str, str]:
     """Each analysis on ``doc``: 'ok', or why the report says it is not disclosed
-    ('absent', 'empty', 'not_printed'), or 'BUG <error>' when it raised."""
+    ('absent', 'empty', 'not_printed'; 'incomplete': printed but not read whole), or
+    'BUG <error>' when it raised."""
     import importlib
 
     out = {}
