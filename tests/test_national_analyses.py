@@ -42,6 +42,10 @@ def test_xian_procurement_in_yuan_reported_in_wan():
     first = t.data.iloc[0]
     assert first["procurement_category_name"] == "A02021119条码扫描器" and first["amount"] == D("6000")
     assert first["function_code"] == "2010301"
+    # subtotal rows (a function code's, a unit's) are neither items nor the 合计
+    assert len(t.total) == 1 and sum(t.data["amount"]) == D("4186460.00")
+    rule = budgetlib.reconcile(doc).frame.set_index("rule_id").loc["X.T01_T10.procurement"]
+    assert rule["status"] == "pass" and rule["left"] == D("4186460.00")
     f = procurement.procurement_share(doc)
     assert f["total"] == D("418.646")                           # 万元
     assert f["goods"] + f["services"] + f["works"] == f["total"] and f["goods"] > 0
@@ -90,6 +94,10 @@ def test_changsha_performance_table():
     water = ind[ind["level3"] == "水费"].iloc[0]
     assert (water["level1"], water["operator"], water["value_number"], water["unit"]) == ("成本指标", "=", D("120"), "万元")
     assert projects.cost_indicators(doc).figures["amount"] >= 1
+    # no 财政资金 / 其他资金 columns printed: no such columns, so 项目总额 = 财政 + 其他 is not checked
+    assert "fiscal_funds" not in doc.tables["T12"].data
+    rules = budgetlib.reconcile(doc).frame.set_index("rule_id")
+    assert rules.loc["T12.project_funds", "status"] == "not_applicable"
 
 
 def test_changchun_indicator_value_with_operator_and_unit():

@@ -32,20 +32,13 @@ def _category(code: str, name: str) -> str | None:
 
 
 def _categories(t) -> list[str | None]:
-    """Each detail row's category: its own code or name, else the category of the subtotal row
-    printed above it (Suzhou: a 货物 / 工程 / 服务 row, then the units' rows, then the items)."""
+    """Each item's category: its own code or name, else the category row printed above it
+    (Suzhou: a 货物 / 工程 / 服务 row, then the units' rows, then the items; the reader carries
+    the category onto the items as ``procurement_group``)."""
     rows = t.data
-    own = [_category(c, n) for c, n in zip(rows["procurement_category_code"], rows["procurement_category_name"])]
-    if "procurement_group" not in t.total or t.total.empty or rows["page"].isna().any():
-        return own
-    heads = sorted((int(p), int(ln), _category("", g)) for p, ln, g in
-                   zip(t.total["page"], t.total["line"], t.total["procurement_group"])
-                   if not pd.isna(p) and not pd.isna(ln) and fold(str(g or "")) in {zh for _, zh, _ in CATEGORIES})
-    out = []
-    for letter, p, ln in zip(own, rows["page"], rows["line"]):
-        above = [h[2] for h in heads if (h[0], h[1]) < (int(p), int(ln))]
-        out.append(letter or (above[-1] if above else None))
-    return out
+    groups = rows["procurement_group"] if "procurement_group" in rows else [""] * len(rows)
+    return [_category(c, n) or (_category("", g) if fold(str(g or "")) in {zh for _, zh, _ in CATEGORIES} else None)
+            for c, n, g in zip(rows["procurement_category_code"], rows["procurement_category_name"], groups)]
 
 
 def _column_total(doc: BudgetDocument):

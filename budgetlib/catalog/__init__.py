@@ -47,6 +47,8 @@ class ColumnSpec:
     alts: tuple[tuple[str, ...], ...] = ()
     into: str | None = None
     part: int = 0
+    # values that, printed on a subtotal row (TableSpec.detail_key), carry onto the rows below
+    carry: tuple[str, ...] = ()
     when_printed: bool = False
 
     @property
@@ -117,7 +119,8 @@ def _columns(rows: list[dict]) -> tuple[ColumnSpec, ...]:
                               fields=tuple(r.get("fields", ())),
                               required=req if isinstance(req, str) else bool(req),
                               hierarchy=r.get("hierarchy", False), alts=alts, into=r.get("into"),
-                              part=int(r.get("part", 0)), when_printed=bool(r.get("when_printed"))))
+                              part=int(r.get("part", 0)), when_printed=bool(r.get("when_printed")),
+                              carry=tuple(r.get("carry", ()))))
     return tuple(out)
 
 

@@ -444,7 +444,7 @@ class Assembler:
         records, totals, headers = [], [], {}
         code_ctx: dict = {}
         units: list[dict] = []  # per-unit subtotal rows (预算单位 with amounts, no code)
-        subtotals: list[dict] = []  # rows naming no item (spec.detail_key): after the printed 合计
+        carried: dict = {}  # a subtotal row's value carried onto the items below (ColumnSpec.carry)
         blocks = self.blocks(seg, specs=specs)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title (the table looks truncated)",
@@ -489,8 +489,12 @@ class Assembler:
                     units.append(rec)
                     continue
                 if not is_total and spec.detail_key and not rec.get(spec.detail_key):
-                    subtotals.append(rec)
+                    # a subtotal (a category's, a unit's): its items follow; only a value to carry
+                    carried.update({cs.name: rec[cs.name] for cs in specs
+                                    if cs.carry and rec.get(cs.name) in cs.carry})
                     continue
+                for name, value in carried.items():
+                    rec[name] = rec.get(name) or value
                 if "unit_name" in keys and not rec.get("unit_name") and units:
                     rec["unit_name"] = units[-1]["unit_name"]
                 (totals if is_total else records).append(rec)
@@ -507,7 +511,7 @@ class Assembler:
                 records, agg = self.resolve_names(seg, records, kind)
                 totals = totals + agg
         # printed 合计 first, then the budget units' rows, then the 类/款 aggregates
-        records, totals = self.split_hierarchy(specs, records, totals + subtotals + units)
+        records, totals = self.split_hierarchy(specs, records, totals + units)
         printed = {cs.name for _, _, m in mapped for cs in m.values()}
         specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
@@ -743,12 +747,13 @@ class Assembler:
         blocks = self.blocks(seg, level1_words)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title", "check the file is complete")
-        with_indicator_columns = False
+        with_indicator_columns, funds_printed = False, set()
         for header, data in blocks:
             mapping = {cs.name: j for j, cs in self.map_columns(seg, header, pcols).items()}
             # a table of projects without indicator columns (Hangzhou's 项目支出绩效表): no indicators
             l1_col = mapping.get("level1", 10 ** 6)
             with_indicator_columns = with_indicator_columns or "level1" in mapping
+            funds_printed |= {n for n in ("fiscal_funds", "other_funds") if n in mapping}
             # indicator cells by their columns where the header does not print them in the order
             # 一级 二级 三级 性质 指标值 单位 (Changsha: 指标值 | 指标值内容 | 评分标准 | 度量单位 | 指标值类型)
             by_column = any(mapping.get(n) != l1_col + i for i, n in enumerate(self._INDICATOR))
@@ -869,6 +874,9 @@ class Assembler:
                                 index=proj.index)
         for c in ("project_total", "fiscal_funds", "other_funds"):
             proj[c] = proj[c].astype(AMOUNT_DTYPE)
+        # 财政资金 / 其他资金 not printed (Changsha, Changchun, Hangzhou): no column, never a 0
+        unprinted = [c for c in ("fiscal_funds", "other_funds") if c not in funds_printed]
+        proj, decimals = proj.drop(columns=unprinted), decimals.drop(columns=unprinted)
         ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
                                                              "operator", "value", "value_number", "unit", *PROVENANCE])
         ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
@@ -982,6 +990,7 @@ class Assembler:
                                "is_cost": "成本指标" in (level1, implied), "page": line.page, "line": line.line})
         if not projects or not any(p["project_total"] is not None for p in projects):
             return None
+        unprinted = [k for k in ("fiscal_funds", "other_funds") if all(p[k] is None for p in projects)]
         for p in projects:
             for k in ("project_total", "fiscal_funds", "other_funds"):
                 p[k] = ZERO if p[k] is None else p[k]
@@ -993,6 +1002,7 @@ class Assembler:
                                 index=proj.index)
         for c in ("project_total", "fiscal_funds", "other_funds"):
             proj[c] = proj[c].astype(AMOUNT_DTYPE)
+        proj, decimals = proj.drop(columns=unprinted), decimals.drop(columns=unprinted)
         cost = [i["is_cost"] for i in indicators]
         ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
                                                              "operator", "value", "value_number", "unit", *PROVENANCE])
