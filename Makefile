@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 SYS_STAMP := $(VENV)/.system-deps
 JOBS ?= 2
 
-.PHONY: setup report test bench lab screenshot clean corpus
+.PHONY: setup report test bench lab screenshot clean corpus corpus-reports
 
 setup: $(STAMP) $(SYS_STAMP)
 
@@ -43,6 +43,11 @@ bench: setup
 # every PDF of ../shared/corpus/ read afresh: one table per family -> reports/corpus.md
 corpus: setup
 	$(BIN)/python -m budgetlib.corpus_check
+
+# the four report notebooks on every PDF of ../shared/corpus/: one table per family (reports
+# written, failures, analyses the documents do not disclose) -> reports/corpus-reports/
+corpus-reports: setup
+	$(BIN)/python -m budgetlib.corpus_reports --jobs $(JOBS)
 
 # JupyterLab refuses to run as root unless told to (containers often run as root).
 lab: setup

@@ -128,6 +128,13 @@ def missing_sentence(finding: Finding, lang: str = "zh") -> str:
         return _pick(lang, f"{table_name(tid)}（{tid}）未分列{need_zh}：文档未披露这一划分，无法分析。",
                      f"The {table_name(tid, 'en')} ({tid}) does not split out {need_en}: the document "
                      f"does not disclose them, so they cannot be analysed.")
+    if finding.missing == "incomplete":  # printed, but its rows as read do not make its 合计
+        g = finding.figures
+        return _pick(lang, f"{table_name(tid)}（{tid}）读出的各类合计 {fmt_amount(g.get('classes'))} 万元，"
+                           f"与其合计 {fmt_amount(g.get('basic'))} 万元不符：无法据此拆分{g.get('needs_zh', zh)}，请对照原表。",
+                     f"The {table_name(tid, 'en')} ({tid}) rows as read make {fmt_amount(g.get('classes'))} 万元 "
+                     f"against its total of {fmt_amount(g.get('basic'))} 万元, so {g.get('needs_en', en)} cannot be "
+                     f"split from it; check the table in the document.")
     return _pick(lang, f"文档中没有{table_name(tid)}（{tid}），无法分析{zh}。",
                  f"The document has no {table_name(tid, 'en')} ({tid}), so its {en} cannot be analysed.")
 
@@ -261,6 +268,10 @@ def _personnel_vs_public(f: Finding, lang: str) -> str:
     else:
         zh += "（据一般公共预算基本支出表，无项目支出）。"
         en += " (from the basic expenditure table, without project expenditure)."
+    if g.get("by_economic_class"):  # no 人员经费/公用经费 columns printed: from the classes
+        zh += "文档未单列人员经费、公用经费，此处按基本支出经济分类计：301、303 类为人员经费，其余为公用经费。"
+        en += (" The document prints no personnel/public cost columns: they are taken from basic expenditure "
+               "by economic class (301 and 303 personnel, the rest public).")
     if g["scope_differs"]:
         zh += f"{_b('all_funds', 'zh')}为 {fmt_amount(g['all_funds_expenditure'])} 万元"
         en += f" {_b('all_funds', 'en').capitalize()} is {fmt_amount(g['all_funds_expenditure'])} 万元"
@@ -343,6 +354,13 @@ def _three_public_costs(f: Finding, lang: str) -> str:
 
 def _procurement_share(f: Finding, lang: str) -> str:
     g = f.figures
+    if g.get("split_disclosed") is False:  # a 政府采购 column of another table: no categories
+        tid = g.get("source", "")
+        return _pick(lang, f"政府采购预算 {fmt_amount(g['total'])} 万元（{table_name(tid)}的政府采购栏），相当于"
+                           f"{_b('all_funds', 'zh')}的 {fmt_share(g['share_of_total'])}；文档未按货物、工程、服务分列政府采购。",
+                     f"Government procurement is {fmt_amount(g['total'])} 万元 (10k yuan; the procurement column "
+                     f"of the {table_name(tid, 'en')}), equal to {fmt_share(g['share_of_total'])} of "
+                     f"{_b('all_funds', 'en')}; the document does not split it into goods, works and services.")
     parts_zh = "，".join(f"{r.category} {fmt_amount(r.amount)} 万元（{fmt_share(r.share_of_procurement)}）"
                          for r in f.frame.itertuples())
     parts_en = ", ".join(f"{r.category_en} {fmt_amount(r.amount)} 万元 ({fmt_share(r.share_of_procurement)})"

@@ -175,15 +175,22 @@ def test_banner_names_cells_that_could_not_be_read(tmp_path, sample_text):
 
 
 def test_a_split_the_document_does_not_print_is_not_zero():
-    """Shenzhen's 一般公共预算支出表 prints 基本支出 without 人员经费/公用经费 columns and it prints
-    no 基本支出 by economic class; its 支出总表 is by function only. The reports say the split is
-    not disclosed: never 人员经费 0.00, never a whole 基本支出 filed as 公用经费."""
+    """Shenzhen's 一般公共预算支出表 prints 基本支出 without 人员经费/公用经费 columns, and no
+    一般公共预算基本支出表; its 支出总表 is by function only. But its 一般公共预算支出表（按经济分类）
+    (表8, p.28) prints 基本支出 by economic class: 人员经费 is 301 + 303, 公用经费 the rest, and
+    the two make the printed 基本支出 3,072.01 to within the classes' rounding (p.28: 301
+    2,522.02). Never 人员经费 0.00, never a whole 基本支出 filed as 公用经费."""
+    from decimal import Decimal
+
     from budgetlib.analysis.personnel import composition_by_economic_class, personnel_vs_public
     from budgetlib.analysis.overview import headline
 
     doc = budgetlib.load(CORPUS / "national" / "shenzhen-2026-budget-1.pdf")
     split = personnel_vs_public(doc)
-    assert split.missing == "not_printed" and "personnel_cost" not in split.figures
-    assert "未分列人员经费和公用经费" in narrative.missing_sentence(split)
-    assert composition_by_economic_class(doc).missing == "absent"
-    assert headline(doc, "zh")["人员经费占一般公共预算基本支出"] == "—"
+    assert split.missing is None and split["source"] == "T19" and split["by_economic_class"]
+    assert split["basic"] == Decimal("3072.01")
+    assert split["personnel_cost"] > Decimal("2522.02") and split["public_cost"] > 0
+    assert abs(split["personnel_cost"] + split["public_cost"] - split["basic"]) <= Decimal("0.05")
+    assert "按基本支出经济分类计" in narrative.describe(split)
+    assert composition_by_economic_class(doc).figures["source"] == "T19"
+    assert headline(doc, "zh")["人员经费占一般公共预算基本支出"] != "—"

@@ -2,15 +2,67 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pandas as pd
 
 from ..model import BudgetDocument
-from ..normalize import AMOUNT_DTYPE
+from ..normalize import AMOUNT_DTYPE, fold
 
 ZERO = Decimal("0")
+# tables whose amount columns are not money in the table's unit (indicator values carry their own)
+_OWN_UNITS = ("T12_indicators",)
+
+
+def in_wan(doc: BudgetDocument) -> BudgetDocument:
+    """The document with every table's amounts in 万元 (折算为万元), exact: what the analyses
+    read, so that a document printed in 元 (Shanghai, Xi'an) or in 元 and 万元 table by table is
+    reported in the same 万元 as a Beijing one, and shares across tables use one unit.
+
+    The document itself keeps its printed values and units; the view is made once per document
+    (a document all in 万元 is its own view). ``meta["printed_unit"]`` and each table's
+    ``printed_unit`` keep what the document printed."""
+    if doc.__dict__.get("_in_wan"):
+        return doc
+    view = doc.__dict__.get("_wan_view")
+    if view is not None:
+        return view
+    from ..catalog import table_catalog
+
+    per_wan = {fold(k): Decimal(str(v)) for k, v in table_catalog()["units"].items()}
+    tables = {}
+    for tid, t in doc.tables.items():
+        factor = per_wan.get(fold(t.unit or ""), Decimal(1))
+        if factor == 1 or tid in _OWN_UNITS:
+            tables[tid] = t
+            continue
+        frames = []
+        for frame in (t.data, t.total):
+            frame = frame.copy()
+            for col in frame.columns:
+                if frame[col].dtype == AMOUNT_DTYPE:
+                    frame[col] = pd.Series([None if v is None or pd.isna(v) else Decimal(v) / factor
+                                            for v in frame[col]], index=frame.index, dtype=AMOUNT_DTYPE)
+            frames.append(frame)
+        tables[tid] = replace(t, data=frames[0], total=frames[1], unit="万元", decimals=dict(t.decimals))
+        tables[tid].printed_unit = t.unit
+    if all(tables[tid] is t for tid, t in doc.tables.items()):
+        view = doc
+    else:
+        view = replace(doc, tables=tables, meta={**doc.meta, "unit": "万元", "printed_unit": doc.meta.get("unit")})
+    view.__dict__["_in_wan"] = True
+    doc.__dict__["_wan_view"] = view
+    return view
+
+
+def wan(func):
+    """An analysis that reads its document in 万元 (``in_wan``)."""
+    @functools.wraps(func)
+    def wrapper(doc, *args, **kwargs):
+        return func(in_wan(doc), *args, **kwargs)
+    return wrapper
 
 
 @dataclass

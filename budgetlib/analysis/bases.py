@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..model import BudgetDocument
+from .base import wan
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ HEADLINE_PERSONNEL_SHARE = "general_budget_basic"
 HEADLINE_PROCUREMENT_SHARE = "all_funds"
 
 
+@wan
 def amount(doc: BudgetDocument, key: str) -> Decimal | None:
     """The amount of a base in this document (万元), or None when its table is missing."""
     from .base import t01_line, total_of

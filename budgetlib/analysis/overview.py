@@ -13,12 +13,13 @@ import pandas as pd
 
 from ..model import BudgetDocument
 from . import bases
-from .base import Finding, amounts, detail_sum, nothing, pages_of, share, t01_line, table_state, total_of
+from .base import Finding, amounts, detail_sum, nothing, pages_of, share, t01_line, table_state, total_of, wan
 
 # The tables every Beijing disclosure prints (T11 is sometimes absent; T13/T14 optional).
 EXPECTED_TABLES = [f"T{i:02d}" for i in range(1, 13)]
 
 
+@wan
 def summary(doc: BudgetDocument) -> Finding:
     """The document at a glance (文档概况): department, year, unit, and the headline totals.
 
@@ -41,7 +42,7 @@ def summary(doc: BudgetDocument) -> Finding:
         "department": doc.name,
         "year": meta.get("year"),
         "kind": meta.get("kind"),
-        "unit": meta.get("unit") or "万元",
+        "unit": meta.get("printed_unit") or meta.get("unit") or "万元",
         "source_name": meta.get("source_name"),
         "current_income": t01_line(doc, "income", "current_total"),          # 本年收入合计
         "carryover_income": t01_line(doc, "income", "carryover"),             # 上年结转结余
@@ -60,13 +61,15 @@ def summary(doc: BudgetDocument) -> Finding:
     }
     tables = [t for t in doc.tables.values() if not t.id.endswith("_indicators")]
     frame = pd.DataFrame({
-        "table": [t.id for t in tables], "title": [t.title for t in tables], "unit": [t.unit for t in tables],
+        "table": [t.id for t in tables], "title": [t.title for t in tables],
+        "unit": [getattr(t, "printed_unit", t.unit) for t in tables],  # as printed, not the 万元 view
         "page": [pages_of(t.pages) for t in tables], "rows": [len(t.data) for t in tables],
         "empty": [not doc.has_rows(t.id) for t in tables],
     })
     return Finding("summary", figures=figures, frame=frame, tables=("T01", basic_from or "T05"))
 
 
+@wan
 def income_sources(doc: BudgetDocument) -> Finding:
     """Income by source (收入来源): the non-zero income lines of T01 with their share of
     本年收入合计."""
@@ -87,6 +90,7 @@ def income_sources(doc: BudgetDocument) -> Finding:
                    frame=frame, tables=("T01",))
 
 
+@wan
 def structure_by_function_class(doc: BudgetDocument) -> Finding:
     """Expenditure by function class (按支出功能分类 类): T01's expenditure lines 一…二十六,
     the non-zero ones, largest first, each with its share of 本年支出合计."""
@@ -112,6 +116,7 @@ def structure_by_function_class(doc: BudgetDocument) -> Finding:
                    bases={"share_of_expenditure": "all_funds"})
 
 
+@wan
 def function_items(doc: BudgetDocument) -> Finding:
     """General-budget expenditure by function item (一般公共预算支出, 项) from T05: one row per
     function code, with its total, basic (人员经费 + 公用经费) and project part, largest first.
@@ -142,6 +147,7 @@ def function_items(doc: BudgetDocument) -> Finding:
                    bases={"share_of_expenditure": "general_budget"})
 
 
+@wan
 def purchased_services(doc: BudgetDocument) -> Finding:
     """Government purchase of services (政府购买服务, T11): by guidance-catalogue level 1 and 2
     (指导性目录一级/二级), amounts summed, largest first; the total is T11's printed 合计, else
@@ -263,6 +269,7 @@ def reconciliation(doc: BudgetDocument, lang: str = "zh") -> Finding:
     return Finding("reconciliation", figures=figures, frame=frame, tables=tuple(doc.tables))
 
 
+@wan
 def headline(doc: BudgetDocument, lang: str | None = None) -> dict:
     """The few figures a batch index shows per document (要点), formatted for reading, each on
     the base the reports use for it (see ``bases``): department, year, 本年支出合计 (all funds),

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..model import BudgetDocument
 from . import bases
-from .base import ZERO, Finding, amounts, detail_sum, nothing, pages_of, share, t01_line, table_state, total_of
+from .base import ZERO, Finding, amounts, detail_sum, nothing, pages_of, share, t01_line, table_state, total_of, wan
 
 # 部门预算支出经济分类 类 (first 3 digits of the departmental economic code).
 ECONOMIC_CLASSES = {
@@ -35,6 +35,7 @@ THREE_PUBLIC_ITEMS = [
 ]
 
 
+@wan
 def personnel_vs_public(doc: BudgetDocument) -> Finding:
     """人员经费 and 公用经费: amounts and shares of basic (基本支出) and of total expenditure,
     with 项目支出 beside them.
@@ -47,6 +48,12 @@ def personnel_vs_public(doc: BudgetDocument) -> Finding:
     present = [t for t in ("T05", "T06") if not table_state(doc, t)]
     # the table must print the split: some families' 一般公共预算支出表 has no 人员经费 column
     source = next((t for t in present if "personnel_cost" in doc.tables[t].headers), None)
+    if source is None:
+        # no 人员经费/公用经费 columns: from basic expenditure by economic class, where printed
+        by_class = next(((tid, col) for tid, col in (("T06", "total"), ("T19", "basic"))
+                         if not table_state(doc, tid) and col in doc.tables[tid].headers), None)
+        if by_class:
+            return _by_economic_class(doc, *by_class)
     if source is None:
         if present:
             return Finding("personnel_vs_public", tables=(present[0],), missing="not_printed",
@@ -90,21 +97,79 @@ def personnel_vs_public(doc: BudgetDocument) -> Finding:
                    bases={"share_of_basic": "general_budget_basic", "share_of_total": "general_budget"})
 
 
+def _by_economic_class(doc: BudgetDocument, tid: str = "T06", column: str = "total") -> Finding:
+    """人员经费 and 公用经费 where no table prints them as columns (Fuzhou, Guangzhou, final
+    accounts): from the basic expenditure by economic class (一般公共预算基本支出表 T06, or the
+    基本支出 column of Shenzhen's 一般公共预算支出表（按经济分类） T19): the 类 301 and 303 are
+    人员经费, the other classes 公用经费, each class its printed class row where there is one,
+    else the sum of its 款 rows. The classes must make the table's printed 基本支出 合计."""
+    t = doc.tables[tid]
+    rows = pd.concat([t.total, t.data])
+    codes = rows["dept_economic_code"].astype(str).str.strip()
+    by_class: dict[str, Decimal] = {}
+    for cls in sorted({c[:3] for c in codes if len(c) >= 3 and c[:3].isdigit()}):
+        printed = rows.loc[codes == cls, column]
+        by_class[cls] = Decimal(printed.iloc[0]) if len(printed) and not pd.isna(printed.iloc[0]) \
+            else detail_sum(rows.loc[(codes.str.len() > 3) & (codes.str[:3] == cls), column])
+    personnel = sum((by_class.get(c, ZERO) for c in PERSONNEL_CLASSES), ZERO)
+    public = sum((a for c, a in by_class.items() if c not in PERSONNEL_CLASSES), ZERO)
+    basic = total_of(doc, tid, column)
+    # each class row printed to the fen (0.01 in its unit) may round: n classes, n half-fens
+    per_wan = Decimal(10000) if getattr(t, "printed_unit", None) == "元" else Decimal(1)
+    rounding = Decimal("0.005") * len(by_class) / per_wan
+    if not by_class or basic is None or abs(personnel + public - basic) > rounding:
+        # the classes read do not make the printed 合计 (a panel of a 决算 table not read):
+        # no split rather than a wrong one
+        return Finding("personnel_vs_public", tables=(tid,), missing="incomplete", missing_table=tid,
+                       figures={"basic": basic, "classes": personnel + public,
+                                "needs_zh": "人员经费和公用经费", "needs_en": "personnel and public costs"})
+    if "basic_total" in doc.tables.get("T05", t).headers and not table_state(doc, "T05"):
+        project, total = total_of(doc, "T05", "project_total"), total_of(doc, "T05", "total")
+    else:
+        project = total = None
+    rows = [("personnel_cost", "人员经费", personnel), ("public_cost", "公用经费", public),
+            ("basic", "基本支出", basic), ("project", "项目支出", project), ("total", "合计", total)]
+    frame = pd.DataFrame({
+        "cost_kind": [r[0] for r in rows], "label": [r[1] for r in rows], "amount": amounts(r[2] for r in rows),
+        "share_of_basic": [share(r[2], basic) if r[0] in ("personnel_cost", "public_cost") else None for r in rows],
+        "share_of_total": [share(r[2], total) for r in rows],
+    })
+    all_funds = t01_line(doc, "expenditure", "current_total")
+    figures = {
+        "source": tid, "by_economic_class": True,
+        "personnel_cost": personnel, "public_cost": public, "basic": basic, "project": project, "total": total,
+        "personnel_share_of_basic": share(personnel, basic), "public_share_of_basic": share(public, basic),
+        "personnel_share_of_total": share(personnel, total), "public_share_of_total": share(public, total),
+        "project_share_of_total": share(project, total),
+        "all_funds_expenditure": all_funds,
+        "scope_differs": all_funds is not None and total is not None and all_funds != total,
+        "all_funds_project": bases.amount(doc, "all_funds_project"),
+        "all_funds_project_share": share(bases.amount(doc, "all_funds_project"), all_funds),
+        "base_basic": "general_budget_basic", "base_total": "general_budget",
+    }
+    return Finding("personnel_vs_public", figures=figures, frame=frame, tables=(tid, "T05"),
+                   bases={"share_of_basic": "general_budget_basic", "share_of_total": "general_budget"})
+
+
 def _basic_rows(doc: BudgetDocument, table_id: str) -> pd.DataFrame | None:
     """Basic-expenditure rows by departmental economic code, from T06 or from T03's 基本支出
     column, in one shape: code, name, amount, personnel, public, line, page."""
     if table_state(doc, table_id):
         return None
+    if table_id == "T19" and "basic" not in doc.tables["T19"].headers:
+        return None  # an economic-class table without a 基本支出 column
     t = doc[table_id]
-    if table_id == "T06":
+    if table_id == "T06" and "personnel_cost" in doc.tables["T06"].headers:
         amount, personnel, public = t["total"], t["personnel_cost"], t["public_cost"]
     else:
         # only rows that carry an economic code: some families' 支出总表 is by function only
-        t = t[(t["basic"] != 0) & (t["dept_economic_code"].astype(str).str.strip() != "")]
+        column = "total" if table_id == "T06" else "basic"
+        t = t[(t[column] != 0) & (t["dept_economic_code"].astype(str).str.strip() != "")]
         if t.empty:
             return None
-        amount = t["basic"]
-        # T03 has no personnel/public columns: the economic class decides (301/303 are 人员经费).
+        amount = t[column]
+        # no personnel/public columns printed (T03; T06 of Fuzhou, Guangzhou, final accounts):
+        # the economic class decides (301/303 are 人员经费).
         is_personnel = t["dept_economic_code"].str[:3].isin(PERSONNEL_CLASSES)
         personnel = [a if p else ZERO for a, p in zip(amount, is_personnel)]
         public = [ZERO if p else a for a, p in zip(amount, is_personnel)]
@@ -116,6 +181,7 @@ def _basic_rows(doc: BudgetDocument, table_id: str) -> pd.DataFrame | None:
     })
 
 
+@wan
 def basic_expenditure_rows(doc: BudgetDocument) -> tuple[pd.DataFrame | None, dict]:
     """The itemised basic expenditure (基本支出明细) and which table it was taken from.
 
@@ -128,7 +194,7 @@ def basic_expenditure_rows(doc: BudgetDocument) -> tuple[pd.DataFrame | None, di
     """
     facts: dict = {}
     candidates = {}
-    for tid, column in (("T06", "total"), ("T03", "basic")):
+    for tid, column in (("T06", "total"), ("T03", "basic"), ("T19", "basic")):
         rows = _basic_rows(doc, tid)
         if rows is None:
             continue
@@ -149,6 +215,7 @@ def basic_expenditure_rows(doc: BudgetDocument) -> tuple[pd.DataFrame | None, di
     return rows, facts
 
 
+@wan
 def composition_by_economic_class(doc: BudgetDocument) -> Finding:
     """Basic expenditure by economic class (按部门预算支出经济分类 类): 301 工资福利支出 and
     303 对个人和家庭的补助 (人员经费) against 302 商品和服务支出 and 310 资本性支出 (公用经费).
@@ -187,6 +254,7 @@ def composition_by_economic_class(doc: BudgetDocument) -> Finding:
                    bases={"share_of_basic": "general_budget_basic"})
 
 
+@wan
 def largest_items(doc: BudgetDocument, n: int = 10) -> Finding:
     """The n largest basic-expenditure items by departmental economic code (最大支出项目),
     same rows as ``composition_by_economic_class``; a code that appears under several
@@ -209,6 +277,7 @@ def largest_items(doc: BudgetDocument, n: int = 10) -> Finding:
                    bases={"share_of_basic": "general_budget_basic"})
 
 
+@wan
 def three_public_costs(doc: BudgetDocument) -> Finding:
     """The 三公 costs (“三公”经费: 因公出国（境）, 公务接待, 公务用车购置及运行维护) from T09, and
     how much of them sits within 公用经费.

@@ -26,7 +26,7 @@ import pandas as pd
 from ..model import BudgetDocument
 from ..normalize import fold
 from . import bases
-from .base import ZERO, Finding, amounts, detail_sum, nothing, share, table_state, total_of
+from .base import ZERO, Finding, amounts, detail_sum, nothing, share, table_state, total_of, wan
 
 # Money units, as the number of 万元 in one unit ("万美元" is priced by the exchange rate).
 MONEY_UNITS = {"元": Decimal("0.0001"), "万元": Decimal(1), "千元": Decimal("0.1"),
@@ -111,6 +111,19 @@ def _indicators(doc: BudgetDocument) -> pd.DataFrame:
     return ind.assign(project_block=blocks)
 
 
+def _no_indicators(kind: str) -> Finding:
+    """A project table that prints no indicator columns (Hangzhou: 项目名称 | 金额 | 绩效目标)."""
+    return Finding(kind, tables=("T12",), missing="not_printed", missing_table="T12",
+                   figures={"needs_zh": "绩效指标", "needs_en": "performance indicators"})
+
+
+def _as(kind: str, unanswered: Finding) -> Finding:
+    """A question that rests on another one the document cannot answer: the same reason."""
+    return Finding(kind, figures=dict(unanswered.figures), tables=unanswered.tables,
+                   missing=unanswered.missing, missing_table=unanswered.missing_table)
+
+
+@wan
 def cost_indicators(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Every cost indicator (成本指标) of every project, normalised to 万元.
 
@@ -120,6 +133,8 @@ def cost_indicators(doc: BudgetDocument, usd_rate=None) -> Finding:
     """
     if table_state(doc, "T12"):
         return nothing("cost_indicators", doc, "T12")
+    if "T12_indicators" not in doc.tables:
+        return _no_indicators("cost_indicators")
     ind = _indicators(doc)
     projects = _projects(doc)[["project_block", "project_name", "project_total"]]
     cost = ind[ind["is_cost"].astype(bool)].merge(projects, on="project_block", how="left")
@@ -152,6 +167,7 @@ def cost_indicators(doc: BudgetDocument, usd_rate=None) -> Finding:
     return Finding("cost_indicators", figures=figures, frame=frame, tables=("T12",))
 
 
+@wan
 def cap_coverage(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Per project, how much of its total (项目总额) the explicit cost amounts cover.
 
@@ -165,7 +181,7 @@ def cap_coverage(doc: BudgetDocument, usd_rate=None) -> Finding:
     """
     ci = cost_indicators(doc, usd_rate)
     if not ci.available:
-        return nothing("cap_coverage", doc, "T12")
+        return _as("cap_coverage", ci)
     cost = ci.frame
     rows = []
     for p in _projects(doc).itertuples(index=False):
@@ -210,13 +226,14 @@ def cap_coverage(doc: BudgetDocument, usd_rate=None) -> Finding:
     return Finding("cap_coverage", figures=figures, frame=frame, tables=("T12", "T03"))
 
 
+@wan
 def caps_exceeding_project(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Projects whose cost amounts add up to more than the project total, or with one cap
     larger than the whole project (成本指标超过项目总额): a sign of a unit error (元 vs 万元)
     or of a stale indicator."""
     cov = cap_coverage(doc, usd_rate)
     if not cov.available:
-        return nothing("caps_exceeding", doc, "T12")
+        return _as("caps_exceeding", cov)
     frame = cov.frame[(cov.frame["status"] == "exceeds") | cov.frame["single_cap_exceeds"]]
     return Finding("caps_exceeding", figures={"projects": len(frame), "checked": len(cov.frame)},
                    frame=frame.reset_index(drop=True), tables=("T12",))
@@ -235,6 +252,7 @@ def component_of(indicator: str) -> tuple[str, str] | None:
     return next(((w, en) for w, en in _components() if w in (indicator or "")), None)
 
 
+@wan
 def unit_costs(doc: BudgetDocument, usd_rate=None) -> Finding:
     """Unit-cost indicators (单位成本: per minute, per item, per person-day…) and the quantity
     they imply.
@@ -254,7 +272,7 @@ def unit_costs(doc: BudgetDocument, usd_rate=None) -> Finding:
     """
     ci = cost_indicators(doc, usd_rate)
     if not ci.available:
-        return nothing("unit_costs", doc, "T12")
+        return _as("unit_costs", ci)
     money = ci.frame[ci.frame["kind"] != "non_monetary"]
     money_per_project = money.groupby("project_block").size()
     ind = _indicators(doc)
@@ -299,6 +317,7 @@ def unit_costs(doc: BudgetDocument, usd_rate=None) -> Finding:
                    frame=frame, tables=("T12",))
 
 
+@wan
 def project_spending(doc: BudgetDocument) -> Finding:
     """What the document says about its project spending (项目支出的说明程度): the stated
     project expenditure (T03 合计, all funds; else T05), how much of it the detail rows itemise
@@ -341,11 +360,14 @@ def whole_quantity(q: Decimal | None, relation: str) -> Decimal | None:
     return q.quantize(Decimal(1), rounding=rounding)
 
 
+@wan
 def projects_without_cost_indicators(doc: BudgetDocument) -> Finding:
     """Projects with no cost indicator at all (无成本指标), and projects whose cost indicators
     are none of them an amount of money (e.g. only '实际支出与计划标准的一致性 = 100%')."""
     if table_state(doc, "T12"):
         return nothing("without_cost_indicators", doc, "T12")
+    if "T12_indicators" not in doc.tables:
+        return _no_indicators("without_cost_indicators")
     cov = cap_coverage(doc)
     frame = cov.frame[cov.frame["status"].isin(["no_cost_indicator", "no_amount"])]
     frame = frame[["project_code", "project_name", "project_total", "cost_indicators", "status"]]
@@ -356,11 +378,14 @@ def projects_without_cost_indicators(doc: BudgetDocument) -> Finding:
     return Finding("without_cost_indicators", figures=figures, frame=frame, tables=("T12",))
 
 
+@wan
 def qualitative_indicators(doc: BudgetDocument) -> Finding:
     """Qualitative indicators (定性指标): stated as 定性, no measurable target. ``figures``
     also names the projects all of whose indicators are qualitative."""
     if table_state(doc, "T12"):
         return nothing("qualitative_indicators", doc, "T12")
+    if "T12_indicators" not in doc.tables:
+        return _no_indicators("qualitative_indicators")
     ind = _indicators(doc)
     projects = _projects(doc)
     q = ind[ind["is_qualitative"].astype(bool)].merge(projects[["project_block", "project_name"]], on="project_block", how="left")
@@ -379,12 +404,13 @@ def qualitative_indicators(doc: BudgetDocument) -> Finding:
     return Finding("qualitative_indicators", figures=figures, frame=frame, tables=("T12",))
 
 
+@wan
 def project_table(doc: BudgetDocument, usd_rate=None) -> Finding:
     """One row per project for the sortable table (项目一览): total, funds, cost-indicator
     counts, stated costs and coverage, unit costs, qualitative count, goal text."""
     cov = cap_coverage(doc, usd_rate)
     if not cov.available:
-        return nothing("project_table", doc, "T12")
+        return _as("project_table", cov)
     ind = _indicators(doc)
     t12 = _projects(doc).set_index("project_block").reindex(cov.frame["project_block"])
     frame = cov.frame.assign(

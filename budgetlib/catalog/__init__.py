@@ -47,6 +47,8 @@ class ColumnSpec:
     alts: tuple[tuple[str, ...], ...] = ()
     into: str | None = None
     part: int = 0
+    # values that, printed on a subtotal row (TableSpec.detail_key), carry onto the rows below
+    carry: tuple[str, ...] = ()
     when_printed: bool = False
 
     @property
@@ -89,6 +91,8 @@ class TableSpec:
     title_weight: int = 0
     fallback: str | None = None
     row_items: bool = False
+    # grid rows without a value in this output column are subtotals, kept with the totals
+    detail_key: str | None = None
 
     @property
     def amount_columns(self) -> list[str]:
@@ -117,7 +121,8 @@ def _columns(rows: list[dict], skip: tuple[str, ...] = ()) -> tuple[ColumnSpec, 
                               fields=tuple(r.get("fields", ())),
                               required=req if isinstance(req, str) else bool(req),
                               hierarchy=r.get("hierarchy", False), alts=alts, into=r.get("into"),
-                              part=int(r.get("part", 0)), when_printed=bool(r.get("when_printed"))))
+                              part=int(r.get("part", 0)), when_printed=bool(r.get("when_printed")),
+                              carry=tuple(r.get("carry", ()))))
     return tuple(out)
 
 
@@ -132,11 +137,12 @@ def table_catalog() -> dict:
                              title_keys=tuple(tuple(fold(w) for w in k) for k in t.get("title_keys", ())),
                              signature=tuple(tuple(fold(w) for w in k) for k in t.get("signature", ())),
                              title_weight=int(t.get("title_weight", 0)), fallback=t.get("fallback"),
-                             row_items=bool(t.get("row_items")))
+                             row_items=bool(t.get("row_items")), detail_key=t.get("detail_key"))
               for tid, t in raw["tables"].items()}
     rec = raw["recognition"]
     return {"tables": tables,
             "performance_columns": _columns(raw["performance_columns"]),
+            "performance_form": dict(raw.get("performance_form", {})),
             "two_sided_columns": _columns(raw["two_sided_columns"]),
             "two_sided_line_kinds": {fold(k): v for k, v in raw["two_sided_line_kinds"].items()},
             "indicator_level1": tuple(raw["indicator_level1"]),

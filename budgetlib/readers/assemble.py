@@ -32,6 +32,40 @@ _ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s
 _COLNUM_LABELS = {"栏次", "行次", "*", "**", "***", "栏", "次"}
 
 
+_OPERATOR_VALUE = re.compile(r"^(>=|<=|≥|≤|≧|≦|＞|＜|>|<|=|＝)\s*([-+]?[\d,]*\.?\d+)\s*(.*)$")
+_OPERATOR_WORDS = {">=": "≥", "<=": "≤", "≧": "≥", "≦": "≤"}
+
+
+def split_operator(value: str, unit: str) -> tuple[str, str, str]:
+    """An indicator value printed with its operator and unit in one cell (">=2 次", "<=17 万元")
+    -> (operator, value, unit); other values unchanged, with no operator."""
+    m = _OPERATOR_VALUE.match(fold(value or ""))
+    if not m:
+        return "", value, unit
+    return _OPERATOR_WORDS.get(m.group(1), m.group(1)), m.group(2), unit or m.group(3).strip().strip("()")
+
+
+def drop_subtotal_blocks(projects: list[dict], with_indicators: set) -> list[dict]:
+    """Project rows that are a budget unit's subtotal (Changsha: 单位编码 | unit name | 资金总额,
+    no goal, no indicators, above its projects): a block with neither goal nor indicators whose
+    amount covers the blocks under it, up to the next such row, is not a project (the unit's
+    amount can be larger: the table need not list every project)."""
+    def bare(p):
+        return not p.get("goal") and p["project_no"] not in with_indicators and not p.get("pending")
+    out = []
+    for i, p in enumerate(projects):
+        if bare(p):
+            under = []
+            for q in projects[i + 1:]:
+                if bare(q):
+                    break
+                under.append(q)
+            if under and sum((q["project_total"] or ZERO for q in under), ZERO) <= (p["project_total"] or ZERO):
+                continue
+        out.append(p)
+    return out
+
+
 def is_column_numbers(cells: list[str]) -> bool:
     """A 栏次 row: column numbers 1 2 3 … (with ** or 栏次 in the label columns), not data."""
     nums, labels = [], 0
@@ -413,6 +447,7 @@ class Assembler:
         records, totals, headers = [], [], {}
         code_ctx: dict = {}
         units: list[dict] = []  # per-unit subtotal rows (预算单位 with amounts, no code)
+        carried: dict = {}  # a subtotal row's value carried onto the items below (ColumnSpec.carry)
         blocks = self.blocks(seg, specs=specs)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title (the table looks truncated)",
@@ -459,6 +494,13 @@ class Assembler:
                     # a budget unit's subtotal row; the rows under it keep its name
                     units.append(rec)
                     continue
+                if not is_total and spec.detail_key and not rec.get(spec.detail_key):
+                    # a subtotal (a category's, a unit's): its items follow; only a value to carry
+                    carried.update({cs.name: rec[cs.name] for cs in specs
+                                    if cs.carry and rec.get(cs.name) in cs.carry})
+                    continue
+                for name, value in carried.items():
+                    rec[name] = rec.get(name) or value
                 if "unit_name" in keys and not rec.get("unit_name") and units:
                     rec["unit_name"] = units[-1]["unit_name"]
                 (totals if is_total else records).append(rec)
@@ -776,9 +818,16 @@ class Assembler:
         blocks = self.blocks(seg, level1_words)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title", "check the file is complete")
+        with_indicator_columns, funds_printed = False, set()
         for header, data in blocks:
             mapping = {cs.name: j for j, cs in self.map_columns(seg, header, pcols).items()}
-            l1_col = mapping["level1"]
+            # a table of projects without indicator columns (Hangzhou's 项目支出绩效表): no indicators
+            l1_col = mapping.get("level1", 10 ** 6)
+            with_indicator_columns = with_indicator_columns or "level1" in mapping
+            funds_printed |= {n for n in ("fiscal_funds", "other_funds") if n in mapping}
+            # indicator cells by their columns where the header does not print them in the order
+            # 一级 二级 三级 性质 指标值 单位 (Changsha: 指标值 | 指标值内容 | 评分标准 | 度量单位 | 指标值类型)
+            by_column = any(mapping.get(n) != l1_col + i for i, n in enumerate(self._INDICATOR))
             block_cols = {mapping["project"], mapping["project_total"]}
             for line in data:
                 # the first data row of a page: a cell beginning there may continue one from the
@@ -867,7 +916,13 @@ class Assembler:
                         continue
                 else:
                     carried = None
-                ind = [clean_text(c) for c in cells[k:k + 6]] + [""] * 6
+                if by_column and k == l1_col:
+                    ind = [clean_text(cells[mapping[n]]) if mapping.get(n, len(cells)) < len(cells) else ""
+                           for n in self._INDICATOR]
+                else:
+                    ind = [clean_text(c) for c in cells[k:k + 6]] + [""] * 6
+                if not ind[3] and "operator" not in mapping:
+                    ind[3], ind[4], ind[5] = split_operator(ind[4], ind[5])  # Changchun: ">=2 次"
                 level1 = carried or fold(ind[0])
                 op = fold(ind[3])
                 if op and op not in ops:
@@ -882,6 +937,7 @@ class Assembler:
                 self.warnings.append(f"{self.source}: T12 page {p['page']} row {p['line']}: a project block "
                                      "with no name or amounts, on this page or at the top of the next; "
                                      f"kept as {p['project_code']}, check the table against the PDF")
+        projects = drop_subtotal_blocks(projects, {i["project_no"] for i in indicators})
         # name_carried and pending are bookkeeping only; from_records keeps just the listed columns
         proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
                                                             "fiscal_funds", "other_funds", "goal", *PROVENANCE])
@@ -889,6 +945,9 @@ class Assembler:
                                 index=proj.index)
         for c in ("project_total", "fiscal_funds", "other_funds"):
             proj[c] = proj[c].astype(AMOUNT_DTYPE)
+        # 财政资金 / 其他资金 not printed (Changsha, Changchun, Hangzhou): no column, never a 0
+        unprinted = [c for c in ("fiscal_funds", "other_funds") if c not in funds_printed]
+        proj, decimals = proj.drop(columns=unprinted), decimals.drop(columns=unprinted)
         ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
                                                              "operator", "value", "value_number", "unit", *PROVENANCE])
         ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
@@ -899,8 +958,134 @@ class Assembler:
         headers = {c.name: c.zh for c in pcols}
         empty = proj.empty
         note = self.notes(seg)
-        return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, empty, note),
+        projects_table = Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, empty, note)
+        if not with_indicator_columns:
+            return projects_table, None  # no indicator columns printed: no indicator table
+        return (projects_table,
                 Table("T12_indicators", seg.title, unit, ind, ind.iloc[0:0], headers, empty, note))
+
+    _INDICATOR = ("level1", "level2", "level3", "operator", "value", "unit")
+
+    @staticmethod
+    def append_projects(tables: dict[str, Table], more: dict[str, Table]) -> None:
+        """The projects (and indicators) of a later 项目支出绩效目标表 title added to T12, their
+        project numbers after the ones already read."""
+        base = tables["T12"]
+        offset = int(base.data["project_no"].max()) if len(base.data) else 0
+        for tid, t in more.items():
+            if tid not in tables:
+                continue
+            extra = t.data.assign(project_no=t.data["project_no"] + offset)
+            if tid == "T12":
+                nos = extra["project_code"].str.fullmatch(r"#\d+")
+                extra.loc[nos, "project_code"] = "#" + extra.loc[nos, "project_no"].astype(str)
+            else:
+                codes = more["T12"].data.set_index("project_no")["project_code"]
+                extra["project_code"] = [("#" + str(n + offset)) if str(codes.get(n, "")).startswith("#")
+                                         else c for n, c in zip(t.data["project_no"], extra["project_code"])]
+            merged = pd.concat([tables[tid].data, extra], ignore_index=True)
+            if tid == "T12":
+                dec = pd.concat([base.decimals.get("data", pd.DataFrame(index=base.data.index)),
+                                 t.decimals.get("data", pd.DataFrame(index=t.data.index))], ignore_index=True)
+                tables[tid].decimals["data"] = dec
+            tables[tid].data = merged
+            tables[tid].empty = tables[tid].empty and t.empty
+
+    def performance_form(self, seg: Segment, unit: str | None) -> tuple[Table, Table] | None:
+        """项目支出绩效目标表 printed as one form per project (catalog ``performance_form``): a
+        项目名称 row opens a project; labelled cells give its 资金总额 / 财政资金 / 其他资金 and goal
+        (each the first non-empty cell after its label); a row naming 一级指标 and 三级指标 is the
+        indicator header, mapped like the grid's, and the rows under it are indicators (一级指标
+        carried down from the row above where blank). None when the rows are not such forms."""
+        form = self.catalog["performance_form"]
+        pcols = self.catalog["performance_columns"]
+        by = {c.name: c for c in pcols}
+        ops = {fold(o) for o in self.catalog["indicator_operators"]}
+        unit_re = re.compile(form["unit_label"])
+        level1_of = {fold(k): v for k, v in form.get("level1_of_level2", {}).items()}
+        keys = {k: tuple(fold(w) for w in form[k]) for k in ("project_name", "project_total", "fiscal_funds",
+                                                             "other_funds", "goal")}
+
+        def label(cell: str) -> str:
+            return re.sub(r"^其中[:：]?", "", fold(clean_text(cell))).rstrip(":：")
+
+        def after(cells, j, amount=False):
+            return next((c for c in cells[j + 1:] if c.strip() and (not amount or is_amount(c))), "")
+
+        projects, indicators, current, mapping, form_unit = [], [], None, None, None
+        for line in seg.rows:
+            cells, labels = line.cells, [label(c) for c in line.cells]
+            if form_unit is None and (m := next((unit_re.search(fold(c)) for c in cells if unit_re.search(fold(c))), None)):
+                form_unit = m.group(1)
+            j = next((j for j, lab in enumerate(labels) if lab in keys["project_name"]), None)
+            if j is not None:
+                code, name = split_code_name(after(cells, j))
+                current = {"page": line.page, "line": line.line, "project_no": len(projects) + 1,
+                           "project_code": code or f"#{len(projects) + 1}", "project_name": name,
+                           "project_total": None, "fiscal_funds": None, "other_funds": None, "goal": ""}
+                projects.append(current)
+                mapping = None
+                continue
+            if current is None:
+                continue
+            if "一级指标" in labels and "二级指标" in labels:
+                header = Line(cells=[label(c) for c in cells], page=line.page, line=line.line)
+                mapping = {cs.name: j for j, cs in self.map_columns(seg, [header], pcols, partial=True).items()}
+                continue
+            if mapping is None:
+                for j, lab in enumerate(labels):
+                    for k in ("project_total", "fiscal_funds", "other_funds"):
+                        if current[k] is None and any(w in lab for w in keys[k]):
+                            cell = after(cells, j, amount=True)
+                            current[k] = self.amount(seg, line, by[k], cell) if cell else ZERO
+                    if not current["goal"] and lab in keys["goal"]:
+                        current["goal"] = clean_text(after(cells, j))
+                continue
+            ind = [clean_text(cells[mapping[n]]) if mapping.get(n, len(cells)) < len(cells) else ""
+                   for n in self._INDICATOR]
+            if not (ind[1] or ind[2]) or not any(ind[1:]):
+                continue
+            if not ind[3]:
+                ind[3], ind[4], ind[5] = split_operator(ind[4], ind[5])
+            if not ind[5] and (m := re.search(r"\(([^()]{1,4})\)$", fold(ind[2]))):
+                ind[5] = m.group(1)   # Xi'an: 法律顾问服务成本（万元） | ≤5
+            implied = level1_of.get(re.sub(r"指标$", "", fold(ind[1])))
+            level1 = fold(ind[0]) or implied or next((i["level1"] for i in reversed(indicators)
+                                                      if i["project_no"] == current["project_no"]), "")
+            op = fold(ind[3])
+            if op and op not in ops:
+                op = ""
+            indicators.append({"project_no": current["project_no"], "project_code": current["project_code"],
+                               "level1": level1, "level2": ind[1], "level3": ind[2], "operator": op,
+                               "value": ind[4], "value_number": indicator_value(ind[4]), "unit": ind[5],
+                               "is_cost": "成本指标" in (level1, implied), "page": line.page, "line": line.line})
+        if not projects or not any(p["project_total"] is not None for p in projects):
+            return None
+        unprinted = [k for k in ("fiscal_funds", "other_funds") if all(p[k] is None for p in projects)]
+        for p in projects:
+            for k in ("project_total", "fiscal_funds", "other_funds"):
+                p[k] = ZERO if p[k] is None else p[k]
+        if form_unit and form_unit in self.catalog["units"]:
+            unit = form_unit
+        proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
+                                                            "fiscal_funds", "other_funds", "goal", *PROVENANCE])
+        decimals = pd.DataFrame({c: printed_decimals(proj[c]) for c in ("project_total", "fiscal_funds", "other_funds")},
+                                index=proj.index)
+        for c in ("project_total", "fiscal_funds", "other_funds"):
+            proj[c] = proj[c].astype(AMOUNT_DTYPE)
+        proj, decimals = proj.drop(columns=unprinted), decimals.drop(columns=unprinted)
+        cost = [i["is_cost"] for i in indicators]
+        ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
+                                                             "operator", "value", "value_number", "unit", *PROVENANCE])
+        ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
+        ind["is_cost"] = [bool(x) for x in cost]   # 成本指标 as 一级 or as 二级 (Shanghai 万里 2023)
+        ind["is_qualitative"] = ind["operator"] == "定性"
+        for df in (proj, ind):
+            df[["project_no", *PROVENANCE]] = df[["project_no", *PROVENANCE]].astype("Int64")
+        headers = {c.name: c.zh for c in pcols}
+        note = self.notes(seg)
+        return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, proj.empty, note),
+                Table("T12_indicators", seg.title, unit, ind, ind.iloc[0:0], headers, proj.empty, note))
 
     @staticmethod
     def _recode(indicators: list[dict], project: dict) -> None:
@@ -959,6 +1144,20 @@ class Assembler:
                                      "catalogue; kept as raw rows")
                 continue
             spec = specs[seg.table_id]
+            if seg.table_id in tables and spec.layout == "performance":
+                # one form per project, each under its own title (Fuzhou): the projects of a
+                # later title join the table's
+                try:
+                    more = self.table(seg, spec, doc_unit)
+                except TableError:
+                    more = {}
+                if more.get("T12") is not None and not more["T12"].data.empty:
+                    self.append_projects(tables, more)
+                    continue
+            first = tables.get(seg.table_id)
+            if first is not None and first.data.empty and first.total.empty and seg.rows:
+                # the first was a title with no rows at all (a 报表目录 entry, Xi'an 2026): this one
+                del tables[seg.table_id]
             if seg.table_id in tables:
                 self.warnings.append(f"{self.source}: {seg.first.where()}: a second {seg.table_id} "
                                      f"({seg.title}) ignored")
@@ -1001,6 +1200,12 @@ class Assembler:
         if spec.layout == "two_sided":
             return {spec.id: self.two_sided(seg, spec, unit)}
         if spec.layout == "performance":
-            projects, indicators = self.performance(seg, unit)
-            return {"T12": projects, "T12_indicators": indicators}
+            try:
+                projects, indicators = self.performance(seg, unit)
+            except TableError:
+                form = self.performance_form(seg, unit)   # one form per project, if it is that
+                if form is None:
+                    raise
+                projects, indicators = form
+            return {"T12": projects, "T12_indicators": indicators} if indicators is not None else {"T12": projects}
         return {spec.id: self.text_grid(seg, spec, unit)}
