@@ -212,7 +212,7 @@ class Kernel:
 
         async def connect():
             self.kc = self.km.client()
-            self.kc.start_channels()
+            self.kc.start_channels(hb=False)  # is_alive asks the manager: no heartbeat thread
             if self.warm_up:  # queued: the kernel runs it as soon as it is up
                 self.kc.execute(_warm_up_code(self.warm_up), silent=True, store_history=False,
                                 allow_stdin=False)
