@@ -131,7 +131,8 @@ def notebook_imports(notebooks) -> str:
             except SyntaxError:  # IPython magics: nothing to warm up there
                 continue
             found += [ast.unparse(node) for node in tree.body
-                      if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0)]
+                      if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0)
+                      and all(alias.name != "*" for alias in node.names)]  # not allowed in a function
     return "\n".join(dict.fromkeys(found))
 
 
