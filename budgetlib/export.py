@@ -175,9 +175,36 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         types_mapper=lambda t: AMOUNT_DTYPE if pa.types.is_decimal(t) else None)
 
 
+_last_read: tuple = (None, None)  # (folder's file stamps, document): see read_document
+
+
+def _stamps(folder: Path) -> tuple:
+    """Name, size and modification time of every file in ``folder``: a changed file, a
+    rewritten folder (write_document swaps in a new one) or another folder differ."""
+    with os.scandir(folder) as it:
+        return (str(folder.resolve()),) + tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                                                       for e in it if e.is_file()))
+
+
 def read_document(folder: Path) -> BudgetDocument:
-    """The BudgetDocument an earlier write_document() stored in `folder` (from its Parquet files)."""
+    """The BudgetDocument an earlier write_document() stored in `folder` (from its Parquet files).
+
+    The last folder read is remembered while its files are unchanged, and read again as a copy:
+    the four report notebooks of a document, run in one kernel, read its Parquet files once."""
+    global _last_read
+    import copy
+
     folder = Path(folder)
+    stamps = _stamps(folder) if folder.is_dir() else None
+    if stamps is not None and _last_read[0] == stamps:
+        return copy.deepcopy(_last_read[1])
+    doc = _read_document(folder)
+    if stamps is not None:
+        _last_read = (stamps, copy.deepcopy(doc))
+    return doc
+
+
+def _read_document(folder: Path) -> BudgetDocument:
     meta = read_document_meta(folder)
     tables = {}
     for tid, tm in meta.pop("tables_meta").items():

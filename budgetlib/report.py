@@ -6,9 +6,12 @@
     report.batch(sources, "out", notebooks, jobs=2, summarise=my_summary)   # + out/index.html
     report.screenshot("out/a/overview.html", "out/a/overview.png")
 
-Notebooks run in-process with papermill (one Jupyter kernel per document, reused by its
-notebooks) and are exported with nbconvert: code hidden, charts embedded as base64 PNG, no
-JavaScript from CDNs, so each HTML file stands alone and works offline.
+Notebooks run in-process with papermill and are exported with nbconvert: code hidden, charts
+embedded as base64 PNG, no JavaScript from CDNs, so each HTML file stands alone and works
+offline. A batch (or `budgetlib report`) keeps one Jupyter kernel per process (per worker),
+reset between notebooks and reused across documents, with one client kept connected: the
+kernel boots and runs the notebooks' imports while the document is parsed, and each page is
+exported in a background thread while the next notebook runs.
 
 Heavy imports (papermill, nbconvert, jupyter_client: ~1.2 s) happen on first use, not on
 ``import budgetlib.report``.
@@ -18,12 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -48,39 +53,48 @@ class NotebookError(Exception):
         self.ipynb_path, self.html_path = ipynb_path, html_path
 
 
-def _import_notebook_stack():
-    """Import nbformat, papermill and nbconvert, 2.6 s faster where jupyterlab is installed.
+_stack_lock = threading.RLock()  # the exporter is built in a thread while notebooks run
+
+
+def _import_notebook_stack(convert: bool = True):
+    """Import nbformat, papermill and (``convert``) nbconvert, 2.6 s faster where jupyterlab
+    is installed.
 
     nbformat imports jsonschema, whose optional "iri" format check imports rfc3987_syntax
     (pulled in by jupyterlab through jupyter-events), which compiles a grammar on import for
     ~2.6 s. Notebook validation never uses that check, so it is blocked during this import
     only; a later ``import rfc3987_syntax`` elsewhere still works.
     """
-    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # makes the import raise ImportError
-        try:
-            import nbformat  # noqa: F401
-        finally:
-            if sys.modules.get("rfc3987_syntax", 0) is None:
-                del sys.modules["rfc3987_syntax"]
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
+    if "papermill" in sys.modules and (not convert or "nbconvert" in sys.modules):
+        return
+    with _stack_lock:
+        if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+            sys.modules["rfc3987_syntax"] = None  # makes the import raise ImportError
+            try:
+                import nbformat  # noqa: F401
+            finally:
+                if sys.modules.get("rfc3987_syntax", 0) is None:
+                    del sys.modules["rfc3987_syntax"]
+        import papermill  # noqa: F401
+        if convert:
+            import nbconvert  # noqa: F401
 
 
 def _get_exporter():
     """One HTMLExporter per process: building it (templates, CSS) costs ~0.1 s."""
     global _exporter
-    if _exporter is None:
-        _import_notebook_stack()
-        from jinja2 import FileSystemLoader
-        from nbconvert import HTMLExporter
+    with _stack_lock:
+        if _exporter is None:
+            _import_notebook_stack()
+            from jinja2 import FileSystemLoader
+            from nbconvert import HTMLExporter
 
-        _exporter = HTMLExporter(
-            template_name="lab", template_file="budget_report.html.j2",
-            extra_loaders=[FileSystemLoader(str(TEMPLATES_DIR))],
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-            embed_images=True,  # also inline images that markdown cells link to
-        )
+            _exporter = HTMLExporter(
+                template_name="lab", template_file="budget_report.html.j2",
+                extra_loaders=[FileSystemLoader(str(TEMPLATES_DIR))],
+                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                embed_images=True,  # also inline images that markdown cells link to
+            )
     return _exporter
 
 
@@ -96,22 +110,92 @@ def _kernel_env() -> dict[str, str]:
     return env
 
 
+def notebook_imports(notebooks) -> str:
+    """The import statements at the top level of the notebooks' code cells, each once: what
+    a kernel runs before their first notebook (``Kernel(warm_up=…)``)."""
+    import ast
+    import json
+
+    found = []
+    for path in notebooks:
+        try:
+            cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError, KeyError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = "".join(cell.get("source", ""))
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:  # IPython magics: nothing to warm up there
+                continue
+            found += [ast.unparse(node) for node in tree.body
+                      if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0)
+                      and all(alias.name != "*" for alias in node.names)]  # not allowed in a function
+    return "\n".join(dict.fromkeys(found))
+
+
+def _warm_up_code(imports: str) -> str:
+    """Code that runs ``imports`` in a function (no name is left in the namespace), each
+    statement on its own: one that fails is the notebook's to report, not the warm-up's."""
+    body = "".join(f"    try:\n        {line}\n    except Exception:\n        pass\n"
+                   for line in imports.splitlines() if line.strip())
+    return (f"def _budgetlib_warm_up():\n{body or '    pass'}\n_budgetlib_warm_up()\ndel _budgetlib_warm_up\n"
+            + _FREEZE)
+
+
+# What survives a reset is modules and their caches: the garbage collector stops scanning
+# them (gc.freeze), so the full collection of every reset (IPython's) costs ~10 ms, not ~0.3 s.
+_FREEZE = "__import__('gc').freeze()\n"
+
+
+async def _shell_reply(kc, msg_id: str, timeout: float) -> dict:
+    """The shell reply to ``msg_id`` (other replies are skipped); RuntimeError when the
+    kernel dies or does not answer within ``timeout`` seconds. (Only the client's async calls
+    here: a blocking one, e.g. ``km.is_alive()``, would start a thread of its own for the
+    running loop, and a batch worker forked later would wait on that thread forever.)"""
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            msg = await kc.get_shell_msg(timeout=1)
+        except Empty:
+            if not await kc.is_alive():
+                raise RuntimeError("the kernel died") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the kernel did not answer in {timeout:.0f} s") from None
+            continue
+        if msg["parent_header"].get("msg_id") == msg_id:
+            return msg
+
+
 class Kernel:
-    """A Jupyter kernel running this interpreter (sys.executable), reusable across notebooks.
+    """A Jupyter kernel running this interpreter (sys.executable), reusable across notebooks
+    (and documents), with one client kept connected between them.
 
     The kernel spec manager is given no kernel directories, so the only spec it knows is
     ipykernel's built-in one, whose argv is sys.executable: a ``python3`` kernel.json in
     ~/.local/share/jupyter or elsewhere can never redirect the reports to another Python.
+
+    ``start`` does not wait for the kernel: it boots, and runs ``warm_up`` (import statements,
+    e.g. ``notebook_imports``), while the caller does something else (parses the document).
+    ``fresh`` waits once for the kernel, then resets its namespace before each later notebook.
     """
 
-    def __init__(self, cwd: str | Path | None = None):
+    def __init__(self, cwd: str | Path | None = None, warm_up: str = ""):
         self.cwd = str(cwd) if cwd else None
-        self.km = None
+        self.warm_up = warm_up
+        self.km = self.kc = None
+        self.ready = False
         self.dirty = False  # has run a notebook since the last (re)start or reset
+        self.new_document = False  # the next reset also numbers cells from 1, as a new kernel
 
     def start(self):
         from jupyter_client import KernelManager
         from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_core.utils import run_sync
 
         # Unix sockets, not TCP on localhost: no ports to collide between parallel workers,
         # and ipykernel does not warn about unencrypted TCP on every start. Their path prefix
@@ -125,8 +209,46 @@ class Kernel:
         # In-memory history: parallel kernels would otherwise contend for one sqlite file.
         self.km.start_kernel(cwd=self.cwd, env=_kernel_env(),
                              extra_arguments=["--HistoryManager.hist_file=:memory:"])
-        self.dirty = False
+        self.ready = self.dirty = False
+
+        async def connect():
+            self.kc = self.km.client()
+            self.kc.start_channels(hb=False)  # is_alive asks the manager: no heartbeat thread
+            if self.warm_up:  # queued: the kernel runs it as soon as it is up
+                self.kc.execute(_warm_up_code(self.warm_up), silent=True, store_history=False,
+                                allow_stdin=False)
+
+        run_sync(connect)()
         return self
+
+    async def _until_ready(self, timeout: float = 120):
+        """Until the kernel answers on the shell channel (after the warm-up) and its IOPub
+        messages reach us (a subscription joins late; output sent before would be lost)."""
+        from queue import Empty
+
+        deadline = time.monotonic() + timeout
+        while True:
+            msg_id = self.kc.kernel_info()
+            await _shell_reply(self.kc, msg_id, max(1.0, deadline - time.monotonic()))
+            try:
+                while True:
+                    msg = await self.kc.get_iopub_msg(timeout=0.5)
+                    if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                            and msg["content"].get("execution_state") == "idle"):
+                        self.ready = True
+                        return
+            except Empty:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the kernel's output channel did not connect") from None
+
+    async def _reset(self):
+        code = "get_ipython().run_line_magic('reset', '-f')\n" + _FREEZE
+        if self.new_document:
+            code += "get_ipython().execution_count = 1\n"
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        reply = await _shell_reply(self.kc, msg_id, 60)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError("reset failed")
 
     def fresh(self):
         """The kernel manager, with an empty namespace: restarted if dead, else `%reset -f`.
@@ -134,27 +256,20 @@ class Kernel:
         A reset keeps imported modules (the point of reuse) but drops every variable, so one
         notebook cannot lean on another's. rcParams and other module state do persist.
         """
+        from jupyter_core.utils import run_sync
+
         if self.km is None or not self.km.is_alive():
             self.shutdown()
             self.start()
-        elif self.dirty:
-            kc = self.km.blocking_client()
-            kc.start_channels()
-            try:
-                kc.wait_for_ready(timeout=60)
-                reply = kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')",
-                                               store_history=False, timeout=60,
-                                               output_hook=lambda msg: None)
-                if reply["content"]["status"] != "ok":
-                    raise RuntimeError("reset failed")
-            except Exception:  # noqa: BLE001  (any trouble: start over instead)
-                kc.stop_channels()
-                kc = None
-                self.restart()
-            finally:
-                if kc is not None:
-                    kc.stop_channels()
-        self.dirty = True
+        try:
+            if not self.ready:
+                run_sync(self._until_ready)()
+            if self.dirty:
+                run_sync(self._reset)()
+        except Exception:  # noqa: BLE001  (any trouble: start over instead)
+            self.restart()
+            run_sync(self._until_ready)()
+        self.dirty, self.new_document = True, False
         return self.km
 
     def restart(self):
@@ -162,6 +277,10 @@ class Kernel:
         self.start()
 
     def shutdown(self):
+        if self.kc is not None:
+            with contextlib.suppress(Exception):
+                self.kc.stop_channels()
+            self.kc = None
         if self.km is not None:
             # A kernel already dead or gone has nothing left to stop.
             with contextlib.suppress(Exception):
@@ -174,6 +293,52 @@ class Kernel:
 
     def __exit__(self, *exc):
         self.shutdown()
+
+
+_engine_registered = False
+
+
+def _shared_client_engine() -> str:
+    """papermill's nbclient engine on a Kernel's connected client: the name it is registered
+    under. papermill still parameterises, records each cell and writes the .ipynb; only the
+    client (and its wait for the kernel, ~0.5 s per notebook) is not made afresh."""
+    global _engine_registered
+    name = "budgetlib-shared-client"
+    if _engine_registered:
+        return name
+    from nbclient.util import run_hook, run_sync
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import merge_kwargs, remove_args
+
+    class SharedClient(PapermillNotebookClient):
+        def __init__(self, nb_man, kernel=None, **kw):
+            super().__init__(nb_man, km=kernel.km, **kw)
+            self._kernel = kernel
+
+        async def async_start_new_kernel_client(self):
+            self.kc = self._kernel.kc
+            self.kc.allow_stdin = False
+            await run_hook(self.on_notebook_start, notebook=self.nb)
+            return self.kc
+
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    class SharedClientEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     kernel=None, **kwargs):
+            # as NBClientEngine.execute_managed_notebook, with the shared client
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout", "km"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log=logging.getLogger("papermill"),
+                                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            return SharedClient(nb_man, kernel=kernel, **final).execute()
+
+    papermill_engines.register(name, SharedClientEngine)
+    _engine_registered = True
+    return name
 
 
 def _one_line(exc: BaseException) -> str:
@@ -202,18 +367,12 @@ def export_html(nb, html_path: Path, title: str, lang: str = "zh") -> Path:
     return html_path
 
 
-def run_notebook(notebook_path, parameters: dict, out_dir, stem: str, *,
-                 title: str | None = None, kernel: Kernel | None = None,
-                 timeout: int = CELL_TIMEOUT) -> tuple[Path, Path]:
-    """Execute one parameterized notebook and export it: writes ``out_dir/stem.{ipynb,html}``.
-
-    ``parameters`` are injected after the cell tagged ``parameters``. With ``kernel`` the
-    notebook runs in that (reset) kernel, else in a kernel of its own. Raises NotebookError
-    (one-line message) when a cell fails; both files are written all the same.
-    """
-    import logging
-
-    _import_notebook_stack()
+def _execute(notebook_path, parameters: dict, out_dir, stem: str, *, kernel: Kernel | None = None,
+             timeout: int = CELL_TIMEOUT):
+    """Execute one parameterized notebook into ``out_dir/stem.ipynb``: (the executed
+    notebook, ipynb path, html path to write, error or None). On error the notebook is the
+    one written (showing the error), or None when none was."""
+    _import_notebook_stack(convert=False)  # nbconvert: where the pages are exported
     import nbformat
     import papermill as pm
 
@@ -228,33 +387,84 @@ def run_notebook(notebook_path, parameters: dict, out_dir, stem: str, *,
     ipynb_path, html_path = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"
     for old in (ipynb_path, html_path):  # a failed run must not leave the last run's files
         old.unlink(missing_ok=True)
-    title = title or notebook_path.stem
-    lang = str(parameters.get("lang", "zh"))
 
     own = kernel is None
-    kernel = kernel or Kernel(cwd=notebook_path.parent)
+    kernel = kernel or Kernel(cwd=notebook_path.parent).start()
     try:
-        pm.execute_notebook(
+        kernel.fresh()
+        nb = pm.execute_notebook(
             str(notebook_path), str(ipynb_path), parameters=dict(parameters),
+            engine_name=_shared_client_engine(), kernel=kernel,
             kernel_name=KERNEL_NAME, language="python", progress_bar=False,
             request_save_on_cell_execute=False,  # one write at the end (or on error)
-            execution_timeout=timeout, km=kernel.fresh())
+            execution_timeout=timeout)
     except Exception as exc:  # any failure: report it, keep the files
         if not own:
             kernel.restart()  # a failed or timed-out cell may leave the kernel busy
         nb = nbformat.read(ipynb_path, as_version=4) if ipynb_path.exists() else None
-        html_written = export_html(nb, html_path, title, lang) if nb is not None else None
-        raise NotebookError(_one_line(exc), ipynb_path, html_written) from exc
+        return nb, ipynb_path, html_path, exc
     finally:
         if own:
             kernel.shutdown()
-    nb = nbformat.read(ipynb_path, as_version=4)
-    return ipynb_path, export_html(nb, html_path, title, lang)
+    return nb, ipynb_path, html_path, None
+
+
+def run_notebook(notebook_path, parameters: dict, out_dir, stem: str, *,
+                 title: str | None = None, kernel: Kernel | None = None,
+                 timeout: int = CELL_TIMEOUT) -> tuple[Path, Path]:
+    """Execute one parameterized notebook and export it: writes ``out_dir/stem.{ipynb,html}``.
+
+    ``parameters`` are injected after the cell tagged ``parameters``. With ``kernel`` the
+    notebook runs in that (reset) kernel, else in a kernel of its own. Raises NotebookError
+    (one-line message) when a cell fails; both files are written all the same.
+    """
+    nb, ipynb_path, html_path, error = _execute(notebook_path, parameters, out_dir, stem,
+                                                kernel=kernel, timeout=timeout)
+    title = title or Path(notebook_path).stem
+    lang = str(parameters.get("lang", "zh"))
+    html_written = export_html(nb, html_path, title, lang) if nb is not None else None
+    if error is not None:
+        raise NotebookError(_one_line(error), ipynb_path, html_written) from error
+    return ipynb_path, html_written
+
+
+_kernels: dict = {}
+
+
+def process_kernel(notebooks) -> Kernel:
+    """This process's (and thread's) kernel for ``notebooks``, started on first use and kept
+    for the next document: a batch worker pays the kernel's start and the notebooks' imports
+    once, not once per document. It stops when the process exits (``shutdown_process_kernels``
+    for an earlier stop)."""
+    import threading
+
+    notebooks = [Path(nb).resolve() for nb in notebooks]
+    key = (os.getpid(), threading.get_ident(), str(notebooks[0].parent) if notebooks else None)
+    kernel = _kernels.get(key)
+    if kernel is None:
+        if not _kernels.get("exit hook", 0) == os.getpid():
+            import atexit
+            from multiprocessing import util
+
+            atexit.register(shutdown_process_kernels)
+            # a pool worker leaves through os._exit: atexit does not run there, this does
+            util.Finalize(None, shutdown_process_kernels, exitpriority=10)
+            _kernels["exit hook"] = os.getpid()
+        kernel = Kernel(cwd=notebooks[0].parent if notebooks else None,
+                        warm_up=notebook_imports(notebooks)).start()
+        _kernels[key] = kernel
+    return kernel
+
+
+def shutdown_process_kernels():
+    """Stop the kernels ``process_kernel`` started in this process."""
+    for key in [k for k in _kernels if isinstance(k, tuple) and k[0] == os.getpid()]:
+        _kernels.pop(key).shutdown()
 
 
 def report_document(source, out_dir, notebooks: list, params: dict | None = None, *,
                     name: str | None = None, reuse_kernel: bool = True, label: str | None = None,
-                    index_html=None, extra_links=()) -> list[dict]:
+                    index_html=None, extra_links=(), kernel: Kernel | None = None) -> list[dict]:
     """Run every notebook for one document into ``out_dir/<name>/`` (name: the file's stem).
 
     Then the pages are finished (``finish_pages``): ``label`` (department and year; default
@@ -263,39 +473,61 @@ def report_document(source, out_dir, notebooks: list, params: dict | None = None
     and the embedded font.
 
     The notebooks share one kernel, reset between them (``reuse_kernel``), which saves the
-    kernel start and the imports (~1.5 s) on every notebook after the first.
+    kernel start and the imports (~1.5 s) on every notebook after the first; ``kernel``: that
+    kernel (e.g. ``process_kernel``), left running, else one for this document. Each executed
+    notebook is exported to HTML in a background thread while the next one runs.
 
     Parameters given to each notebook: ``source`` (absolute path), ``out_dir`` (the
     document's folder), ``lang`` ("zh" by default, or "en") and whatever else ``params``
     holds (e.g. ``usd_rate_wan_per_wan_usd``, 万元 per 万美元). Returns one dict per
     notebook: notebook, ok, error (one line or None), ipynb, html, seconds.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     source = Path(source).resolve()
     doc_dir = Path(out_dir).resolve() / _safe_stem(name or source.stem)
     parameters = {"lang": "zh", **(params or {}), "source": str(source),
                   "out_dir": str(doc_dir)}
+    lang = str(parameters["lang"])
     notebooks = [Path(nb).resolve() for nb in notebooks]
-    kernel = Kernel(cwd=notebooks[0].parent).start() if reuse_kernel and notebooks else None
+    own = kernel is None and reuse_kernel and bool(notebooks)
+    if own:
+        kernel = Kernel(cwd=notebooks[0].parent, warm_up=notebook_imports(notebooks)).start()
+    if kernel is not None:
+        kernel.new_document = True
     results = []
+    # one thread: the exporter is not shared between threads, and pages come out in order
+    exports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="budgetlib-html")
+    _import_notebook_stack(convert=False)
+    exports.submit(_get_exporter)  # imports nbconvert while the first notebook runs
     try:
         for nb in notebooks:
             t0 = time.perf_counter()
-            row = {"notebook": nb.stem, "ok": True, "error": None}
+            row = {"notebook": nb.stem, "ok": True, "error": None, "ipynb": None, "html": None}
             try:
-                row["ipynb"], row["html"] = run_notebook(
-                    nb, parameters, doc_dir, nb.stem, title=f"{source.stem} · {nb.stem}",
-                    kernel=kernel)
-            except NotebookError as exc:
-                row.update(ok=False, error=str(exc), ipynb=exc.ipynb_path, html=exc.html_path)
+                node, row["ipynb"], html_path, error = _execute(nb, parameters, doc_dir, nb.stem,
+                                                                 kernel=kernel if reuse_kernel else None)
+                if error is not None:
+                    row.update(ok=False, error=_one_line(error))
+                if node is not None:
+                    row["html"] = exports.submit(export_html, node, html_path,
+                                                 f"{source.stem} · {nb.stem}", lang)
             except Exception as exc:  # noqa: BLE001  (e.g. unreadable notebook)
                 row.update(ok=False, error=_one_line(exc), ipynb=None, html=None)
             row["seconds"] = round(time.perf_counter() - t0, 2)
             results.append(row)
     finally:
-        if kernel is not None:
+        if own:
             kernel.shutdown()
+        exports.shutdown(wait=True)
+    for row in results:
+        if row["html"] is not None:
+            try:
+                row["html"] = row["html"].result()
+            except Exception as exc:  # noqa: BLE001  (the page could not be written)
+                row.update(ok=False, html=None, error=row["error"] or f"html: {_one_line(exc)}")
     labels = finish_pages([(r["notebook"], Path(r["html"])) for r in results if r.get("html")],
-                          doc_label=label or source.stem, lang=str(parameters["lang"]),
+                          doc_label=label or source.stem, lang=lang,
                           index_html=Path(index_html) if index_html else None, extra_links=extra_links)
     for r in results:
         r["label"] = labels.get(Path(r["html"])) if r.get("html") else None
@@ -482,6 +714,8 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
            "error": None, "reports": [], "summary": {}, "title": None}
     if params.get("_announce"):  # the current document, so a long batch shows what it is doing
         print(f"        started {Path(source).name}", file=sys.stderr, flush=True)
+    # the kernel boots and imports what the notebooks import while the document is parsed
+    kernel = process_kernel(notebooks) if notebooks else None
     try:
         info = dict((summarise(source, doc_dir=doc_dir) if _takes_doc_dir(summarise)
                      else summarise(source)) or {})
@@ -496,7 +730,7 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
         nb_params = {k: v for k, v in params.items() if not k.startswith("_")}
         results = report_document(source, out_dir, notebooks, nb_params, name=name,
                                   label=row["title"], index_html=Path(out_dir).resolve() / "index.html",
-                                  extra_links=links)
+                                  extra_links=links, kernel=kernel)
         row["reports"] = [{"notebook": r["notebook"], "ok": r["ok"], "label": r.get("label"),
                            "html": str(r["html"]) if r.get("html") else None}
                           for r in results]
@@ -579,8 +813,11 @@ def batch(sources, out_dir, notebooks, jobs: int = 2, params: dict | None = None
     if executor is not None:
         _run_on(executor, sources, names, args, done)
     elif jobs <= 1 or len(sources) <= 1:
-        for s in sources:
-            done(_document_job(s, names[s], *args))
+        try:
+            for s in sources:
+                done(_document_job(s, names[s], *args))
+        finally:
+            shutdown_process_kernels()
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -961,6 +1198,8 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
     # narrative PDFs among the sources (or --narrative) are paired with their tables, not reported
     sources, companions = split_sources(sources, narratives)
     companions = tuple(companions)
+    if corpus is None and scheduler is None and not dask_workers and (jobs <= 1 or len(sources) <= 1):
+        process_kernel(notebooks)  # documents run here: the kernel boots during the imports below
     summarise = functools.partial(document_summary, engine=engine, processed=processed, lang=lang,
                                   strict=strict, companions=companions)
     from . import corpus as corpus_db  # issue 11: the corpus dataset, its report, Dask
@@ -971,9 +1210,12 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
                                       lang=lang, strict=strict, companions=companions)
         links = corpus_db.index_links(out_dir, lang)
         skip = functools.partial(corpus_db.finished_row, corpus_dir=corpus, engine=engine)
-    with corpus_db.executor(0, scheduler, dask_workers) as pool:
-        frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise,
-                      executor=pool, index_links=links, skip=skip)
+    try:
+        with corpus_db.executor(0, scheduler, dask_workers) as pool:
+            frame = batch(sources, out_dir, notebooks, jobs=jobs, params=params, summarise=summarise,
+                          executor=pool, index_links=links, skip=skip)
+    finally:
+        shutdown_process_kernels()
     corpus_ok = corpus is None or corpus_db.after_batch(corpus, out_dir, lang)
     failed = frame[frame["status"] != "ok"]
     index = Path(out_dir).resolve() / "index.html"

@@ -146,3 +146,45 @@ def test_forked_workers_survive_a_jvm_started_in_the_parent():
     with ProcessPoolExecutor(max_workers=1, initializer=_worker_init,
                              mp_context=multiprocessing.get_context("fork")) as pool:
         assert "_jpype" not in pool.submit(_gc_hooks).result(timeout=120)
+
+
+def test_one_kernel_serves_every_document_of_a_batch_each_from_a_clean_slate(tmp_path):
+    """`budgetlib report` keeps one kernel for all its documents (it boots while the first
+    is parsed, with the notebooks' imports): each notebook still starts from an empty
+    namespace, and each document's cells are numbered from 1, as in a kernel of its own."""
+    import json
+
+    first = _notebook(tmp_path / "first.ipynb", "import os, json\nleak = 1\nprint(os.getpid())")
+    second = _notebook(tmp_path / "second.ipynb", "print('leak' in globals(), 'json' in globals())")
+    assert report.notebook_imports([first, second]) == "import os, json"
+    frame = report.batch([tmp_path / "a.txt", tmp_path / "b.txt"], tmp_path / "out", [first, second],
+                         jobs=1, progress=None)
+    assert list(frame["status"]) == ["ok", "ok"]
+    pids, counts = set(), []
+    for doc in ("a", "b"):
+        nb = json.loads((tmp_path / "out" / doc / "first.ipynb").read_text(encoding="utf-8"))
+        pids.add("".join(nb["cells"][-1]["outputs"][0]["text"]).strip())
+        counts.append([c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"][0])
+        nb2 = json.loads((tmp_path / "out" / doc / "second.ipynb").read_text(encoding="utf-8"))
+        assert "".join(nb2["cells"][-1]["outputs"][0]["text"]).strip() == "False False"  # reset between notebooks
+    assert len(pids) == 1 and counts == [1, 1]
+    assert not report._kernels or not any(isinstance(k, tuple) for k in report._kernels)  # stopped
+
+
+def test_a_cache_folder_read_again_is_an_equal_copy_until_it_changes(tmp_path, sample_path):
+    import budgetlib
+    from budgetlib.export import read_document, write_document
+
+    doc = budgetlib.load(sample_path)
+    folder = write_document(doc, tmp_path)
+    a, b = read_document(folder), read_document(folder)
+    assert a is not b and a.tables["T01"].data is not b.tables["T01"].data
+    pd.testing.assert_frame_equal(a.tables["T01"].data, b.tables["T01"].data)
+    a.tables["T01"].data["page"] = -1  # a copy: unseen by the next read
+    a.meta["department"] = "改过"
+    again = read_document(folder)
+    pd.testing.assert_frame_equal(again.tables["T01"].data, b.tables["T01"].data)
+    assert not a.tables["T01"].data.equals(b.tables["T01"].data) and again.meta["department"] != "改过"
+    doc.meta["department"] = "另一个单位"
+    write_document(doc, tmp_path)  # a new parse swapped in: read afresh
+    assert read_document(folder).meta["department"] == "另一个单位"
