@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +22,7 @@ ZERO = Decimal("0")
 _FOLD = str.maketrans({"＝": "=", "≧": "≥", "≦": "≤", "－": "-", "—": "-", "–": "-", "：": ":",
                        "（": "(", "）": ")", "，": ",", "　": " ", "\u00a0": " "})
 _TAG = re.compile(r"<[^>]{0,200}>")
+_SPACES = re.compile(r"\s+")
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》"
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _AMOUNT = re.compile(r"^[-+]?\d{1,3}(,\d{3})*(\.\d+)?$|^[-+]?\d+(\.\d+)?$")
@@ -41,9 +43,10 @@ def clean_text(value: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(value: str) -> str:
     """Key for matching titles and headers: whitespace removed, full-width folded."""
-    return re.sub(r"\s+", "", value.translate(_FOLD))
+    return _SPACES.sub("", value.translate(_FOLD))
 
 
 def join_wrapped(value: str) -> str:

@@ -137,7 +137,8 @@ def clean_segs(segs: Iterable[Seg], clip: tuple[float, float, float, float] | No
     for s in segs:
         if clip is not None:
             cx0, cy0, cx1, cy1 = clip
-            s = Seg(max(s.x0, cx0), max(s.y0, cy0), min(s.x1, cx1), min(s.y1, cy1))
+            if not (s.x0 >= cx0 and s.y0 >= cy0 and s.x1 <= cx1 and s.y1 <= cy1):   # (most are inside)
+                s = Seg(max(s.x0, cx0), max(s.y0, cy0), min(s.x1, cx1), min(s.y1, cy1))
             if s.x0 > s.x1 or s.y0 > s.y1:
                 continue                            # entirely off the page
         if (s.x1 - s.x0 if s.horizontal else s.y1 - s.y0) >= MIN_RULE:
@@ -177,15 +178,10 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
     Two rulings connect if they cross/touch, or if collinear and overlapping."""
     n = len(segs)
     parent = list(range(n))
-    hs = [i for i, s in enumerate(segs) if s.horizontal]
-    vs = [i for i, s in enumerate(segs) if not s.horizontal]
-    vs.sort(key=lambda j: segs[j].x0)               # to look only at those within reach
-    vx = [segs[j].x0 for j in vs]
-    for i in hs:
-        h = segs[i]
-        for j in vs[bisect_left(vx, h.x0 - TOUCH):bisect_right(vx, h.x1 + TOUCH)]:
-            v = segs[j]
-            if v.y0 - TOUCH <= h.y0 <= v.y1 + TOUCH:
+    near = _VerticalIndex(segs)
+    for i, h in enumerate(segs):
+        if h.horizontal:
+            for j in near.crossing(h):
                 _union(parent, i, j)
     groups: dict[int, list[Seg]] = {}
     for i in range(n):
@@ -205,6 +201,35 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
             break
         lone = left
     return tables
+
+
+class _VerticalIndex:
+    """The vertical rulings by x, each x's sorted by top, so that the verticals a horizontal
+    touches are found among a few (a page of cells drawn one by one has thousands)."""
+
+    def __init__(self, segs: list[Seg]):
+        by_x: dict[float, list[int]] = {}
+        for j, s in enumerate(segs):
+            if not s.horizontal:
+                by_x.setdefault(s.x0, []).append(j)
+        self.segs = segs
+        self.xs = sorted(by_x)
+        self.cols = []
+        for x in self.xs:
+            ids = sorted(by_x[x], key=lambda j: segs[j].y0)
+            tallest = max(segs[j].y1 - segs[j].y0 for j in ids)
+            self.cols.append((ids, [segs[j].y0 for j in ids], tallest))
+
+    def crossing(self, h: Seg) -> list[int]:
+        """The verticals ``h`` crosses or touches (within TOUCH), in index order."""
+        out = []
+        y = h.y0
+        for ids, tops, tallest in self.cols[bisect_left(self.xs, h.x0 - TOUCH):bisect_right(self.xs, h.x1 + TOUCH)]:
+            for j in ids[bisect_left(tops, y - TOUCH - tallest - 1.0):bisect_right(tops, y + TOUCH)]:
+                v = self.segs[j]
+                if v.y0 - TOUCH <= y <= v.y1 + TOUCH:
+                    out.append(j)
+        return sorted(out)
 
 
 def _join_floor_pieces(tables: list[list[Seg]], pieces: list[Seg]) -> list[list[Seg]]:
