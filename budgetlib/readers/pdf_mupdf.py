@@ -11,6 +11,7 @@ one-line ``ReadError`` messages before any engine starts.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,11 +20,25 @@ from .pdf_grid import (SAME_GLYPH, Char, PageResult, Seg, grid_page, is_invisibl
                        line_to_seg, rect_to_segs, stitch_pages)
 
 
+# PyMuPDF 2 imports, when installed (it is by default), its layout analyser and pymupdf4llm
+# (onnxruntime and more: 1.6 of its 1.9 s import on this machine); reading uses neither. So
+# the first import here skips them; they stay importable afterwards (``import pymupdf.layout``),
+# only ``pymupdf.to_markdown`` & co. report themselves unavailable in this process.
+_EXTRAS = ("pymupdf.layout", "pymupdf4llm")
+
+
 def _import_pymupdf():
+    skipped = [] if "pymupdf" in sys.modules else [m for m in _EXTRAS if m not in sys.modules]
+    for name in skipped:
+        sys.modules[name] = None                    # import of it raises ImportError
     try:
         import pymupdf
     except ImportError as exc:                      # pragma: no cover - a dependency
         raise ReadError("PyMuPDF is not installed: pip install pymupdf") from exc
+    finally:
+        for name in skipped:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
     return pymupdf
 
 
@@ -135,8 +150,7 @@ _CLIP = 64
 
 
 def _clip_flag() -> int:
-    import pymupdf
-    return getattr(pymupdf, "TEXT_CLIP", _CLIP)
+    return getattr(_import_pymupdf(), "TEXT_CLIP", _CLIP)
 
 
 def _rawdict_chars(textpage):
