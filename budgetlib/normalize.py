@@ -83,13 +83,18 @@ def printed_decimals(values) -> pd.Series:
     """The decimals each amount was printed with (Int8), from the Decimal parse_amount returned
     (which keeps the printed exponent: '2,651.52' -> 2, '2,651.518580' -> 6). A blank cell or a
     value not parsed from print is NA: exact, no rounding allowance."""
+    return pd.Series(printed_decimals_list(values), dtype="Int8")
+
+
+def printed_decimals_list(values) -> list:
+    """``printed_decimals`` as a list (int or pd.NA), for a frame built column by column."""
     out = []
     for v in values:
         if isinstance(v, Decimal) and not (v == 0 and v.as_tuple().exponent == 0):
             out.append(max(0, -v.as_tuple().exponent))
         else:
             out.append(pd.NA)
-    return pd.Series(out, dtype="Int8")
+    return out
 
 
 class PrintedDecimals:

@@ -19,6 +19,7 @@ from ..model import PROVENANCE, Problem, RawTable, Table
 from ..normalize import (AMOUNT_DTYPE, ZERO, clean_text, fold, indicator_value, is_amount,
                          is_total_label, join_wrapped, parse_amount, printed_decimals, split_code_name,
                          with_decimals)
+from ..normalize import printed_decimals_list
 from .base import Line, ReadError
 from .pdf_grid import merge_overlap
 
@@ -54,8 +55,8 @@ def _typed_frame(records: list[dict], specs, cols: list[str], amounts: list[str]
             if not all(v is None or type(v) is kind for v in vals):
                 return None
         columns[c] = vals
-    decimals = pd.DataFrame({s.name: printed_decimals(columns[s.name]) for s in specs if s.kind == "amount"},
-                            index=pd.RangeIndex(len(records)))
+    decimals = pd.DataFrame({s.name: pd.array(printed_decimals_list(columns[s.name]), dtype="Int8")
+                             for s in specs if s.kind == "amount"}, index=pd.RangeIndex(len(records)))
     typed = {}
     for c, vals in columns.items():
         if c in amounts:
