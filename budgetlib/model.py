@@ -106,10 +106,9 @@ class Table:
 
     @property
     def pages(self) -> list[int]:
-        frames = [f["page"] for f in (self.data, self.total) if len(f)]
-        if not frames:
-            return []
-        return sorted({int(p) for p in pd.concat(frames).dropna()})
+        # (value by value: this runs for every table of every load)
+        return sorted({int(p) for f in (self.data, self.total) if len(f) for p in f["page"].tolist()
+                       if not pd.isna(p)})
 
     @property
     def amount_columns(self) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +22,7 @@ ZERO = Decimal("0")
 _FOLD = str.maketrans({"＝": "=", "≧": "≥", "≦": "≤", "－": "-", "—": "-", "–": "-", "：": ":",
                        "（": "(", "）": ")", "，": ",", "　": " ", "\u00a0": " "})
 _TAG = re.compile(r"<[^>]{0,200}>")
+_SPACES = re.compile(r"\s+")
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》"
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _AMOUNT = re.compile(r"^[-+]?\d{1,3}(,\d{3})*(\.\d+)?$|^[-+]?\d+(\.\d+)?$")
@@ -41,9 +43,10 @@ def clean_text(value: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(value: str) -> str:
     """Key for matching titles and headers: whitespace removed, full-width folded."""
-    return re.sub(r"\s+", "", value.translate(_FOLD))
+    return _SPACES.sub("", value.translate(_FOLD))
 
 
 def join_wrapped(value: str) -> str:
@@ -80,13 +83,18 @@ def printed_decimals(values) -> pd.Series:
     """The decimals each amount was printed with (Int8), from the Decimal parse_amount returned
     (which keeps the printed exponent: '2,651.52' -> 2, '2,651.518580' -> 6). A blank cell or a
     value not parsed from print is NA: exact, no rounding allowance."""
+    return pd.Series(printed_decimals_list(values), dtype="Int8")
+
+
+def printed_decimals_list(values) -> list:
+    """``printed_decimals`` as a list (int or pd.NA), for a frame built column by column."""
     out = []
     for v in values:
         if isinstance(v, Decimal) and not (v == 0 and v.as_tuple().exponent == 0):
             out.append(max(0, -v.as_tuple().exponent))
         else:
             out.append(pd.NA)
-    return pd.Series(out, dtype="Int8")
+    return out
 
 
 class PrintedDecimals:

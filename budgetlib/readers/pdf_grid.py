@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 
 from .base import Line
 
@@ -136,7 +137,8 @@ def clean_segs(segs: Iterable[Seg], clip: tuple[float, float, float, float] | No
     for s in segs:
         if clip is not None:
             cx0, cy0, cx1, cy1 = clip
-            s = Seg(max(s.x0, cx0), max(s.y0, cy0), min(s.x1, cx1), min(s.y1, cy1))
+            if not (s.x0 >= cx0 and s.y0 >= cy0 and s.x1 <= cx1 and s.y1 <= cy1):   # (most are inside)
+                s = Seg(max(s.x0, cx0), max(s.y0, cy0), min(s.x1, cx1), min(s.y1, cy1))
             if s.x0 > s.x1 or s.y0 > s.y1:
                 continue                            # entirely off the page
         if (s.x1 - s.x0 if s.horizontal else s.y1 - s.y0) >= MIN_RULE:
@@ -176,13 +178,10 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
     Two rulings connect if they cross/touch, or if collinear and overlapping."""
     n = len(segs)
     parent = list(range(n))
-    hs = [i for i, s in enumerate(segs) if s.horizontal]
-    vs = [i for i, s in enumerate(segs) if not s.horizontal]
-    for i in hs:
-        h = segs[i]
-        for j in vs:
-            v = segs[j]
-            if (h.x0 - TOUCH <= v.x0 <= h.x1 + TOUCH) and (v.y0 - TOUCH <= h.y0 <= v.y1 + TOUCH):
+    near = _VerticalIndex(segs)
+    for i, h in enumerate(segs):
+        if h.horizontal:
+            for j in near.crossing(h):
                 _union(parent, i, j)
     groups: dict[int, list[Seg]] = {}
     for i in range(n):
@@ -202,6 +201,35 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
             break
         lone = left
     return tables
+
+
+class _VerticalIndex:
+    """The vertical rulings by x, each x's sorted by top, so that the verticals a horizontal
+    touches are found among a few (a page of cells drawn one by one has thousands)."""
+
+    def __init__(self, segs: list[Seg]):
+        by_x: dict[float, list[int]] = {}
+        for j, s in enumerate(segs):
+            if not s.horizontal:
+                by_x.setdefault(s.x0, []).append(j)
+        self.segs = segs
+        self.xs = sorted(by_x)
+        self.cols = []
+        for x in self.xs:
+            ids = sorted(by_x[x], key=lambda j: segs[j].y0)
+            tallest = max(segs[j].y1 - segs[j].y0 for j in ids)
+            self.cols.append((ids, [segs[j].y0 for j in ids], tallest))
+
+    def crossing(self, h: Seg) -> list[int]:
+        """The verticals ``h`` crosses or touches (within TOUCH), in index order."""
+        out = []
+        y = h.y0
+        for ids, tops, tallest in self.cols[bisect_left(self.xs, h.x0 - TOUCH):bisect_right(self.xs, h.x1 + TOUCH)]:
+            for j in ids[bisect_left(tops, y - TOUCH - tallest - 1.0):bisect_right(tops, y + TOUCH)]:
+                v = self.segs[j]
+                if v.y0 - TOUCH <= y <= v.y1 + TOUCH:
+                    out.append(j)
+        return sorted(out)
 
 
 def _join_floor_pieces(tables: list[list[Seg]], pieces: list[Seg]) -> list[list[Seg]]:
@@ -285,9 +313,10 @@ class Grid:
 
     def cell_of(self, x: float, y: float) -> tuple[int, int]:
         """Grid cell holding a point inside the bbox (clamped at the outer border)."""
-        c = min(max(bisect_right(self.xs, x) - 1, 0), len(self.xs) - 2)
-        r = min(max(bisect_right(self.ys, y) - 1, 0), len(self.ys) - 2)
-        return r, c
+        c = bisect_right(self.xs, x) - 1
+        r = bisect_right(self.ys, y) - 1
+        last_c, last_r = len(self.xs) - 2, len(self.ys) - 2
+        return (0 if r < 0 else last_r if r > last_r else r), (0 if c < 0 else last_c if c > last_c else c)
 
     @property
     def centres(self) -> list[float]:
@@ -303,12 +332,20 @@ class _Rulings:
         self.spans: list[list[tuple[float, float]]] = [[] for _ in lines]
         for s in segs:
             pos, a, b = (s.y0, s.x0, s.x1) if s.horizontal else (s.x0, s.y0, s.y1)
-            k = min(range(len(lines)), key=lambda i: abs(lines[i] - pos))
+            k = _nearest(lines, pos)
             if abs(lines[k] - pos) <= SNAP:
                 self.spans[k].append((a - SNAP, b + SNAP))
 
     def covered(self, k: int, at: float) -> bool:
         return any(a <= at <= b for a, b in self.spans[k])
+
+
+def _nearest(lines: list[float], pos: float) -> int:
+    """Index of the line nearest ``pos`` in increasing ``lines`` (the lower one on a tie)."""
+    k = bisect_left(lines, pos)
+    if k == len(lines) or (k > 0 and abs(lines[k - 1] - pos) <= abs(lines[k] - pos)):
+        return k - 1
+    return k
 
 
 def _floor_guide(hr: _Rulings, xs: list[float]) -> dict[int, float]:
@@ -414,15 +451,19 @@ def text_lines(chars: list[Char]) -> list[list[Char]]:
     """Group chars into visual lines (top to bottom), each sorted left to right.
     Two chars share a line when their vertical centres are within half a glyph height."""
     lines: list[list[Char]] = []
-    for ch in sorted(chars, key=lambda k: (k.cy, k.x0)):
+    for ch in sorted(chars, key=_BY_CY_X0):
         if lines:
             last = lines[-1]
             ref = last[0]
-            if abs(ch.cy - ref.cy) <= 0.5 * min(ch.h, ref.h) + 0.01:
+            if abs(ch.cy - ref.cy) <= 0.5 * (ch.h if ch.h < ref.h else ref.h) + 0.01:
                 last.append(ch)
                 continue
         lines.append([ch])
-    return [sorted(ln, key=lambda k: k.x0) for ln in lines]
+    return [sorted(ln, key=_BY_X0) if len(ln) > 1 else ln for ln in lines]
+
+
+_BY_CY_X0 = attrgetter("cy", "x0")
+_BY_X0 = attrgetter("x0")
 
 
 def line_text(chars: list[Char]) -> str:
@@ -431,7 +472,8 @@ def line_text(chars: list[Char]) -> str:
     out: list[str] = []
     prev: Char | None = None
     for ch in chars:
-        if prev is not None and ch.x0 - prev.x1 > 0.5 * min(ch.h, prev.h) and not ch.c.isspace():
+        if prev is not None and ch.x0 - prev.x1 > 0.5 * (ch.h if ch.h < prev.h else prev.h) \
+                and not ch.c.isspace():
             out.append(" ")
         out.append(ch.c)
         prev = ch
@@ -654,20 +696,21 @@ def _overflow_lines(grid: Grid, placed: list[tuple[Char, int, int]]) -> dict[int
     stream does not: the overflow line is written right after its first line. So a text line
     that directly follows (in stream order) a line in the same column, one line-pitch below
     it, stays in that line's cell. Returns {seq: anchor} for the lines to move."""
-    by_seq: dict[int, list[Char]] = {}
-    cells_of: dict[int, set[tuple[int, int]]] = {}
-    for ch, r, c in placed:
+    items_of: dict[int, list[tuple[Char, int, int]]] = {}
+    for item in placed:
+        ch = item[0]
         if ch.seq >= 0 and not ch.c.isspace():
-            by_seq.setdefault(ch.seq, []).append(ch)
-            cells_of.setdefault(ch.seq, set()).add((r, c))
+            items_of.setdefault(ch.seq, []).append(item)
+    by_seq = {seq: [it[0] for it in items] for seq, items in items_of.items()}
     moves: dict[int, tuple[int, int]] = {}
     home: dict[int, tuple[int, int]] = {}
     for seq in sorted(by_seq):
         line = by_seq[seq]
-        cells = cells_of[seq]
-        if len({c for _, c in cells}) != 1:
+        items = items_of[seq]
+        c = items[0][2]
+        if any(it[2] != c for it in items):
             continue                                # spans columns: leave to positions
-        r, c = min(cells)
+        r = min(it[1] for it in items)
         anchor = grid.anchor[r][c]
         prev = by_seq.get(seq - 1)
         if prev is not None and (seq - 1) in home:
@@ -690,6 +733,8 @@ def _drop_foreign_hidden(grid: Grid, placed: list[tuple[Char, int, int]]) -> lis
     its cell's own when it sticks out of the cell (a full stop cut by the floor), or when it
     continues the cell across the page break: the cell touches the grid's top or bottom and
     is empty on this page or its visible text runs up to that edge."""
+    if not any(item[0].hidden for item in placed):
+        return placed                               # most pages: nothing clipped
     seen: dict[tuple[int, int], list[Char]] = {}
     for ch, r, c in placed:
         if not ch.hidden and not ch.c.isspace():
@@ -735,11 +780,15 @@ def _wrapped_in_one_column(grid: Grid, placed: list[tuple[Char, int, int]]) -> N
     合计 row's total, right-aligned in a cell merged with the empty column on its left).
     The columns from the text's column to the region's right end become a region of their
     own."""
+    nc = len(grid.xs) - 1
+    # the top-left cells of regions merged across columns: only their text can be split
+    wide = {(r, c) for r, row in enumerate(grid.anchor) for c in range(nc - 1) if row[c + 1] == (r, c)}
+    if not wide:
+        return
     regions: dict[tuple[int, int], list[Char]] = {}
     for ch, r, c in placed:
-        if not ch.c.isspace() and not ch.hidden:
-            regions.setdefault(grid.anchor[r][c], []).append(ch)
-    nc = len(grid.xs) - 1
+        if not ch.c.isspace() and not ch.hidden and (a := grid.anchor[r][c]) in wide:
+            regions.setdefault(a, []).append(ch)
     for (r0, c0), chars in regions.items():
         c1 = c0
         while c1 + 1 < nc and grid.anchor[r0][c1 + 1] == (r0, c0):
@@ -858,12 +907,14 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
     runon: dict[tuple[int, tuple[int, int], bool], list[Char]] = {}
     outside: list[Char] = []
     placed: list[list[tuple[Char, int, int]]] = [[] for _ in grids]   # (char, row, col)
+    boxes = [g.bbox for g in grids]
     for ch in chars:
         if not ch.c:
             continue
-        for i, g in enumerate(grids):
-            if g.contains(ch.cx, ch.cy):
-                placed[i].append((ch, *g.cell_of(ch.cx, ch.cy)))
+        x, y = ch.cx, ch.cy
+        for i, (x0, y0, x1, y1) in enumerate(boxes):
+            if x0 <= x <= x1 and y0 <= y <= y1:            # Grid.contains
+                placed[i].append((ch, *grids[i].cell_of(x, y)))
                 break
         else:
             outside.append(ch)

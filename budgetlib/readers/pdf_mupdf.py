@@ -11,6 +11,7 @@ one-line ``ReadError`` messages before any engine starts.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,11 +20,25 @@ from .pdf_grid import (SAME_GLYPH, Char, PageResult, Seg, grid_page, is_invisibl
                        line_to_seg, rect_to_segs, stitch_pages)
 
 
+# PyMuPDF 2 imports, when installed (it is by default), its layout analyser and pymupdf4llm
+# (onnxruntime and more: 1.6 of its 1.9 s import on this machine); reading uses neither. So
+# the first import here skips them; they stay importable afterwards (``import pymupdf.layout``),
+# only ``pymupdf.to_markdown`` & co. report themselves unavailable in this process.
+_EXTRAS = ("pymupdf.layout", "pymupdf4llm")
+
+
 def _import_pymupdf():
+    skipped = [] if "pymupdf" in sys.modules else [m for m in _EXTRAS if m not in sys.modules]
+    for name in skipped:
+        sys.modules[name] = None                    # import of it raises ImportError
     try:
         import pymupdf
     except ImportError as exc:                      # pragma: no cover - a dependency
         raise ReadError("PyMuPDF is not installed: pip install pymupdf") from exc
+    finally:
+        for name in skipped:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
     return pymupdf
 
 
@@ -135,23 +150,32 @@ _CLIP = 64
 
 
 def _clip_flag() -> int:
-    import pymupdf
-    return getattr(pymupdf, "TEXT_CLIP", _CLIP)
+    return getattr(_import_pymupdf(), "TEXT_CLIP", _CLIP)
 
 
-def _raw_chars(page, flags: int) -> list[Char]:
-    chars: list[Char] = []
+def _rawdict_chars(textpage):
+    """(x0, y0, x1, y1, c, size, seq) of every glyph of a MuPDF text page, ``seq`` numbering
+    its text lines in content-stream order."""
     seq = 0
-    for block in page.get_text("rawdict", flags=flags)["blocks"]:
+    same = _SAME_GLYPH_STR
+    for block in textpage.extractRAWDICT()["blocks"]:
         for line in block.get("lines", ()):
             for span in line["spans"]:
                 size = span["size"]
                 for ch in span["chars"]:
                     x0, y0, x1, y1 = ch["bbox"]
-                    chars.append(Char(x0, y0, x1, y1, ch["c"].translate(SAME_GLYPH), size, seq=seq))
+                    c = ch["c"]
+                    yield x0, y0, x1, y1, same.get(c, c), size, seq
             seq += 1
         seq += 1                                    # a new block never continues a line
-    return chars
+
+
+# SAME_GLYPH keyed by the character: one dict look-up per glyph instead of a translate
+_SAME_GLYPH_STR = {chr(k): v for k, v in SAME_GLYPH.items()}
+
+
+def _raw_chars(textpage) -> list[Char]:
+    return [Char(x0, y0, x1, y1, c, size, seq=seq) for x0, y0, x1, y1, c, size, seq in _rawdict_chars(textpage)]
 
 
 def page_chars(page) -> list[Char]:
@@ -171,11 +195,11 @@ def _page_chars(page) -> list[Char]:
     place. (Testing whether a visible word's box covers the glyph's centre is not enough:
     clipped text drawn over a header marked the glyphs under 绩效目标 visible,
     healthcare-security p.24.)"""
-    every = _raw_chars(page, _KEEP_WS)
-    words_vis = page.get_text("words", flags=_KEEP_WS | _clip_flag())
-    if sum(len(w[4]) for w in words_vis) >= sum(not ch.c.isspace() for ch in every):
+    every = _raw_chars(page.get_textpage(flags=_KEEP_WS))
+    visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())   # its words, then maybe its glyphs
+    if sum(len(w[4]) for w in visible.extractWORDS(None)) >= sum(not ch.c.isspace() for ch in every):
         return every                                # nothing clipped (most pages)
-    shown = {_glyph_key(ch) for ch in _raw_chars(page, _KEEP_WS | _clip_flag())}
+    shown = {(c, round(x0, 1), round(y0, 1)) for x0, y0, _, _, c, _, _ in _rawdict_chars(visible)}
     for ch in every:
         if not ch.c.isspace():
             ch.hidden = _glyph_key(ch) not in shown
