@@ -277,8 +277,13 @@ class Context:
             if recs is None:
                 notes.append(f"{ref.table} absent")
                 continue
-            if ref.column not in self.doc.tables[ref.table].data.columns:
+            columns = self.doc.tables[ref.table].data.columns
+            if ref.column not in columns:
                 notes.append(f"{ref.table} has no column {ref.column}")
+                continue
+            if absent := next((f[0] for f in ref.filters or () if f[0] not in columns), None):
+                # a row filter on a column the table does not print (codes, in a table by unit)
+                notes.append(f"{ref.table} has no column {absent}")
                 continue
             picked = [r for r in recs if _matches(r, ref.filters)]
             if not picked and ref.fn in ("value", "printed"):
@@ -622,11 +627,20 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
     reads = []
     for side, text in (("left", l_text), ("right", r_text)):
         expr, key = text.rsplit(" by ", 1)
+        refs = parse_side(expr)
+        if not any(ref.column in ctx.amounts.get(ref.table, []) for ref in refs):
+            # no column of this side is printed (T03 without 基本支出, by funding source): nothing to compare
+            what = "、".join(ref.text() for ref in refs)
+            return [_not_applicable(rule, f"本文档的表式不印 {what}", f"this document's layout does not print {what}")]
         key_of = _key_of(key.strip(), ctx)
         name_col = re.sub(r"^class\(|\W.*$", "", key.strip()).replace("_code", "_name")
-        for ref in parse_side(expr):
+        key_col = re.sub(r"\W.*$", "", re.sub(r"^class\(", "", key.strip()))
+        for ref in refs:
             if ref.column not in ctx.amounts.get(ref.table, []):
                 continue
+            if key_col not in ctx.doc.tables[ref.table].data.columns:
+                # grouped by a key the table does not print (function codes, in a table by unit)
+                return [_not_applicable(rule, f"{ref.table} 未印 {key_col}", f"{ref.table} does not print {key_col}")]
             exact = rule.tolerance == "exact"
             # key by key with "=", the keys that agree add nothing: the failing keys carry the
             # whole difference of the columns read; with <= / >= they need not

@@ -46,6 +46,22 @@ def is_column_numbers(cells: list[str]) -> bool:
         or (labels >= 1 and len(nums) >= 1 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1)
 
 
+def realign(line: Line, header: list[Line]) -> Line:
+    """A row gridded on its own (a lone 合计 row at the top of a continuation page) has other
+    columns than the header: each cell goes to the header column nearest its x-centre."""
+    xs = next((h.xs for h in reversed(header) if h.xs), None)
+    if not xs or not line.xs or len(line.xs) != len(line.cells) or len(line.cells) == len(xs):
+        return line
+    cells = [""] * len(xs)
+    for c, x in zip(line.cells, line.xs):
+        if c.strip():
+            k = min(range(len(xs)), key=lambda j: abs(xs[j] - x))
+            if cells[k].strip():
+                return line  # two cells for one column: not a re-gridding, leave it as read
+            cells[k] = c
+    return Line(cells, line.page, line.line, xs=list(xs))
+
+
 @dataclass
 class Segment:
     """The lines between one table title and the next."""
@@ -211,8 +227,9 @@ class Assembler:
         within = self.catalog["recognition"]["confirm_within"]
         for nxt in lines[i + 1: i + 1 + within]:
             ncells = nxt.nonempty()
-            if len(ncells) <= 3 and any(recognise_title(c) is not None for c in ncells):
-                # a list of titles (a table of contents), or a section heading over its title
+            if any(recognise_title(c) is not None for c in ncells[:3]):
+                # a list of titles (a table of contents, perhaps with 是否空表 columns), or a
+                # section heading over its title
                 self.headings.add(id(lines[i]))
                 return None
             if len(ncells) >= 3 or self.unit_in(ncells) is not None:
@@ -424,6 +441,7 @@ class Assembler:
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
             for line in data:
+                line = realign(line, header)
                 rec: dict = {"page": line.page, "line": line.line}
                 parts: dict = {}
                 for j, cs in mapping.items():
