@@ -142,6 +142,7 @@ class Assembler:
         preamble: list[Line] = []
         pending_label = ""
         note_at = -2  # index of the last note line (a note may wrap onto the next line)
+        title_page = None  # the page of the last title line (a header under it is that table's)
         for i, line in enumerate(lines):
             cells = line.nonempty()
             one = fold(cells[0]) if len(cells) == 1 else ""
@@ -150,6 +151,7 @@ class Assembler:
                     re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
                 continue  # a running header or a printed page number
             if title is not None:
+                title_page = line.page
                 tid = title.table_id
                 # A title repeated on a continuation page continues the same table.
                 if segs and ((tid is not None and segs[-1].table_id == tid)
@@ -161,8 +163,8 @@ class Assembler:
                 continue
             if id(line) in self.headings:
                 continue  # "四、财政拨款收支预算总表" over "2026 年度财政拨款收支预算总表"
-            if (not segs or segs[-1].first.page != line.page) and (kind := self.untitled_kind(lines, i)) \
-                    and kind not in {s.table_id for s in segs}:
+            if line.page != title_page and (kind := self.untitled_kind(lines, i)) \
+                    and kind not in {s.table_id for s in segs} and not (segs and self.signature(segs[-1].rows) == kind):
                 # a table printed without a title (or with it after the body): its header names it
                 spec = self.catalog["tables"][kind]
                 segs.append(Segment(kind, spec.zh, any(s.is_final for s in segs), line, label=pending_label))
