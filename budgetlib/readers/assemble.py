@@ -240,10 +240,13 @@ class Assembler:
     def ends_table(self, seg: Segment, text: str) -> bool:
         """Narrative text or a section heading after a grid table's rows: the table is over."""
         spec = self.catalog["tables"].get(seg.table_id) if seg.table_id else None
-        if spec is None or spec.layout not in ("grid", "two_sided"):
+        if spec is None:
             return False
         if not any(len(l.nonempty()) >= 2 for l in seg.rows):
             return False  # nothing of the table yet (a title's own subtitle lines)
+        if spec.layout not in ("grid", "two_sided"):
+            # text tables hold sentences: only a section heading ends them (第五部分：…公开报表)
+            return any(r.search(text) for r in self.catalog["recognition"]["section_end"])
         return any(r.search(text) for r in self.catalog["recognition"]["table_end"])
 
     def unit_in(self, cells: list[str]) -> str | None:
@@ -481,6 +484,7 @@ class Assembler:
                             "check the file is complete")
         mapped = [(header, data, self.map_columns(seg, header, specs, partial=True)) for header, data in blocks]
         mapped = self.stitch_wide(seg, specs, mapped)
+        mapped = [(header, [realign(line, header) for line in data], mapping) for header, data, mapping in mapped]
         if spec.row_items and not {"total", "overseas_travel"} & {s.name for _, _, m in mapped for s in m.values()}:
             return self.item_rows(seg, spec, unit, blocks)
         if any(is_amount(c) for _, d, _ in mapped for l in d for c in l.cells):
@@ -489,7 +493,6 @@ class Assembler:
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
             for line in data:
-                line = realign(line, header)
                 rec: dict = {"page": line.page, "line": line.line}
                 parts: dict = {}
                 for j, cs in mapping.items():
