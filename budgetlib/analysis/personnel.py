@@ -100,6 +100,9 @@ def _basic_rows(doc: BudgetDocument, table_id: str) -> pd.DataFrame | None:
         amount, personnel, public = t["total"], t["personnel_cost"], t["public_cost"]
     else:
         # only rows that carry an economic code: some families' 支出总表 is by function only
+        # (or by unit and funding source, with no 基本支出 column at all)
+        if not {"basic", "dept_economic_code"} <= set(t.columns):
+            return None
         t = t[(t["basic"] != 0) & (t["dept_economic_code"].astype(str).str.strip() != "")]
         if t.empty:
             return None
