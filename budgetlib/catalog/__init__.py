@@ -159,7 +159,6 @@ def table_catalog() -> dict:
                 "furniture": tuple(re.compile(p) for p in rec["furniture"]),
                 "notes": tuple(re.compile(p) for p in rec["notes"]),
                 "table_end": tuple(re.compile(p) for p in rec["table_end"]),
-                "section_end": tuple(re.compile(p) for p in rec.get("section_end", ())),
                 "unit_word": re.compile(rec["unit_word"]),
             }}
 

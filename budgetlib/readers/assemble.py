@@ -240,13 +240,10 @@ class Assembler:
     def ends_table(self, seg: Segment, text: str) -> bool:
         """Narrative text or a section heading after a grid table's rows: the table is over."""
         spec = self.catalog["tables"].get(seg.table_id) if seg.table_id else None
-        if spec is None:
+        if spec is None or spec.layout not in ("grid", "two_sided"):
             return False
         if not any(len(l.nonempty()) >= 2 for l in seg.rows):
             return False  # nothing of the table yet (a title's own subtitle lines)
-        if spec.layout not in ("grid", "two_sided"):
-            # text tables hold sentences: only a section heading ends them (第五部分：…公开报表)
-            return any(r.search(text) for r in self.catalog["recognition"]["section_end"])
         return any(r.search(text) for r in self.catalog["recognition"]["table_end"])
 
     def unit_in(self, cells: list[str]) -> str | None:
