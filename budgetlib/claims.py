@@ -156,6 +156,12 @@ def _subject_of(clause: str) -> tuple[str, str] | None:
     return best[2], best[3]
 
 
+def _other_figure(clause: str) -> bool:
+    """The clause names something no subject covers (other_figures: 会议费, 培训费)."""
+    key = _key(clause)
+    return any(_key(n) in key for n in _cat().get("other_figures", []))
+
+
 _CLAUSE_END = re.compile(r"[，。；：、,;:]")
 
 
@@ -188,6 +194,12 @@ def _function_names() -> dict[tuple[str, str], list[str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _function_classes() -> frozenset[str]:
+    codes = classification()
+    return frozenset(c[:3] for c in codes.loc[codes["kind"] == "function", "code"])
+
+
 class _Codes:
     """The 类 / 款 context that relative codes (01项) and bare names (技术研究与开发（款）) hang
     from, within a section."""
@@ -208,6 +220,8 @@ class _Codes:
             full = self.kuan + code
         else:
             return None
+        if full[:3] not in _function_classes():
+            return None  # an economic class (商品和服务支出（302）), not a function code
         if len(full) == 3:
             self.cls, self.kuan = full, None
         elif len(full) == 5:
@@ -240,6 +254,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
     topic_age = 0
     codes, section = _Codes(), None
     sub_rx = re.compile(cat["reading"]["subheading"])
+    prev_text = ""
     for s in sentences(narrative):
         if s.section != section:
             section, codes, topic = s.section, _Codes(), None
@@ -257,7 +272,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
             num, unit = m.group("num"), m.group("unit") or ""
             unit = "%" if unit == "％" else unit
             ys = [int(y.group("year")) for y in rx["year"].finditer(lead)
-                  if not re.search(r"比\s*$", lead[:y.start()])]
+                  if not re.search(cat.get("base_year_before", r"比\s*$"), lead[:y.start()])]
             lead_key = _key(lead)
             base_m = roles["base"].search(lead_key)
             change_m = roles["change"].search(lead_key)
@@ -287,6 +302,18 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                     comparison.direction = cat["directions"][q.group("dir")]
                 prev_end = m.end()
                 continue
+            if claim is not None and unit and unit != "%" and roles["actual"].search(_key(_clause(lead))) \
+                    and _subject_of(_clause(lead)) is None:
+                claim.amount = _figure(num, unit)  # the budget stated first, then the actual
+                prev_end = m.end()
+                continue
+            if claim is not None and unit and unit != "%" and roles["budget_of_actual"].search(_key(_clause(lead))) \
+                    and _subject_of(_clause(lead)) is None:
+                prev_end = m.end()  # the budget a final account's actual is set against
+                continue
+            if roles["prior_level"].search(_key(_clause(lead))) and unit and unit != "%":
+                prev_end = m.end()  # last year's level, not this year's
+                continue
             prior_m = roles["prior_base"].search(_key(_clause(lead)))
             if prior_m and unit and unit != "%":
                 # a base stated before the figure it is compared with: kept for the next claim
@@ -299,24 +326,45 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
                 continue
             if not unit:
                 continue  # a code or a count inside the lead (221类, 2个): part of the text, not a figure
+            if claim is None and (change_m or base_m):
+                # a change or a base with no level before it in the sentence ("与上年相比减少70万元"):
+                # not a level of any subject, so never compared with a table figure
+                prev_end = m.end()
+                continue
             if unit == "%":
                 prev_end = m.end()
                 continue
             # a new claim: its subject from its clause (a code, a name) or the topic
             clause = _clause(lead)
             subject, label, code, level = None, None, None, None
-            for c in _coded(join_wrapped(clause)):  # "住房保障支出（221类）住房改革支出（02款）住房公积金（01项）": the last
+            coded = _coded(join_wrapped(clause))
+            for c in coded:  # "住房保障支出（221类）住房改革支出（02款）住房公积金（01项）": the last
                 code = codes.resolve(c.get("code"), c.get("level"), c["name"])
                 subject, label, level = (f"function:{code}" if code else None), c["name"], c.get("level")
+            if subject is None and (coded or _other_figure(clause)):
+                # a classification item not resolved to a code, or a figure no subject covers:
+                # about none of the subjects (nor the topic, which ends here: the paragraph has
+                # moved on to an item the topic is not)
+                if coded:
+                    topic = None
+                if unclaimed is not None:
+                    unclaimed.append((s, f"{num}{unit}"))
+                prev_end = m.end()
+                continue
             if subject is None:
-                found = _subject_of(clause)
+                found = _subject_of(re.split(cat["subject_after"], clause)[-1]) if cat.get("subject_after") else None
+                found = found or _subject_of(clause)
                 if found:
                     subject, label = found[0], subjects[found[0]]["zh"]
                     if subjects[found[0]].get("distinct"):
                         label = re.sub(r"^.*?(?:安排|根据)", "", join_wrapped(clause)) or label
-                elif topic:
+                elif topic and re.fullmatch(cat["topic_clause"], _key(clause)):
                     subject, label, code, level = topic
-            if subject is None:
+            becomes = subjects.get(subject, {}).get("becomes")
+            if becomes and re.search(becomes["when"], prev_text + text):
+                subject, label = becomes["subject"], subjects[becomes["subject"]]["zh"]
+            if subject is None or (subjects.get(subject, {}).get("unit") == "count") != (unit == "台"):
+                # no subject, or an amount naming a counted thing (设施设备运维1,433.73万元 is no 设备 count)
                 if unclaimed is not None:
                     unclaimed.append((s, f"{num}{unit}"))
                 prev_end = m.end()
@@ -339,6 +387,7 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
         if s.heading or sub_rx.match(text) or (topic is not None and topic[2] is None and topic_age > 0):
             topic = None
         topic_age += 1
+        prev_text = text
         if named_here is None and not s.heading:
             for c in _coded(text):
                 code = codes.resolve(c.get("code"), c.get("level"), c["name"])
@@ -352,10 +401,9 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
 
 # ------------------------------------------------------------------------------ table figures
 def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[str], str]:
-    """Evaluate a term expression of the rules grammar on `doc` (amounts in the document's
-    unit): (value or None, where it was read, why it is missing)."""
-    units = table_catalog()["units"]
-    doc_unit = doc.meta.get("unit") or "万元"
+    """Evaluate a term expression of the rules grammar on `doc` (amounts in 万元, the
+    narrative's unit, whatever unit each table prints): (value or None, where it was read,
+    why it is missing)."""
     total, where = ZERO, []
     for ref in parse_side(expr):
         t = doc.tables.get(ref.table)
@@ -367,6 +415,12 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
             if frame.empty:
                 continue  # an empty table prints no rows: 0
             return None, where, f"{ref.table} 无 {ref.column} 列 / has no column {ref.column}"
+        if t.headers and ref.column in t.data.columns and ref.column not in t.headers and ref.column != "amount":
+            # a column this family does not print (Shenzhen's T05 has no 人员经费): no figure, not 0
+            return None, where, f"{ref.table} 未印 {ref.column} 列 / does not print {ref.column}"
+        if use_total:
+            frame = _grand_total(frame)
+        frame = _this_year(frame, doc)
         for col, op, values in ref.filters:
             s = frame[col].astype("string").fillna("") if col in frame.columns else pd.Series("", index=frame.index)
             if op == "^=":
@@ -376,7 +430,11 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
             else:
                 keep = s.isin(values) if op == "=" else ~s.isin(values)
             frame = frame[keep.astype(bool)]
-        factor = Decimal(units.get(doc_unit, 1)) / Decimal(units.get(t.unit or doc_unit, 1))
+        if any(col == "line_kind" for col, _, _ in ref.filters) and frame.empty and len(t.data):
+            # a named line of a 收支总表 the document does not print: no figure, not 0 (a list
+            # such as the 政府采购 rows with no row of a category is a 0)
+            return None, where, f"{ref.table} 无此行 / prints no line {ref.text()}"
+        factor = _to_wan(t, doc)
         vals = [v for v in frame[ref.column].tolist() if v is not None and v is not pd.NA]
         total += ref.sign * sum(vals, ZERO) * factor
         if len(frame):
@@ -385,16 +443,71 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
     return total, where, ""
 
 
+def _grand_total(frame: pd.DataFrame) -> pd.DataFrame:
+    """The 合计 of a table's total rows: the row without a function code when the total rows
+    also hold class and 款 subtotals (summing them all would count each amount two or three
+    times); else the highest-level coded rows."""
+    if "function_code" not in frame.columns or frame.empty:
+        return frame
+    codes = frame["function_code"].astype("string").fillna("").str.strip()
+    codes = codes.where(codes.str.fullmatch(r"\d+").fillna(False).astype(bool), "")  # "总计:" in the code column is no code
+    if (codes == "").all():
+        return frame
+    if (codes == "").any():
+        return frame[(codes == "").to_numpy()]
+    shortest = codes.str.len().min()
+    return frame[(codes.str.len() == shortest).to_numpy()]
+
+
+def _this_year(frame: pd.DataFrame, doc: BudgetDocument) -> pd.DataFrame:
+    """A table printing a row per year (三公: 2026年 | 2025年 | 增减变化金额) speaks of the
+    document's year in the row of that year; one printing 预算数 and 决算数 rows (final
+    accounts' 三公), in the row of the document's kind."""
+    word = _cat().get("basis_of_kind", {}).get(doc.meta.get("kind"))
+    if word and "basis" in frame.columns and not frame.empty:
+        basis = frame["basis"].astype("string").fillna("")
+        keep = basis.str.contains(word, regex=False)
+        if keep.any():
+            frame = frame[keep.to_numpy()]
+    year = doc.meta.get("year")
+    if "year" not in frame.columns or not year or frame.empty:
+        return frame
+    years = frame["year"].astype("string").fillna("")
+    if not years.str.strip().astype(bool).any():
+        return frame
+    keep = years.str.contains(str(year), regex=False)
+    return frame[keep.to_numpy()] if keep.any() else frame
+
+
+def _to_wan(t, doc: BudgetDocument) -> Decimal:
+    """The factor that turns table `t`'s printed amounts into 万元 (a Shanghai table printed
+    in 元 is compared with a narrative in 万元 at the narrative's precision)."""
+    units = table_catalog()["units"]
+    return Decimal(1) / Decimal(units.get(t.unit or doc.meta.get("unit") or "万元", 1))
+
+
 def _code_rows(doc: BudgetDocument, code: str, tables: tuple[str, ...], column: str = "total"):
+    """The sum of `column` over the rows of function `code` (and below), in 万元."""
     total, found, where = ZERO, False, []
     for tid in tables:
         t = doc.tables.get(tid)
         if t is None or "function_code" not in t.data.columns:
             continue
-        rows = t.data[t.data["function_code"].astype("string").fillna("").str.startswith(code)]
+        frame = pd.concat([t.data, t.total], ignore_index=True) if "function_code" in t.total.columns else t.data
+        codes = frame["function_code"].astype("string").fillna("").str.strip()
+        under = codes.str.startswith(code)
+        if under.any():
+            # the code's own row, else the highest level printed below it: never a class row and
+            # its 款 and 项 rows added together
+            shortest = codes[under].str.len().min()
+            under &= codes.str.len() == shortest
+            rows = frame[under.to_numpy()]
+            rows = rows.drop_duplicates(subset=[c for c in ("function_code", column, "unit_name") if c in rows.columns])
+        else:
+            rows = frame.iloc[0:0]
         if len(rows):
             found = True
-            total += sum((v for v in rows[column].tolist() if v is not None and v is not pd.NA), ZERO)
+            total += sum((v for v in rows[column].tolist() if v is not None and v is not pd.NA), ZERO) * _to_wan(t, doc)
             where.append(f"{tid} p.{int(rows['page'].dropna().min())}" if rows["page"].notna().any() else tid)
     return (total if found else None), where
 
@@ -479,7 +592,10 @@ def _pct_status(printed: Figure, num: Decimal, num_half: Decimal, den: Decimal, 
     lo = max(a - num_half, ZERO) / (b + den_half) * HUNDRED
     hi = (a + num_half) / max(b - den_half, Decimal("1e-9")) * HUNDRED
     v = abs(printed.value)
-    if lo - printed.half <= v <= hi + printed.half and (printed.value >= 0) == (exact >= 0):
+    if (lo - printed.half <= v <= hi + printed.half or abs(exact - printed.value) <= 2 * printed.half) \
+            and (printed.value >= 0) == (exact >= 0):
+        # inside the interval the figures' rounding allows, or within one unit of the last printed
+        # decimal (a share cut rather than rounded: 9.5575% printed 9.55%), as for amounts
         return "rounding", exact
     return "mismatch", exact
 
@@ -519,7 +635,9 @@ def check_claims_vs_tables(doc: BudgetDocument, claims: list[Claim]) -> list[Res
             continue
         spec = subjects.get(c.subject, {})
         if c.code:
+            # all fiscal funds, or one fund's table (a 政府性基金 section's class), or all funds
             candidates = [("财政拨款 T05+T07+T08", *_code_rows(doc, c.code, ("T05", "T07", "T08"))),
+                          *((f"财政拨款 {tid}", *_code_rows(doc, c.code, (tid,))) for tid in ("T05", "T07", "T08")),
                           ("全部资金 T03", *_code_rows(doc, c.code, ("T03",)))]
             candidates = [x for x in candidates if x[1] is not None]
             rule = _rule("N.table", f"情况说明数字与报表一致：{c.label}（{c.code}）",
@@ -545,6 +663,10 @@ def check_claims_vs_tables(doc: BudgetDocument, claims: list[Claim]) -> list[Res
                          f"narrative figure equals the table: {c.subject}" if kind == "table"
                          else f"narrative figure within the table bound: {c.subject}", _inst(c), tables)
             value, where, why = table_value(doc, expr)
+            if kind == "table" and spec.get("also") and (value is None or _status_printed(c.amount, value) == "mismatch"):
+                other, other_where, _ = table_value(doc, spec["also"])
+                if other is not None and _status_printed(c.amount, other) != "mismatch":
+                    value, where, expr = other, other_where, spec["also"]
             if value is None:
                 out.append(_res(rule, "not_applicable", c.amount.value, None, c.amount.half, c,
                                 f"{c.label} {c.amount}：报表 {why}", f"{c.subject} {c.amount}: table {why}"))
@@ -627,7 +749,21 @@ def check_claims_self(claims: list[Claim]) -> list[Result]:
     for c in claims:
         if c.share is not None and c.amount is not None:
             groups.setdefault((subjects.get(c.subject, {}).get("share_of") or c.share_label, c.sentence.section), []).append(c)
-    for parts in groups.values():
+    wholes: list[list[Claim]] = []
+    for key, parts in groups.items():
+        if all(subjects.get(p.subject, {}).get("share_of") for p in parts) or _adds_to_100(parts):
+            wholes.append(parts)
+        else:
+            # parts of several wholes under one label ("占…%" with no name, a section listing
+            # income by source, then expenditure by class): the runs of parts, in reading order,
+            # whose shares add up to 100%; parts of no complete whole are not checked
+            run: list[Claim] = []
+            for c in parts:
+                run.append(c)
+                if _adds_to_100(run):
+                    wholes.append(run)
+                    run = []
+    for parts in wholes:
         if len(parts) < 2:
             continue
         whole = sum((p.amount.value for p in parts), ZERO)
@@ -647,6 +783,12 @@ def check_claims_self(claims: list[Claim]) -> list[Result]:
                             f"{' + '.join(str(p.share) for p in parts)} = {_fmt(total)}%",
                             f"{' + '.join(str(p.share) for p in parts)} = {_fmt(total)}%"))
     return out
+
+
+def _adds_to_100(parts: list[Claim]) -> bool:
+    """The printed shares of `parts` add up to 100% within their rounding."""
+    total = sum((p.share.value for p in parts), ZERO)
+    return abs(total - HUNDRED) <= sum((p.share.half for p in parts), ZERO)
 
 
 def check_twice(claims: list[Claim]) -> list[Result]:
@@ -691,7 +833,8 @@ def check_class_names(doc: BudgetDocument, claims: list[Claim]) -> list[Result]:
             out.append(_res(rule, "not_applicable", None, None, None, c, f"科目 {c.code} 不在报表和科目表中",
                             f"code {c.code} is in neither the tables nor the code list"))
             continue
-        st = "pass" if fold(name) == fold(c.label) else "mismatch"
+        # "一般公共服务（类）支出": the name stops at the level, its 支出 follows it
+        st = "pass" if fold(name) in (fold(c.label), fold(c.label) + "支出") else "mismatch"
         out.append(_res(rule, st, None, None, None, c,
                         f"科目 {c.code}：情况说明称“{c.label}”，{source} 称“{name}”",
                         f"code {c.code}: the narrative says '{c.label}', {source} says '{name}'",
@@ -749,7 +892,9 @@ def check_kind_and_issuer(doc: BudgetDocument, sents: list[Sentence]) -> list[Re
         out.append(_res(rule, "not_applicable", None, None, None, None, "情况说明未提及类别", "the narrative names no kind"))
     else:
         main = printed[:2] if printed else max(kinds, key=lambda k: len(kinds[k]))
-        odd = [(k, s) for k, ss in kinds.items() if k != main for s in ss]
+        # a sentence naming both kinds describes how one is made of the other
+        # ("本部门预算为汇总预算，包括…下属单位预算"): no contradiction
+        odd = [(k, s) for k, ss in kinds.items() if k != main for s in ss if s not in kinds.get(main, [])]
         if odd:
             for k, s in odd:
                 out.append(_res(_rule("N.kind", rule.zh, rule.en, f"{k}@p{s.page}"), "mismatch", None, None, None, s,
@@ -765,7 +910,9 @@ def check_kind_and_issuer(doc: BudgetDocument, sents: list[Sentence]) -> list[Re
         for p in cat["issuer_patterns"]:
             m = re.search(p, s.text)
             if m:
-                mentions.append((m.group("issuer").strip(), s))
+                name = re.sub(cat["issuer_trailer"], "", re.sub(cat["issuer_leader"], "", m.group("issuer").strip()))
+                if len(name) >= 2 and not re.search(cat["issuer_self"], name):
+                    mentions.append((name, s))
                 break
     if not dept or not mentions:
         out.append(_res(rule, "not_applicable", None, None, None, None, "无单位名称可比", "no issuer name to compare"))
@@ -841,6 +988,15 @@ def check_toc_and_empty(doc: BudgetDocument, claims: list[Claim]) -> list[Result
             for tid in subjects.get(c.subject, {}).get("zero_explains", []):
                 zero.setdefault(tid, c)
     for tid, t in doc.tables.items():
+        if tid not in table_catalog()["tables"] or doc.has_rows(tid) or tid in zero:
+            continue
+        names = [n for sid, spec in subjects.items() if tid in spec.get("zero_explains", []) for n in spec["names"]]
+        for sent in (sentences(doc.narrative) if names and _cat().get("zero_statement") else []):
+            key = _key(sent.text)
+            if any(re.search(_cat()["zero_statement"].format(name=re.escape(_key(n))), key) for n in names):
+                zero[tid] = Claim(tid, sent.text, sent)
+                break
+    for tid, t in doc.tables.items():
         if tid not in table_catalog()["tables"] or doc.has_rows(tid):
             continue
         rule = _rule("N.empty_table", f"空表有说明：{tid}", f"an empty table says why: {tid}", tid, (tid,), "warning")
@@ -848,8 +1004,9 @@ def check_toc_and_empty(doc: BudgetDocument, claims: list[Claim]) -> list[Result
             out.append(_res(rule, "pass", None, None, None, None, f"{tid} 为空表，表注：{t.note}", f"{tid} is empty; its note: {t.note}"))
         elif tid in zero:
             c = zero[tid]
-            out.append(_res(rule, "pass", None, None, None, c, f"{tid}（{t.title}）为空表，情况说明写明{c.label} {c.amount}",
-                            f"{tid} ({t.title}) is empty; the narrative states {c.subject} {c.amount}"))
+            stated = f"{c.label} {c.amount}" if c.amount is not None else "为0"
+            out.append(_res(rule, "pass", None, None, None, c, f"{tid}（{t.title}）为空表，情况说明写明{stated}",
+                            f"{tid} ({t.title}) is empty; the narrative states {c.subject} {c.amount if c.amount is not None else 0}"))
         else:
             out.append(_res(rule, "mismatch", None, None, None, None,
                             f"{tid}（{t.title}）为空表，表中无说明，情况说明也未说明为何为空",
@@ -866,8 +1023,12 @@ def check_style(sents: list[Sentence]) -> list[Result]:
             problems.append(("truncated", "句子残缺（冒号或“原因是”后无内容）", "truncated sentence"))
         if st["doubled"].search(s.text):
             problems.append(("doubled", "标点重复", "doubled punctuation"))
+        folded = s.text.translate(str.maketrans(_cat()["style"].get("fold_pairs", {})))
+        complete = re.search(_cat()["style"].get("sentence_end", "$"), s.text)
         for pair in _cat()["style"]["pairs"]:
-            if s.text.count(pair[0]) != s.text.count(pair[1]):
+            cut = folded.find(pair[1]) != -1 and (folded.find(pair[0]) == -1 or folded.find(pair[1]) < folded.find(pair[0]))
+            if complete and not cut and folded.count(pair[0]) != folded.count(pair[1]):
+                # (a closer before any opener: the sentence began inside a bracket a heading cut)
                 problems.append(("unbalanced", f"{pair[0]}{pair[1]} 不配对", f"unbalanced {pair[0]}{pair[1]}"))
         for key, zh, en in problems:
             out.append(_res(_rule("N.style", "文字规范（提示）", "wording (warning)", f"{key}@p{s.page}", severity="warning"),

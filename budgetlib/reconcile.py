@@ -265,21 +265,33 @@ class Context:
                                for i, vals in enumerate(zip(*cols.values()))]
         return self._recs[key]
 
+    def grand_total(self, tid: str) -> list[dict]:
+        """The printed 合计 row (the first total row with no code: 类/款 rows and a panel's
+        subtotals carry codes), or [] when the table prints none."""
+        keys = self.keys.get(tid, [])
+        return [r for r in self.rows(tid, "total") or []
+                if not any(str(r.get(k) or "").strip()[:1].isdigit() for k in keys)][:1]
+
     def select(self, ref: Ref) -> tuple[Decimal, list[Rows], Decimal, list[str]]:
         """Evaluate one term: (signed amount, rows used, rounding allowance of the values used, notes)."""
         notes: list[str] = []
         kinds = {"value": ["detail"], "sum": ["detail"], "printed": ["total"]}.get(ref.fn)
         if ref.fn == "total":
-            kinds = ["total"] if self.rows(ref.table, "total") else ["detail"]
+            kinds = ["total"] if self.grand_total(ref.table) else ["detail"]
         amount, used, n = ZERO, [], ZERO
         for kind in kinds:
             recs = self.rows(ref.table, kind)
             if recs is None:
                 notes.append(f"{ref.table} absent")
                 continue
-            if ref.column not in self.doc.tables[ref.table].data.columns:
+            if ref.column not in self.amounts[ref.table]:
+                # a column the table does not print (another family's layout) is no input, not a 0
                 notes.append(f"{ref.table} has no column {ref.column}")
                 continue
+            if kind == "total":
+                # the table's own total row (合计, or the department's row above its units): the
+                # 类/款 aggregate rows kept after it are parts of it (T05 合计 was read ×3)
+                recs = (None if ref.filters else self.grand_total(ref.table)) or recs[:1]
             picked = [r for r in recs if _matches(r, ref.filters)]
             if not picked and ref.fn in ("value", "printed"):
                 notes.append(f"no row {ref.text()}")
@@ -415,9 +427,43 @@ def _pages(recs) -> tuple[int, ...]:
 
 def _printed_on_any_side(ref: Ref, ctx: Context) -> bool:
     """Does the table print a row of this line on either side (the filters without ``side``)?"""
-    filters = tuple(f for f in ref.filters if f[0] != "side")
+    # a 合计/结转/总计 line printed on one side shows the layout has it; a named item (国有资本经营…)
+    # is looked for on its own side only (the other side's 国有资本经营预算支出 is another line)
+    named = any(f[0] == "item" for f in ref.filters)
+    filters = tuple(f for f in ref.filters if f[0] != "side" or named)
     kinds = ("total",) if ref.fn == "printed" else ("detail", "total")
     return any(_matches(r, filters) for k in kinds for r in (ctx.rows(ref.table, k) or []))
+
+
+def _unprinted(table: str, columns, ctx: Context) -> list[str]:
+    """The columns of `table` a rule needs that this document does not print: an amount column
+    outside the table's headers (another family's layout), or a key column (a code a filter or a
+    grouping reads) that no row fills, e.g. a 支出总表 printed by function code only, with no
+    部门经济分类. Such an input is unknown, not 0: the rule is not_applicable."""
+    t = ctx.doc.tables.get(table)
+    if t is None:
+        return []
+    out = []
+    for col in dict.fromkeys(columns):
+        if col in t.data.columns and t.data[col].dtype == AMOUNT_DTYPE:
+            if col not in ctx.amounts.get(table, []):
+                out.append(col)
+        elif not any(str(r.get(col) or "").strip() for k in ("detail", "total") for r in ctx.rows(table, k) or []):
+            out.append(col)
+    return out
+
+
+def _not_printed(rule: Rule, refs, ctx: Context) -> Result | None:
+    """not_applicable when a (non-optional) term reads a column its table does not print."""
+    for ref in refs:
+        if ref.table in rule.optional:
+            continue
+        missing = _unprinted(ref.table, [ref.column] + [f[0] for f in ref.filters], ctx)
+        if missing:
+            what = "、".join(f"{ref.table}.{c}" for c in missing)
+            return _not_applicable(rule, f"本文档不印 {what}（{ref.text()} 的输入）",
+                                   f"this document does not print {what} (needed by {ref.text()})")
+    return None
 
 
 def _read(table: str, column: str, kind: str, filters, sign: int, recs, full: bool = True) -> dict:
@@ -482,6 +528,9 @@ def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Resul
             sides.append(parsed)
             continue
         total = ZERO
+        unprinted = _not_printed(rule, parsed, ctx)
+        if unprinted:
+            return [unprinted]
         for ref in parsed:
             amount, used, allowance, why = ctx.select(ref)
             total += amount
@@ -554,6 +603,9 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
                 return [_not_applicable(rule, f"{tid} 无 {tok} 列", f"{tid} has no column {tok}")]
             pat = re.compile("^" + re.escape(tok).replace(r"\*", ".*") + "$")
             terms += [c for c in amounts if pat.match(c) and c != left_col and c not in terms]
+        if not terms:
+            # the parts are not printed (上年结转结余 as one column, no sources): nothing to add up
+            return [_not_applicable(rule, f"{tid} 未印 {right_text}", f"{tid} does not print {right_text}")]
     exact = rule.tolerance == "exact"
     row_tol = lambda rec: ZERO if exact else half(rec, left_col) + sum((half(rec, c) for c in terms), ZERO)  # noqa: E731
     keys, checked, bad = ctx.keys.get(tid, []), [], []
@@ -599,7 +651,7 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
 def check_column_total(rule: Rule, ctx: Context) -> list[Result]:
     """column_total: per amount column, the detail rows sum to the printed 合计 row."""
     tid, cols_text = (s.strip() for s in rule.check.split(":", 1))
-    detail, total = ctx.rows(tid), ctx.rows(tid, "total")
+    detail, total = ctx.rows(tid), ctx.grand_total(tid)
     if not total:
         return [_not_applicable(rule, f"{tid} 未印合计行", f"{tid} prints no 合计 row")]
     amounts = ctx.amounts[tid]
@@ -645,11 +697,17 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
     l_text, cmp, r_text = _split_comparison(rule.check)
     op = op or cmp
     groups: dict[str, dict] = {}
-    reads = []
+    reads, ungrouped = [], []
     for side, text in (("left", l_text), ("right", r_text)):
         expr, key = text.rsplit(" by ", 1)
         key_of = _key_of(key.strip(), ctx)
+        by_class = "class(" in key or "[:" in key  # a row with no code or an unknown name has no 类
         name_col = re.sub(r"^class\(|\W.*$", "", key.strip()).replace("_code", "_name")
+        key_col = re.sub(r"^class\(|\W.*$", "", key.strip())
+        unprinted = _not_printed(rule, [replace(r, filters=r.filters + ((key_col, "=", ()),))
+                                        for r in parse_side(expr)], ctx)
+        if unprinted:
+            return [unprinted]
         for ref in parse_side(expr):
             if ref.column not in ctx.amounts.get(ref.table, []):
                 continue
@@ -661,12 +719,20 @@ def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Res
             for rec in ctx.rows(ref.table):
                 if not _matches(rec, ref.filters):
                     continue
+                if by_class and rec[ref.column] and key_of(rec)[:1] in ("", "?"):
+                    # an amount with no key (a row without a code, a line named like no 类)
+                    ungrouped.append(f"{ref.table} {_label(rec, ctx.keys.get(ref.table, [])) or _pos([rec])}")
                 g = groups.setdefault(key_of(rec), {"left": ZERO, "right": ZERO, "tol": ZERO, "name": "",
                                                     "rows": {"left": {}, "right": {}}})
                 g[side] += ref.sign * rec[ref.column]
                 g["tol"] += ZERO if exact else half(rec, ref.column)
                 g["rows"][side].setdefault(ref.table, []).append(dict(rec, _amount=rec[ref.column]))
                 g["name"] = g["name"] or str(rec.get(name_col) or "")
+    if ungrouped:
+        # the document does not print these amounts by 类 (T01 支出 by 基本/项目支出, names without
+        # codes): no grouping to compare, which is not a difference
+        what = "、".join(ungrouped[:3]) + (" …" if len(ungrouped) > 3 else "")
+        return [_not_applicable(rule, f"无法按分类归组：{what}", f"cannot be grouped by its key: {what}")]
     u, recs = ctx.unit, []
     for k, g in sorted(groups.items()):
         if g["left"] == 0 and g["right"] == 0:

@@ -60,8 +60,10 @@ def test_tables_kinds_and_printed_totals(name):
     # detail rows carry full function codes, whatever the printed code layout
     codes = t03.data["function_code"]
     if name.startswith("hangzhou"):
-        # names only: 类/款 rows get their code from the name (and are aggregates); 项 keep names
-        assert (codes == "").all() and {"206", "20604", "208", "20805"} <= set(t03.total["function_code"])
+        # names only: 类/款 rows get their code from the name (and are aggregates); 项 rows theirs
+        # from the name under their 款 when every one is in the list (2060404 科技成果转化与扩散)
+        assert codes.str.fullmatch(r"\d{7}").all() and {"206", "20604", "208", "20805"} <= set(t03.total["function_code"])
+        assert codes.iloc[0] == "2060404"
         assert list(t03.data["function_name"][:2]) == ["科技成果转化与扩散", "行政单位离退休"]
     else:
         assert codes.str.fullmatch(r"\d{7}").all()

@@ -112,10 +112,12 @@ def _alts(match) -> tuple[tuple[str, ...], ...]:
     return (tuple(match),)
 
 
-def _columns(rows: list[dict]) -> tuple[ColumnSpec, ...]:
+def _columns(rows: list[dict], skip: tuple[str, ...] = ()) -> tuple[ColumnSpec, ...]:
+    """``skip``: header words of column groups the table's columns never come from (a
+    table's ``skip_headers``: 上年 / 增减变化 beside the budget year's own columns)."""
     out = []
     for r in rows:
-        alts = _alts(r["match"])
+        alts = tuple(alt + tuple(f"!{w}" for w in skip) for alt in _alts(r["match"]))
         req = r.get("required", False)
         out.append(ColumnSpec(name=r["name"], zh=r["zh"], kind=r["kind"], match=alts[0],
                               fields=tuple(r.get("fields", ())),
@@ -130,7 +132,7 @@ def table_catalog() -> dict:
     """{'tables': {id: TableSpec}, 'performance_columns': (...), 'units': {...}, ...}"""
     raw = _read_yaml("tables.yaml")
     tables = {tid: TableSpec(id=tid, zh=t["zh"], en=t["en"], titles=tuple(t.get("titles", ())),
-                             layout=t["layout"], columns=_columns(t.get("columns", [])),
+                             layout=t["layout"], columns=_columns(t.get("columns", []), tuple(t.get("skip_headers", ()))),
                              total_row=t.get("total_row", True), kind=t.get("kind", t["zh"]),
                              kind_en=t.get("kind_en", t["en"]),
                              title_keys=tuple(tuple(fold(w) for w in k) for k in t.get("title_keys", ())),

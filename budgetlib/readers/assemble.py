@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pandas as pd
@@ -24,7 +24,8 @@ from .pdf_grid import merge_overlap
 
 # "单位：万元", "金额单位：元", "（单位：万元）"; not "编制单位：…" or "预算单位：…"
 _UNIT_RE = re.compile(r"(?:^|[^\u4e00-\u9fff]|金额)单位[:：]\s*([^\s)）]+)")
-_CODE_START = re.compile(r"^\s*([0-9]{3,}|[A-Z]\s*[-－])")
+# a code opens a data row; a year (2024年“三公”经费预算数) opens a header
+_CODE_START = re.compile(r"^\s*([0-9]{3,}(?![0-9]*\s*年)|[A-Z]\s*[-－])")
 _ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[、．]\s*\S")
 
 
@@ -291,13 +292,15 @@ class Assembler:
         columns it spans (only in the upper rows: the bottom row names leaves)."""
         paths: list[list[str]] = [[] for _ in range(ncols)]
         for depth, line in enumerate(header):
-            carried = ""
+            carried, parent = "", None
             last = depth == len(header) - 1
             for j in range(ncols):
                 text = fold(clean_text(line.cells[j])) if j < len(line.cells) else ""
                 if text:
-                    carried = text
-                elif not last:
+                    carried, parent = text, list(paths[j])
+                elif not last and paths[j] == parent:
+                    # a merged cell spans right only under its own parent: 上年 | 当年 groups
+                    # side by side each restart their sub-headers
                     text = carried
                 if text and (not paths[j] or paths[j][-1] != text):
                     paths[j].append(text)
@@ -479,6 +482,7 @@ class Assembler:
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title (the table looks truncated)",
                             "check the file is complete")
+        blocks = [self.split_panels(seg, header, data) for header, data in blocks]
         mapped = [(header, data, self.map_columns(seg, header, specs, partial=True)) for header, data in blocks]
         mapped = self.stitch_wide(seg, specs, mapped)
         mapped = [(header, [realign(line, header) for line in data], mapping) for header, data, mapping in mapped]
@@ -489,7 +493,9 @@ class Assembler:
             self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
+            width = 1 + max(mapping, default=-1)
             for line in data:
+                line = self.widen_total(line, width)
                 rec: dict = {"page": line.page, "line": line.line}
                 parts: dict = {}
                 for j, cs in mapping.items():
@@ -546,6 +552,41 @@ class Assembler:
             self.problem(seg, seg.rows[-1], "detail rows but no 合计 row (the table looks truncated); "
                          "check the file is complete", level="row")
         return Table(spec.id, seg.title, unit, data_df, total_df, headers, empty, self.notes(seg))
+
+    @staticmethod
+    def widen_total(line: Line, width: int) -> Line:
+        """A 合计 row alone on a page whose grid is narrower than the header's (合计 | 189,767,551
+        | 101,341,746 | 88,425,805 with no code columns): its amounts are the table's last columns."""
+        cells = [c for c in line.cells if c.strip()]
+        if len(line.cells) >= width or not cells or not is_total_label(cells[0]) \
+                or not all(is_amount(c) for c in cells[1:]):
+            return line
+        return replace(line, cells=[cells[0]] + [""] * (width - len(cells)) + cells[1:])
+
+    def split_panels(self, seg: Segment, header: list[Line], data: list[Line]) -> tuple[list[Line], list[Line]]:
+        """Side-by-side panels (决算 基本支出: 编码 | 名称 | 决算数 printed two or three times
+        across the page): one list, the left panel's rows first. A panel's closing subtotal
+        (人员经费合计 | 公用经费合计) is not a row of the list, nor the table's 合计: it is kept
+        in the table's note."""
+        ncols = 1 + max((j for h in header for j, c in enumerate(h.cells) if c.strip()), default=-1)
+        paths = self.header_paths(header, ncols) if header else []
+        width = next((p for p in range(2, ncols // 2 + 1) if ncols % p == 0 and paths[0]
+                      and all(paths[k] == paths[k % p] for k in range(ncols))), None)
+        if not width:
+            return header, data
+        head = [Line(h.cells[:width], h.page, h.line) for h in header]
+        rows = []
+        for i in range(ncols // width):
+            for line in data:
+                cells = line.cells[i * width:(i + 1) * width]
+                label = fold(clean_text(next((c for c in cells if c.strip()), "")))
+                if not label:
+                    continue
+                if label.endswith("合计") and not is_total_label(label):
+                    seg.notes.append(" ".join(clean_text(c) for c in cells if c.strip()))
+                    continue
+                rows.append(Line(cells, line.page, line.line))
+        return head, rows
 
     _ITEM_PREFIX = re.compile(r"^(其中[:：]?)?(\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十\d]{1,2}[、.．])?")
 
@@ -617,7 +658,8 @@ class Assembler:
     def resolve_names(self, seg: Segment, records: list[dict], kind: str) -> tuple[list[dict], list[dict]]:
         """Names only, no codes (Hangzhou): a row named like a 类, or like a 款 of the 类 above it,
         gets that code from the classification list (the only reading of the name), and is an
-        aggregate when the rows under it are deeper; other rows keep their name alone."""
+        aggregate when the rows under it are deeper; the 项 rows get theirs when every one is named
+        in the list under its 款, else they keep their name alone."""
         field, code_field = f"{kind}_name", f"{kind}_code"
         if not records or any(r.get(code_field) for r in records) or not any(r.get(field) for r in records):
             return records, []
@@ -627,22 +669,37 @@ class Assembler:
         classes = dict(zip(codes.loc[codes["level"] == "类", "name"].map(fold), codes.loc[codes["level"] == "类", "code"]))
         kuans = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"])
                  if len(c) == 5}
-        levels, current = [], None
+        items = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"]) if len(c) == 7}
+        levels, current, kuan, prev, found = [], None, None, None, {}
         for r in records:
             name = fold(r.get(field, ""))
-            if name in classes:
-                current, lv = classes[name], 1
-                r[code_field] = current
-            elif current and (current, name) in kuans:
-                lv = 2
-                r[code_field] = kuans[(current, name)]
+            # a 类 is followed by a 款, whatever its name (公路水路运输 under the unlisted 款
+            # 超长期特别国债安排的支出 is not the 款 21401); a name printed twice in a row is a parent
+            # and its namesake child (其他一般公共服务支出: 款 20199, then 项 2019999)
+            after = levels[-1] if levels else 0
+            if after != 1 and name in classes and classes[name] != prev:
+                current, kuan, lv = classes[name], None, 1
+                prev = r[code_field] = current
+            elif after == 1 or (current and (current, name) in kuans and kuans[(current, name)] != prev):
+                lv, kuan = 2, kuans.get((current, name))
+                prev = kuan
+                if kuan:
+                    r[code_field] = kuan
             else:
-                lv = 3
+                lv, prev = 3, None
+                found[id(r)] = items.get((kuan, name)) if kuan else None
             levels.append(lv)
+        if found and all(found.values()):
+            # every 项 named under its 款 in the list: their codes (only all or none, so that a 类
+            # is never summed from some of its rows)
+            for r in records:
+                if id(r) in found:
+                    r[code_field] = found[id(r)]
         agg = [r for k, r in enumerate(records) if k + 1 < len(records) and levels[k + 1] > levels[k]]
         if agg:
+            items_done = "get theirs under their 款" if found and all(found.values()) else "keep their names alone"
             self.warnings.append(f"{self.source}: {seg.table_id} prints names without codes: 类/款 codes "
-                                 "resolved from the names where unambiguous; 项 rows keep their names alone")
+                                 f"resolved from the names where unambiguous; 项 rows {items_done}")
         keep = [r for r in records if not any(r is a for a in agg)]
         return keep, agg
 
@@ -651,6 +708,8 @@ class Assembler:
         """A code split into 类|款|项 columns, with or without the parent digits ("201 08 01" or
         "201" / "08" / "01" on separate rows): the full code, parents taken from the rows above."""
         cls, kuan, item = parts.get(1, ""), parts.get(2, ""), parts.get(3, "")
+        # a 款/项 printed from a number cell loses its leading zero (301 | 2 津贴补贴 is 30102)
+        kuan, item = (p.zfill(2) if p.isdigit() and len(p) == 1 else p for p in (kuan, item))
         if cls:
             ctx["1"] = cls if len(cls) <= 3 else cls[:3]
             ctx.pop("2", None)
@@ -737,6 +796,18 @@ class Assembler:
             for r in items:
                 if r["_level"] > top:
                     r["line_kind"] = "sub_item"
+            lines = [r for r in records if r["side"] == side]
+            head = lines[:next((k for k, r in enumerate(lines) if r["line_kind"] in ("carryover", "grand_total")),
+                               len(lines))]
+            tops = [r for r in head if r["line_kind"] == "item"]
+            if not any(r["line_kind"] == "current_total" for r in lines) and len(tops) == 1 \
+                    and any(r["line_kind"] == "sub_item" for r in head):
+                # one numbered line and its breakdown, no 本年收入合计 (一、财政拨款 / 一般公共预算 /
+                # 政府性基金预算 … 二、上年结转结余): that line is the current-year total
+                tops[0]["line_kind"] = "current_total"
+                for r in head:
+                    if r["line_kind"] == "sub_item":
+                        r["line_kind"] = "item"
         df = pd.DataFrame.from_records(records, columns=["side", "line_no", "item", "line_kind", "amount", *PROVENANCE])
         decimals = pd.DataFrame({"amount": printed_decimals(df["amount"])}, index=df.index)
         df["amount"] = df["amount"].astype(AMOUNT_DTYPE)

@@ -88,9 +88,23 @@ def _is_title_line(line: str) -> bool:
     return bool(_rx("toc_title").match(line)) or line in ("目", "录")
 
 
+def _running_lines(narrative: Narrative) -> set[str]:
+    """Lines printed on many pages (a running header such as "苏州市水务局2026年度单位预算公开"):
+    page furniture that would otherwise land inside the sentence a page break cuts."""
+    n = len(narrative.pages)
+    seen: dict[str, int] = {}
+    for text in narrative.pages.values():
+        for ln in set(text.splitlines()):
+            seen[ln] = seen.get(ln, 0) + 1
+    need = max(3, int(n * float(claims_catalogue()["reading"].get("running_line_share", 0.3))))
+    return {ln for ln, k in seen.items() if k >= need and "。" not in ln}
+
+
 def toc_and_body(narrative: Narrative) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """(table-of-contents lines, body lines), each as (page, line). Without a 目录 all is body."""
-    lines = [(p, ln) for p in sorted(narrative.pages) for ln in narrative.pages[p].splitlines()]
+    """(table-of-contents lines, body lines), each as (page, line). Without a 目录 all is body.
+    Running page headers are dropped."""
+    running = _running_lines(narrative)
+    lines = [(p, ln) for p in sorted(narrative.pages) for ln in narrative.pages[p].splitlines() if ln not in running]
     start = next((i for i, (_, ln) in enumerate(lines) if _is_title_line(ln)), None)
     if start is None:
         return [], lines

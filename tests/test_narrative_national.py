@@ -1,0 +1,84 @@
+"""Narrative claims (N.*) on national PDFs whose own pages carry the 情况说明 (issue 9).
+
+The checks were built on Beijing's companions; on national documents they must not raise
+false alarms. Each test below fails on the code before the fix (the 元 table compared in the
+document's unit, a change amount taken as a level, the class subtotals added to the 合计, the
+three year rows of a 三公 table added together, ...). Real PDFs from tests/corpus/national.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import budgetlib
+from budgetlib.claims import check_narrative, extract_claims
+from budgetlib.readers.narrative_text import sentences
+
+NATIONAL = Path(__file__).resolve().parent / "corpus" / "national"
+
+
+@pytest.fixture(scope="module")
+def docs():
+    names = ("shanghai-wanli-2025-budget", "suzhou-2026-budget-1", "shenzhen-2026-budget-1", "hangzhou-2026-budget-1")
+    out = {}
+    for n in names:
+        d = budgetlib.load(NATIONAL / f"{n}.pdf")
+        out[n] = (d, check_narrative(d))
+    return out
+
+
+def _results(docs, name, rule, prefix=""):
+    return [r for r in docs[name][1] if r.rule.id == rule and r.rule.instance.startswith(prefix)]
+
+
+def test_yuan_table_compared_in_wan(docs):
+    """Shanghai 万里 prints its tables in 元; "住房公积金（项）”科目384.67万元" is 3,846,732 元 in T05."""
+    doc, _ = docs["shanghai-wanli-2025-budget"]
+    assert doc.tables["T05"].unit == "元"
+    [r] = _results(docs, "shanghai-wanli-2025-budget", "N.table", "function:2210201")
+    assert r.status == "pass"
+    assert r.left == Decimal("384.67") and abs(r.right - Decimal("384.6732")) < Decimal("0.0001")
+
+
+def test_change_amount_is_not_a_level(docs):
+    """Suzhou: "与上年相比减少1,332.74万元，减少3.24%。" states a change, never a level."""
+    doc, _ = docs["suzhou-2026-budget-1"]
+    changes = [s for s in sentences(doc.narrative) if s.text.startswith("与上年相比")]
+    assert len(changes) >= 2
+    claimed = {c.sentence.text for c in extract_claims(doc.narrative)}
+    assert not claimed & {s.text for s in changes}
+
+
+def test_suzhou_narrative_agrees_with_its_tables(docs):
+    """Every figure of this Suzhou narrative that states a table figure agrees with it (the old
+    code compared change amounts, 会议费 and 培训费 with table levels: 12 false N.* alarms)."""
+    bad = [r for r in docs["suzhou-2026-budget-1"][1] if r.status == "mismatch"]
+    assert bad == []
+    passed = [r for r in docs["suzhou-2026-budget-1"][1] if r.rule.id == "N.table" and r.status == "pass"]
+    assert len(passed) >= 20
+
+
+def test_three_public_row_of_the_year(docs):
+    """Shenzhen's 三公 table prints 2026年 | 2025年 | 增减变化金额 rows: the figure of 2026 is
+    the 2026 row, not the three added up (11.16 against the narrative's 5.58)."""
+    [r] = _results(docs, "shenzhen-2026-budget-1", "N.table", "three_public_total")
+    assert r.status == "pass" and r.right == Decimal("5.58")
+
+
+def test_unprinted_column_is_not_zero(docs):
+    """Shenzhen's 一般公共预算支出表 prints no 人员经费 column: 在职人员经费 cannot be checked
+    against it (not_applicable), where it was compared with 0."""
+    rs = _results(docs, "shenzhen-2026-budget-1", "N.table", "personnel_cost")
+    assert rs and all(r.status == "not_applicable" for r in rs)
+
+
+def test_class_named_before_its_level(docs):
+    """Hangzhou: "一般公共服务（类）支出" names the class 一般公共服务支出; and shares are checked
+    against the whole their printed shares make up (runs adding to 100%)."""
+    rs = _results(docs, "hangzhou-2026-budget-1", "N.class_name")
+    assert rs and all(r.status != "mismatch" for r in rs)
+    shares = _results(docs, "hangzhou-2026-budget-1", "N.share")
+    assert shares and all(r.status != "mismatch" for r in shares)
