@@ -100,6 +100,75 @@ def totals_reproduced(doc) -> bool | None:
     return len(totals) == 2 and len(set(totals.values())) == 1
 
 
+# the kinds whose pages the once-check reads (issue 9: 支出总表 and 一般公共预算支出表)
+ONCE_KINDS = ("支出总表", "一般公共预算支出表")
+# an amount as printed: with a thousands separator or decimals (a bare integer could be a code,
+# a 栏次 number or a year); bare integers are only allowed to account for parsed whole numbers
+_STRICT_AMOUNT = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+\.\d+")
+_BARE_INTEGER = re.compile(r"-?\d+")
+
+
+def _parsed_by_page(doc) -> dict[int, Counter]:
+    """The non-zero amounts of every table's rows (detail and 合计), by the page they were read on."""
+    out: dict[int, Counter] = {}
+    for t in doc.tables.values():
+        for df in (t.data, t.total):
+            if "page" not in df or not len(df):
+                continue
+            cols = [c for c in df.columns if c not in ("page", "line")
+                    and df[c].map(lambda v: isinstance(v, Decimal)).any()]
+            for page, rows in df.groupby("page"):
+                bag = out.setdefault(int(page), Counter())
+                for c in cols:
+                    bag.update(v for v in rows[c] if isinstance(v, Decimal) and v != 0)
+    return out
+
+
+def _unwrapped(words: list) -> list[str]:
+    """The page's words, a number wrapped inside its narrow cell ("1682.7" over "6") joined."""
+    out, skip = [], False
+    for w, nxt in zip(words, words[1:] + [None]):
+        if skip:
+            skip = False
+            continue
+        text = w[4]
+        height = w[3] - w[1]
+        if (nxt is not None and re.fullmatch(r"[\d,.]+", text) and re.fullmatch(r"\d{1,3}", nxt[4])
+                and w[1] + 0.5 * height < nxt[1] < w[3] + height and w[0] - 3 <= nxt[0] and nxt[2] <= w[2] + 3
+                and _STRICT_AMOUNT.fullmatch(text + nxt[4])):
+            text, skip = text + nxt[4], True
+        out.append(text)
+    return out
+
+
+def amounts_parsed_once(doc, path: Path, kinds=ONCE_KINDS) -> dict | None:
+    """Every non-zero amount printed on the pages of the 支出总表 and 一般公共预算支出表 is
+    parsed exactly once (by that table or another read on the same page): no row lost, merged
+    or duplicated. Returns {"ok", "pages", "missing", "extra"} (missing: printed, not parsed;
+    extra: parsed more often than printed); None when the document has neither table.
+
+    Printed amounts are the page's words with a separator or decimals; a parsed whole number
+    may also be a bare integer word of the page (元 without separators, trimmed decimals)."""
+    import pymupdf
+
+    pages = sorted({int(p) for t in doc.tables.values() if getattr(t, "kind", "") in kinds
+                    for df in (t.data, t.total) if "page" in df for p in df["page"].dropna()})
+    if not pages:
+        return None
+    parsed_by_page = _parsed_by_page(doc)
+    missing, extra = Counter(), Counter()
+    with pymupdf.open(path) as pdf:
+        for p in pages:
+            words = _unwrapped(pdf[p - 1].get_text("words"))
+            printed = Counter(D for w in words if _STRICT_AMOUNT.fullmatch(w)
+                              and (D := Decimal(w.replace(",", ""))) != 0)
+            bare = Counter(D for w in words if _BARE_INTEGER.fullmatch(w) and (D := Decimal(w)) != 0)
+            parsed = parsed_by_page.get(p, Counter())
+            missing.update(printed - parsed)
+            extra.update((parsed - printed) - bare)
+    return {"ok": not missing and not extra, "pages": pages, "missing": missing, "extra": extra}
+
+
 def check_document(path: Path) -> dict:
     """One document read afresh: what was recognised and what went wrong (never raises)."""
     import pymupdf
@@ -108,7 +177,7 @@ def check_document(path: Path) -> dict:
     from .reconcile import reconcile
 
     rec = {"family": family(path), "document": path.name, "pages": 0, "tables": 0, "standard": 0, "kinds": "",
-           "totals": None, "refused": "", "problems": None, "findings": None, "ms_page": None}
+           "totals": None, "once": None, "refused": "", "problems": None, "findings": None, "ms_page": None}
     try:
         with pymupdf.open(path) as pdf:
             rec["pages"] = pdf.page_count
@@ -129,6 +198,11 @@ def check_document(path: Path) -> dict:
     rec["standard"] = len(set(kinds) & set(standard_kinds()))
     rec["kinds"] = ", ".join(sorted(kinds))
     rec["totals"] = totals_reproduced(doc)
+    try:
+        once = amounts_parsed_once(doc, path)
+        rec["once"] = None if once is None else once["ok"]
+    except Exception as exc:                        # a bug in the check: name it, go on
+        rec["refused"] = f"BUG in the once-check {type(exc).__name__}: {exc}".splitlines()[0]
     problems = getattr(doc, "problems", None)
     rec["problems"] = len(problems) if problems is not None else None
     try:
@@ -160,6 +234,8 @@ def by_family(docs: pd.DataFrame) -> pd.DataFrame:
             "family": fam, "documents": len(g), "tables recognised": int(g["tables"].sum()),
             "standard kinds": f"{g['standard'].mean():.1f}/{len(standard_kinds())}",
             "totals reproduced": f"{int((g['totals'] == True).sum())}/{len(g)}",  # noqa: E712
+            # 支出总表 / 一般公共预算支出表 pages: every printed amount parsed exactly once
+            "amounts once": f"{int((g['once'] == True).sum())}/{int(g['once'].notna().sum())}",  # noqa: E712
             "refusals": int((g["refused"] != "").sum()),
             "problems": int(g["problems"].fillna(0).sum()) if has_problems else "",
             "findings": int(read["findings"].fillna(0).sum()),
@@ -185,7 +261,8 @@ def render(docs: pd.DataFrame, detail: bool) -> str:
     if len(refused):
         out += ["## Refusals", ""] + [f"- {r.document}: {r.refused}" for r in refused.itertuples()] + [""]
     if detail:
-        d = docs.assign(totals=docs["totals"].map({True: "yes", False: "no", None: "-"}))
+        yes_no = {True: "yes", False: "no", None: "-"}
+        d = docs.assign(totals=docs["totals"].map(yes_no), once=docs["once"].map(yes_no))
         out += ["## Documents", "", markdown_table(d.drop(columns=["refused"])), ""]
     return "\n".join(out)
 

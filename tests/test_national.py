@@ -133,3 +133,43 @@ def test_a_line_the_layout_never_prints_is_not_a_zero():
     assert drop.sum() == 1
     t01.data = t01.data[~drop].reset_index(drop=True)
     assert reconcile(beijing).status("T01.income_items") == "mismatch"
+
+
+ALL_NATIONAL = sorted(p.stem for p in NATIONAL.glob("*.pdf"))
+
+
+@pytest.mark.parametrize("name", ALL_NATIONAL)
+def test_every_amount_on_the_expenditure_pages_is_parsed_once_in_every_family(name):
+    """The check `make corpus` runs (corpus_check.amounts_parsed_once), on one document per
+    family: every non-zero amount printed on the 支出总表 / 一般公共预算支出表 pages is parsed
+    exactly once, numbers wrapped inside a narrow cell (Hangzhou, Changchun) included."""
+    from budgetlib.corpus_check import amounts_parsed_once
+
+    got = amounts_parsed_once(_doc(name), NATIONAL / f"{name}.pdf")
+    assert got is not None and got["pages"], "no 支出总表 / 一般公共预算支出表 read"
+    assert got["ok"], (got["pages"], dict(got["missing"]), dict(got["extra"]))
+
+
+def test_expenditure_summary_by_unit_and_funding_source():
+    """Xi'an's 支出总表 is one row per budget unit by funding source (单位编码 | 单位名称 | 合计 |
+    一般公共预算拨款 {小计 | 其中：专项资金…} | 政府性基金拨款 | 事业收入 | …): read into the
+    standard kind with those columns; the department's row (114) is an aggregate of its units;
+    no 基本支出/项目支出 or function codes are invented, so the rules on them do not apply."""
+    from budgetlib.reconcile import reconcile
+
+    doc = _doc("xian-2026-budget-3")
+    t03 = doc.tables["T03"]
+    assert t03.kind == "支出总表" and t03.unit == "元" and t03.pages == [22]
+    row = t03.data.iloc[0]
+    assert (row["unit_code"], row["unit_name"]) == ("114001", "西安市人民政府办公厅")
+    assert (row["total"], row["fund_general_budget"], row["fund_general_budget_special"]) == (
+        D("92165133.99"), D("92165133.99"), D("7100000.00"))
+    assert "92,165,133.99" in _pdf("xian-2026-budget-3")[21].get_text()
+    # the printed 合计 row first, then the department's row (114), an aggregate of its units
+    assert t03.total["unit_code"].iloc[1] == "114" and t03.printed_total("total") == D("92165133.99")
+    assert list(t03.total["total"]) == [D("92165133.99")] * 2
+    assert not {"basic", "project", "function_code", "dept_economic_code"} & set(t03.data.columns)
+    report = reconcile(doc)
+    assert report.status("T03.column_total") == "pass"
+    for rule in ("T03.row_sum", "X.T01_T03.by_class", "X.T03_T05.by_function", "X.T03_T06.by_dept_economic"):
+        assert report.status(rule) == "not_applicable", rule

@@ -163,7 +163,10 @@ def _basic_rows(doc: BudgetDocument, table_id: str) -> pd.DataFrame | None:
         amount, personnel, public = t["total"], t["personnel_cost"], t["public_cost"]
     else:
         # only rows that carry an economic code: some families' 支出总表 is by function only
+        # (or by unit and funding source, with no 基本支出 column at all)
         column = "total" if table_id == "T06" else "basic"
+        if not {column, "dept_economic_code"} <= set(t.columns):
+            return None
         t = t[(t[column] != 0) & (t["dept_economic_code"].astype(str).str.strip() != "")]
         if t.empty:
             return None

@@ -99,6 +99,12 @@ class TableSpec:
         return list(dict.fromkeys(c.into or c.name for c in self.columns if c.kind == "amount"))
 
 
+def _signature(variant: dict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """One header signature: (words the header must all print, words it must not print,
+    row labels of which one must be printed), folded."""
+    return tuple(tuple(fold(w) for w in variant.get(k, ())) for k in ("header", "not", "rows"))
+
+
 def _read_yaml(name: str) -> dict:
     return yaml.safe_load(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
@@ -135,7 +141,7 @@ def table_catalog() -> dict:
                              total_row=t.get("total_row", True), kind=t.get("kind", t["zh"]),
                              kind_en=t.get("kind_en", t["en"]),
                              title_keys=tuple(tuple(fold(w) for w in k) for k in t.get("title_keys", ())),
-                             signature=tuple(tuple(fold(w) for w in k) for k in t.get("signature", ())),
+                             signature=tuple(_signature(v) for v in t.get("signature", ())),
                              title_weight=int(t.get("title_weight", 0)), fallback=t.get("fallback"),
                              row_items=bool(t.get("row_items")), detail_key=t.get("detail_key"))
               for tid, t in raw["tables"].items()}
@@ -205,6 +211,25 @@ def kind_of(core: str) -> str | None:
             if ok and n > best_len:
                 best, best_len = spec.id, n
     return best
+
+
+def kind_by_signature(header: str, rows: str) -> str | None:
+    """The catalogue id whose header signature (tables.yaml ``signature``) fits a table's
+    folded header text and row labels, or None: for a table printed without a title, with its
+    title after the body, or with a title the catalogue's words do not know. Only a signature
+    that fits one kind better than every other decides; a tie (two kinds print the same
+    columns, as Shanghai's 支出总表 and 一般公共预算支出表 do) decides nothing."""
+    scores: dict[str, int] = {}
+    for spec in table_catalog()["tables"].values():
+        for must, must_not, labels in spec.signature:
+            if all(w in header for w in must) and not any(w in header for w in must_not) \
+                    and (not labels or any(w in rows for w in labels)):
+                n = sum(map(len, must)) + max((len(w) for w in labels if w in rows), default=0)
+                scores[spec.id] = max(scores.get(spec.id, 0), n)
+    if not scores:
+        return None
+    best = sorted(scores.items(), key=lambda kv: -kv[1])
+    return best[0][0] if len(best) == 1 or best[0][1] > best[1][1] else None
 
 
 def recognise_title(text: str) -> TitleMatch | None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ..catalog import ColumnSpec, TableSpec, label_only, recognise_title, table_catalog
+from ..catalog import ColumnSpec, TableSpec, kind_by_signature, label_only, recognise_title, table_catalog
 from ..model import PROVENANCE, Problem, RawTable, Table
 from ..normalize import (AMOUNT_DTYPE, ZERO, clean_text, fold, indicator_value, is_amount,
                          is_total_label, join_wrapped, parse_amount, printed_decimals, split_code_name,
@@ -118,6 +118,22 @@ def is_column_numbers(cells: list[str]) -> bool:
         or (labels >= 1 and len(nums) >= 1 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1)
 
 
+def realign(line: Line, header: list[Line]) -> Line:
+    """A row gridded on its own (a lone 合计 row at the top of a continuation page) has other
+    columns than the header: each cell goes to the header column nearest its x-centre."""
+    xs = next((h.xs for h in reversed(header) if h.xs), None)
+    if not xs or not line.xs or len(line.xs) != len(line.cells) or len(line.cells) == len(xs):
+        return line
+    cells = [""] * len(xs)
+    for c, x in zip(line.cells, line.xs):
+        if c.strip():
+            k = min(range(len(xs)), key=lambda j: abs(xs[j] - x))
+            if cells[k].strip():
+                return line  # two cells for one column: not a re-gridding, leave it as read
+            cells[k] = c
+    return Line(cells, line.page, line.line, xs=list(xs))
+
+
 @dataclass
 class Segment:
     """The lines between one table title and the next."""
@@ -198,6 +214,7 @@ class Assembler:
         preamble: list[Line] = []
         pending_label = ""
         note_at = -2  # index of the last note line (a note may wrap onto the next line)
+        title_page = None  # the page of the last title line (a header under it is that table's)
         for i, line in enumerate(lines):
             cells = line.nonempty()
             one = fold(cells[0]) if len(cells) == 1 else ""
@@ -206,6 +223,7 @@ class Assembler:
                     re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
                 continue  # a running header or a printed page number
             if title is not None:
+                title_page = line.page
                 tid = title.table_id
                 # A title repeated on a continuation page continues the same table.
                 if segs and ((tid is not None and segs[-1].table_id == tid)
@@ -217,6 +235,20 @@ class Assembler:
                 continue
             if id(line) in self.headings:
                 continue  # "四、财政拨款收支预算总表" over "2026 年度财政拨款收支预算总表"
+            if line.page != title_page and (kind := self.untitled_kind(lines, i)) \
+                    and kind not in {s.table_id for s in segs} and not (segs and self.signature(segs[-1].rows) == kind):
+                # a table printed without a title (or with it after the body): its header names it
+                spec = self.catalog["tables"][kind]
+                segs.append(Segment(kind, spec.zh, any(s.is_final for s in segs), line, label=pending_label))
+                pending_label = ""
+                self.warnings.append(f"{self.source}: {line.where()}: no title before this header; "
+                                     f"recognised as {spec.kind} by its columns and rows")
+                for k in range(i - 1, -1, -1):
+                    if lines[k].page != line.page:
+                        break
+                    if (unit := self.unit_in(lines[k].nonempty())) is not None:
+                        segs[-1].unit, segs[-1].unit_line = unit, lines[k]
+                        break
             if one and label_only(one):
                 pending_label = one  # 表1 on its own line above the title
                 continue
@@ -251,6 +283,32 @@ class Assembler:
             (segs[-1].rows if segs else preamble).append(line)
         return segs, preamble
 
+    def signature(self, rows: list[Line]) -> str | None:
+        """The kind a table's header and first row labels name (tables.yaml ``signature``)."""
+        head = []
+        for line in rows[:4]:
+            if self.looks_like_data(line) or is_column_numbers(line.nonempty()):
+                break
+            head.append(line)
+        if not head:
+            return None
+        header = "/".join(fold(clean_text(c)) for l in head for c in l.nonempty())
+        labels = "/".join(fold(clean_text(c)) for l in rows[len(head): len(head) + 15]
+                          for c in l.nonempty() if not is_amount(c))
+        return kind_by_signature(header, labels)
+
+    def untitled_kind(self, lines: list[Line], i: int) -> str | None:
+        """The kind of a table whose header opens a page with no title above it, or None."""
+        line = lines[i]
+        if len(line.nonempty()) < 3 or self.looks_like_data(line):
+            return None
+        for k in range(i - 1, -1, -1):  # the first line of several cells on its page
+            if lines[k].page != line.page:
+                break
+            if len(lines[k].nonempty()) >= 3:
+                return None
+        return self.signature([l for l in lines[i: i + 20] if l.page == line.page])
+
     def ends_table(self, seg: Segment, text: str) -> bool:
         """Narrative text or a section heading after a grid table's rows: the table is over."""
         spec = self.catalog["tables"].get(seg.table_id) if seg.table_id else None
@@ -278,13 +336,20 @@ class Assembler:
         title = recognise_title(cells[0])
         if title is None and len(cells) == 2 and self.unit_in(cells[1:]) is None:
             title = recognise_title(" ".join(cells))
+        if title is None and len(cells) == 1 and i + 1 < len(lines) and len(nxt := lines[i + 1].nonempty()) == 1 \
+                and lines[i + 1].page == lines[i].page and recognise_title(nxt[0]) is None:
+            # a title wrapped onto a second line ("…（按支出功能分类科" / "目-不含上年结转）")
+            title = recognise_title(cells[0] + nxt[0])
+            if title is not None:
+                self.headings.add(id(lines[i + 1]))
         if title is None or title.labelled:
             return title
         within = self.catalog["recognition"]["confirm_within"]
         for nxt in lines[i + 1: i + 1 + within]:
             ncells = nxt.nonempty()
-            if len(ncells) <= 3 and any(recognise_title(c) is not None for c in ncells):
-                # a list of titles (a table of contents), or a section heading over its title
+            if any(recognise_title(c) is not None for c in ncells[:3]):
+                # a list of titles (a table of contents, perhaps with 是否空表 columns), or a
+                # section heading over its title
                 self.headings.add(id(lines[i]))
                 return None
             if len(ncells) >= 3 or self.unit_in(ncells) is not None:
@@ -495,6 +560,7 @@ class Assembler:
         blocks = [self.split_panels(seg, header, data) for header, data in blocks]
         mapped = [(header, data, self.map_columns(seg, header, specs, partial=True)) for header, data in blocks]
         mapped = self.stitch_wide(seg, specs, mapped)
+        mapped = [(header, [realign(line, header) for line in data], mapping) for header, data, mapping in mapped]
         if spec.row_items and not {"total", "overseas_travel"} & {s.name for _, _, m in mapped for s in m.values()}:
             return self.item_rows(seg, spec, unit, blocks)
         if any(is_amount(c) for _, d, _ in mapped for l in d for c in l.cells):
@@ -1177,6 +1243,12 @@ class Assembler:
         raw: list[RawTable] = []
         specs = self.catalog["tables"]
         for seg in segs:
+            if seg.table_id is None and (kind := self.signature(seg.rows)) is not None \
+                    and kind not in tables and kind not in {s.table_id for s in segs}:
+                # a title in words the catalogue does not know: its header names the kind
+                self.warnings.append(f"{self.source}: {seg.first.where()}: {seg.title!r} recognised as "
+                                     f"{specs[kind].kind} by its columns and rows")
+                seg.table_id = kind
             if seg.table_id is None:
                 raw.append(RawTable(seg.title, [[clean_text(c) for c in l.cells] for l in seg.rows],
                                     seg.first.page, seg.first.line))
