@@ -492,34 +492,11 @@ def _not_applicable(rule: Rule, why_zh: str, why_en: str) -> Result:
                   text={"zh": f"不适用：{why_zh}", "en": f"not applicable: {why_en}"})
 
 
-def _unprinted_inputs(rule: Rule, ctx: Context, sides: tuple[str, ...]) -> list[Result] | None:
-    """not_applicable when a term picks rows by a column its table does not print (a filter or a
-    group key: function codes in a 支出总表 printed by unit and funding source), or when no
-    column of an aggregate's side is printed (a 支出总表 without 基本支出); else None."""
-    for text in sides:
-        expr, _, key = text.partition(" by ")
-        parsed = parse_side(expr)
-        if isinstance(parsed, Decimal):
-            continue
-        present = [ref for ref in parsed if ref.table in ctx.doc.tables]
-        key_col = re.sub(r"\W.*$", "", re.sub(r"^class\(", "", key.strip())) if key else ""
-        for ref in present:
-            columns = ctx.doc.tables[ref.table].data.columns
-            need = [f[0] for f in ref.filters or ()] + ([key_col] if key_col else [])
-            if absent := next((c for c in need if c not in columns), None):
-                return [_not_applicable(rule, f"{ref.table} 未印 {absent}", f"{ref.table} does not print {absent}")]
-        if key and present and not any(ref.column in ctx.amounts.get(ref.table, []) for ref in present):
-            what = "、".join(ref.text() for ref in present)
-            return [_not_applicable(rule, f"本文档的表式不印 {what}", f"this document's layout does not print {what}")]
-    return None
-
 
 # ------------------------------------------------------------------------------- rule kinds
 def check_compare(rule: Rule, ctx: Context, op: str | None = None) -> list[Result]:
     """equal / le / coverage: two sides, each a sum of terms, compared once."""
     l_text, cmp, r_text = _split_comparison(rule.check)
-    if (na := _unprinted_inputs(rule, ctx, (l_text, r_text))) is not None:
-        return na
     op = op or cmp
     sides, rows, notes, tol, reads, refs = [], {"left": [], "right": []}, [], ZERO, [], {"left": [], "right": []}
     for name, text in (("left", l_text), ("right", r_text)):
@@ -692,8 +669,6 @@ def _key_of(key: str, ctx: Context):
 
 def check_aggregate(rule: Rule, ctx: Context, op: str | None = None) -> list[Result]:
     """aggregate_match: both sides grouped by a key, compared key by key."""
-    if (na := _unprinted_inputs(rule, ctx, _split_comparison(rule.check)[::2])) is not None:
-        return na
     l_text, cmp, r_text = _split_comparison(rule.check)
     op = op or cmp
     groups: dict[str, dict] = {}
