@@ -115,8 +115,8 @@ def _cat() -> dict:
     names = sorted(((_key(n), sid) for sid, s in subjects.items() for n in s["names"]),
                    key=lambda x: -len(x[0]))
     return {**cat, "_names": names,
-            "_rx": {k: re.compile(cat[k]) for k in ("number", "skip_after", "year",
-                                                     "qualitative_change", "alias", "kind_word")},
+            "_rx": {k: re.compile(cat[k]) for k in ("number", "skip_after", "year", "qualitative_change",
+                                                     "alias", "kind_word", "inside_item_name") if k in cat},
             "_coded": [re.compile(p) for p in cat["coded"]],
             "_roles": {k: re.compile(v) for k, v in cat["roles"].items()},
             "_style": {k: re.compile(v) for k, v in cat["style"].items() if isinstance(v, str)}}
@@ -149,7 +149,10 @@ def _figure(num: str, unit: str) -> Figure:
 def _subject_of(clause: str) -> tuple[str, str] | None:
     """The subject a clause names: the longest name in it, then the earliest."""
     key = _key(clause)
+    inside = _cat()["_rx"].get("inside_item_name")
     found = [(len(n), key.find(n), sid, n) for n, sid in _cat()["_names"] if n in key]
+    if inside is not None:
+        found = [f for f in found if not inside.search(key[:f[1]])]
     if not found:
         return None
     best = min(found, key=lambda f: (-f[0], f[1]))
@@ -389,12 +392,20 @@ def extract_claims(narrative: Narrative, unclaimed: list | None = None) -> list[
         topic_age += 1
         prev_text = text
         if named_here is None and not s.heading:
-            for c in _coded(text):
+            coded = _coded(text)
+            for k, c in enumerate(coded):
                 code = codes.resolve(c.get("code"), c.get("level"), c["name"])
                 if code:
                     out.append(Claim(f"function:{code}", c["name"], s, code=code, level=c.get("level")))
+                if k == len(coded) - 1:
+                    # "1、社会保障和就业支出（类）…行政单位离退休（项）。主要用于：…。年初预算为X，
+                    # 支出决算为Y": the last (deepest) item heads its paragraph; one not resolved to
+                    # a code heads it too, so its figures are no other subject's
+                    topic, topic_age = ((f"function:{code}", c["name"], code, c.get("level")) if code
+                                        else (None, c["name"], "", c.get("level"))), 0
             found = _subject_of(text) if len(text) <= 40 else None
-            if found:
+            if found and (topic is None or topic[2] is None):
+                # (a name in the coded item's description, "行政单位退休人员支出", is not the topic)
                 topic, topic_age = (found[0], subjects[found[0]]["zh"], None, None), 0
     return out
 
@@ -791,8 +802,31 @@ def _adds_to_100(parts: list[Claim]) -> bool:
     return abs(total - HUNDRED) <= sum((p.share.half for p in parts), ZERO)
 
 
-def check_twice(claims: list[Claim]) -> list[Result]:
-    """(3) One subject stated twice (same year) with two amounts."""
+def _table_readings(doc: BudgetDocument, c: Claim) -> list[Decimal]:
+    """The table figures a claim's subject may state: its `table` and `also` figures, or a
+    code's rows in all fiscal funds, one fund's table or all funds (as check_claims_vs_tables)."""
+    if c.code:
+        return [v for v in (_code_rows(doc, c.code, tids)[0] for tids in
+                            (("T05", "T07", "T08"), ("T05",), ("T07",), ("T08",), ("T03",))) if v is not None]
+    spec = _cat()["subjects"].get(c.subject, {})
+    return [v for v in (table_value(doc, spec[k])[0] for k in ("table", "also") if spec.get(k)) if v is not None]
+
+
+def _own_scope(doc: BudgetDocument | None, c: Claim, first: Claim) -> bool:
+    """Two amounts of one name that each agree with a different table figure of it are two
+    scopes (人员支出 of all funds, then of the 一般公共预算; a class in all fiscal funds, then in
+    the 政府性基金 section), not one subject stated twice."""
+    if doc is None:
+        return False
+    readings = _table_readings(doc, c)
+    mine = {v for v in readings if _status_printed(c.amount, v) != "mismatch"}
+    theirs = {v for v in readings if _status_printed(first.amount, v) != "mismatch"}
+    return bool(mine) and bool(theirs) and mine != theirs
+
+
+def check_twice(claims: list[Claim], doc: BudgetDocument | None = None) -> list[Result]:
+    """(3) One subject stated twice (same year) with two amounts (unless each is a table
+    figure of its own scope, when ``doc`` is given)."""
     out, groups = [], {}
     for c in claims:
         if c.amount is not None:
@@ -806,7 +840,8 @@ def check_twice(claims: list[Claim]) -> list[Result]:
         cs = [first] + [c for c in cs[1:] if c.year is None or first.year is None or c.year == first.year]
         if len(cs) < 2:
             continue
-        bad = [c for c in cs[1:] if abs(c.amount.value - first.amount.value) > c.amount.half + first.amount.half]
+        bad = [c for c in cs[1:] if abs(c.amount.value - first.amount.value) > c.amount.half + first.amount.half
+               and not _own_scope(doc, c, first)]
         st = "mismatch" if bad else "pass"
         other = bad[0] if bad else cs[1]
         rule = _rule("N.twice", f"同一事项前后数字一致：{first.label}", f"one subject, one amount: {subject}",
@@ -1043,7 +1078,7 @@ def check_narrative(doc: BudgetDocument, lang: str = "zh") -> list[Result]:
         return []
     claims = extract_claims(doc.narrative)
     sents = sentences(doc.narrative)
-    return (check_claims_vs_tables(doc, claims) + check_claims_self(claims) + check_twice(claims)
+    return (check_claims_vs_tables(doc, claims) + check_claims_self(claims) + check_twice(claims, doc)
             + check_class_names(doc, claims) + check_years(doc, claims) + check_kind_and_issuer(doc, sents)
             + check_toc_and_empty(doc, claims) + check_style(sents))
 

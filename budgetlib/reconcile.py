@@ -576,6 +576,8 @@ def check_row_sum(rule: Rule, ctx: Context) -> list[Result]:
         const = Decimal(right_text)
     else:
         for tok in (t.strip() for t in right_text.split("+")):
+            # a|b: the first of alternative columns the table prints (人员经费, or Hunan's 人员类)
+            tok = next((a for a in tok.split("|") if a in amounts), tok.split("|")[0])
             if "*" not in tok and tok not in amounts:
                 return [_not_applicable(rule, f"{tid} 无 {tok} 列", f"{tid} has no column {tok}")]
             pat = re.compile("^" + re.escape(tok).replace(r"\*", ".*") + "$")

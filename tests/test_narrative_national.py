@@ -82,3 +82,41 @@ def test_class_named_before_its_level(docs):
     assert rs and all(r.status != "mismatch" for r in rs)
     shares = _results(docs, "hangzhou-2026-budget-1", "N.share")
     assert shares and all(r.status != "mismatch" for r in shares)
+
+
+@pytest.fixture(scope="module")
+def more():
+    out = {}
+    for n in ("changchun-2026-budget-1", "shanghai-final-2024-final-1", "hangzhou-2026-budget-4"):
+        d = budgetlib.load(NATIONAL / f"{n}.pdf")
+        out[n] = (d, check_narrative(d), extract_claims(d.narrative))
+    return out
+
+
+def test_a_subject_name_inside_an_item_name(docs, more):
+    """"大厅保安和安检服务项目支出328.69万元" (Shenzhen p.7) is one project, not 项目支出;
+    "信访局临聘人员经费15.56万元" (Changchun p.18) one item, not 人员经费."""
+    claims = extract_claims(docs["shenzhen-2026-budget-1"][0].narrative)
+    assert {str(c.amount) for c in claims if c.subject == "project_expenditure"} == {"1,612.29万元"}
+    assert not [c for c in more["changchun-2026-budget-1"][2]
+                if c.subject == "personnel_cost" and c.amount.value == Decimal("15.56")]
+
+
+def test_final_accounts_item_heads_its_paragraph(more):
+    """Shanghai 决算 p.18: "2、一般公共服务支出（类）社会工作事务（款）事业运行（项）。主要用于：事业单位
+    人员支出。全年预算为17.68万元，支出决算为11.31万元。": 11.31 is the 项's actual, not 人员经费."""
+    claims = more["shanghai-final-2024-final-1"][2]
+    [c] = [c for c in claims if c.amount is not None and c.amount.value == Decimal("11.31")]
+    assert c.subject == "function:2013950" and c.page == 18
+    assert not [r for r in more["shanghai-final-2024-final-1"][1] if r.rule.id == "N.twice" and r.status == "mismatch"]
+
+
+def test_one_name_two_scopes_and_the_fiscal_total(more):
+    """Hangzhou 交通运输局: 人员支出 73,924.43 of all funds (p.6, the 支出总表) and 67,627.51 of the
+    一般公共预算 (p.12, 表5) are two scopes, each its table's figure; "财政拨款收支总预算654,235.22万元"
+    is the 财政拨款收支总表's 总计 (with the carry-over), not its 本年收入."""
+    _, results, _ = more["hangzhou-2026-budget-4"]
+    [twice] = [r for r in results if r.rule.id == "N.twice" and r.rule.instance.startswith("personnel_cost")]
+    assert twice.status == "pass"
+    [fiscal] = [r for r in results if r.rule.id == "N.table" and r.rule.instance.startswith("fiscal_total")]
+    assert fiscal.status == "pass" and fiscal.right == Decimal("654235.22")

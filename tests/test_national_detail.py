@@ -123,3 +123,30 @@ def test_names_only_a_namesake_child_is_a_detail_row():
     r = _status("hangzhou-2026-budget-3", "T09.column_total", "vehicle_operation")
     assert r.status == "mismatch" and r.right - r.left == D("144.00")
     assert "2,987.20" in _page("hangzhou-2026-budget-3", 29)
+
+
+def test_hunan_personnel_type_column_is_its_own_column():
+    # 长沙 一般公共预算基本支出情况表 (p.19): 总计 | 人员类 | 公用经费, and 人员类 carries payroll-based
+    # 302 items (30228 工会经费 4.12 = 2.31 + 1.81): it is not 人员经费 (301 + 303), so the
+    # class rule on 人员经费 is not_applicable and the row identity adds 人员类 + 公用经费
+    name = "changsha-2026-budget-1"
+    assert "人员类" in _page(name, 19) and "2.31" in _page(name, 19)
+    t06 = _doc(name).tables["T06"]
+    assert "personnel_class_cost" in t06.headers and "personnel_cost" not in t06.headers
+    row = t06.data[t06.data["dept_economic_code"] == "30228"].iloc[0]
+    assert (row["total"], row["personnel_class_cost"], row["public_cost"]) == (D("4.12"), D("2.31"), D("1.81"))
+    assert _status(name, "C.T06.public_class").status == "not_applicable"
+    assert _status(name, "T06.row_sum").status == "pass"
+
+
+def test_names_only_an_item_named_like_a_kuan_of_its_class():
+    # 杭州市交通运输局 表3/表8 (names only): 交通运输支出 / 超长期特别国债安排的支出 (款 21498) /
+    # 公路水路运输 177.92 is its 项 (2149801), not the 款 21401 (it was summed twice)
+    name = "hangzhou-2026-budget-4"
+    assert "超长期特别国债安排的支出\n177.92\n177.92\n公路水路运输\n177.92" in _page(name, 35)
+    for tid in ("T03", "T07"):
+        data = _doc(name).tables[tid].data
+        # a detail row (its 款 公路水路运输 106,604.22 in 表3 is an aggregate, not summed)
+        assert list(data.loc[data["function_name"] == "公路水路运输", "total"]) == [D("177.92")]
+        assert all(r.status in ("pass", "rounding") for r in _report(name).results
+                   if r.rule.id == f"{tid}.column_total")

@@ -755,14 +755,16 @@ class Assembler:
         levels, current, kuan, prev, found = [], None, None, None, {}
         for r in records:
             name = fold(r.get(field, ""))
-            # a 类 is followed by a 款, whatever its name (公路水路运输 under the unlisted 款
-            # 超长期特别国债安排的支出 is not the 款 21401); a name printed twice in a row is a parent
+            # a 类 is followed by a 款, whatever its name; a name printed twice in a row is a parent
             # and its namesake child (其他一般公共服务支出: 款 20199, then 项 2019999)
             after = levels[-1] if levels else 0
             if after != 1 and name in classes and classes[name] != prev:
                 current, kuan, lv = classes[name], None, 1
                 prev = r[code_field] = current
-            elif after == 1 or (current and (current, name) in kuans and kuans[(current, name)] != prev):
+            elif after == 1 or (current and (current, name) in kuans and kuans[(current, name)] != prev
+                                and (kuan, name) not in items):
+                # (a 项 listed under the 款 above is that 项, even when a 款 has its name:
+                # 公路水路运输 under 超长期特别国债安排的支出 is 2149801, not the 款 21401)
                 lv, kuan = 2, kuans.get((current, name))
                 prev = kuan
                 if kuan:
