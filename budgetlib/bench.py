@@ -121,7 +121,15 @@ def reports_bench() -> pd.DataFrame:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m budgetlib.bench", description=__doc__.split("\n")[0],
+                                epilog="Without an option: every section, into reports/bench.md.")
+    p.add_argument("--quick", action="store_true", help="PDF figures with one repeat, no tabula, no reports")
+    p.add_argument("--corpus", action="store_true", help="the corpus section alone (reports/bench-corpus.md)")
+    p.add_argument("--reports", action="store_true", help="the two report jobs alone (reports/bench-reports.md)")
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    argv = [f"--{k}" for k, v in vars(args).items() if v]
     if "--corpus" in argv:
         frame = corpus_bench()
         print(frame.to_string(index=False))
