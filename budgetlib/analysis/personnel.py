@@ -66,35 +66,7 @@ def personnel_vs_public(doc: BudgetDocument) -> Finding:
         basic, project, total = (total_of(doc, "T05", c) for c in ("basic_total", "project_total", "total"))
     else:
         basic, project, total = total_of(doc, "T06", "total"), None, None
-    rows = [("personnel_cost", "人员经费", personnel), ("public_cost", "公用经费", public),
-            ("basic", "基本支出", basic), ("project", "项目支出", project), ("total", "合计", total)]
-    frame = pd.DataFrame({
-        "cost_kind": [r[0] for r in rows],
-        "label": [r[1] for r in rows],
-        "amount": amounts(r[2] for r in rows),
-        "share_of_basic": [share(r[2], basic) if r[0] in ("personnel_cost", "public_cost") else None
-                           for r in rows],
-        "share_of_total": [share(r[2], total) for r in rows],
-    })
-    all_funds = t01_line(doc, "expenditure", "current_total")
-    figures = {
-        "source": source,
-        "personnel_cost": personnel, "public_cost": public, "basic": basic,
-        "project": project, "total": total,
-        "personnel_share_of_basic": share(personnel, basic),
-        "public_share_of_basic": share(public, basic),
-        "personnel_share_of_total": share(personnel, total),
-        "public_share_of_total": share(public, total),
-        "project_share_of_total": share(project, total),
-        "all_funds_expenditure": all_funds,
-        "scope_differs": all_funds is not None and total is not None and all_funds != total,
-        # the overview's headline figures, on their own base, so both reports agree
-        "all_funds_project": bases.amount(doc, "all_funds_project"),
-        "all_funds_project_share": share(bases.amount(doc, "all_funds_project"), all_funds),
-        "base_basic": "general_budget_basic", "base_total": "general_budget",
-    }
-    return Finding("personnel_vs_public", figures=figures, frame=frame, tables=(source,),
-                   bases={"share_of_basic": "general_budget_basic", "share_of_total": "general_budget"})
+    return _split(doc, (source,), source, personnel, public, basic, project, total)
 
 
 def _by_economic_class(doc: BudgetDocument, tid: str = "T06", column: str = "total") -> Finding:
@@ -127,27 +99,42 @@ def _by_economic_class(doc: BudgetDocument, tid: str = "T06", column: str = "tot
         project, total = total_of(doc, "T05", "project_total"), total_of(doc, "T05", "total")
     else:
         project = total = None
+    return _split(doc, (tid, "T05"), tid, personnel, public, basic, project, total, by_economic_class=True)
+
+
+
+def _split(doc: BudgetDocument, tables: tuple, source: str, personnel, public, basic, project, total,
+           **extra) -> Finding:
+    """The personnel_vs_public finding from its amounts: one row per cost kind, with shares of
+    basic (基本支出) and of total expenditure, and the all-funds total beside them."""
     rows = [("personnel_cost", "人员经费", personnel), ("public_cost", "公用经费", public),
             ("basic", "基本支出", basic), ("project", "项目支出", project), ("total", "合计", total)]
     frame = pd.DataFrame({
-        "cost_kind": [r[0] for r in rows], "label": [r[1] for r in rows], "amount": amounts(r[2] for r in rows),
-        "share_of_basic": [share(r[2], basic) if r[0] in ("personnel_cost", "public_cost") else None for r in rows],
+        "cost_kind": [r[0] for r in rows],
+        "label": [r[1] for r in rows],
+        "amount": amounts(r[2] for r in rows),
+        "share_of_basic": [share(r[2], basic) if r[0] in ("personnel_cost", "public_cost") else None
+                           for r in rows],
         "share_of_total": [share(r[2], total) for r in rows],
     })
     all_funds = t01_line(doc, "expenditure", "current_total")
     figures = {
-        "source": tid, "by_economic_class": True,
-        "personnel_cost": personnel, "public_cost": public, "basic": basic, "project": project, "total": total,
-        "personnel_share_of_basic": share(personnel, basic), "public_share_of_basic": share(public, basic),
-        "personnel_share_of_total": share(personnel, total), "public_share_of_total": share(public, total),
+        "source": source, **extra,
+        "personnel_cost": personnel, "public_cost": public, "basic": basic,
+        "project": project, "total": total,
+        "personnel_share_of_basic": share(personnel, basic),
+        "public_share_of_basic": share(public, basic),
+        "personnel_share_of_total": share(personnel, total),
+        "public_share_of_total": share(public, total),
         "project_share_of_total": share(project, total),
         "all_funds_expenditure": all_funds,
         "scope_differs": all_funds is not None and total is not None and all_funds != total,
+        # the overview's headline figures, on their own base, so both reports agree
         "all_funds_project": bases.amount(doc, "all_funds_project"),
         "all_funds_project_share": share(bases.amount(doc, "all_funds_project"), all_funds),
         "base_basic": "general_budget_basic", "base_total": "general_budget",
     }
-    return Finding("personnel_vs_public", figures=figures, frame=frame, tables=(tid, "T05"),
+    return Finding("personnel_vs_public", figures=figures, frame=frame, tables=tables,
                    bases={"share_of_basic": "general_budget_basic", "share_of_total": "general_budget"})
 
 

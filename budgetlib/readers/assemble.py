@@ -1047,17 +1047,9 @@ class Assembler:
                                      f"kept as {p['project_code']}, check the table against the PDF")
         projects = drop_subtotal_blocks(projects, {i["project_no"] for i in indicators})
         # name_carried and pending are bookkeeping only; from_records keeps just the listed columns
-        proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
-                                                            "fiscal_funds", "other_funds", "goal", *PROVENANCE])
-        decimals = pd.DataFrame({c: printed_decimals(proj[c]) for c in ("project_total", "fiscal_funds", "other_funds")},
-                                index=proj.index)
-        for c in ("project_total", "fiscal_funds", "other_funds"):
-            proj[c] = proj[c].astype(AMOUNT_DTYPE)
         # 财政资金 / 其他资金 not printed (Changsha, Changchun, Hangzhou): no column, never a 0
         unprinted = [c for c in ("fiscal_funds", "other_funds") if c not in funds_printed]
-        proj, decimals = proj.drop(columns=unprinted), decimals.drop(columns=unprinted)
-        ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
-                                                             "operator", "value", "value_number", "unit", *PROVENANCE])
+        proj, decimals, ind = self._project_frames(projects, indicators, unprinted)
         ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
         ind["is_cost"] = ind["level1"] == "成本指标"
         ind["is_qualitative"] = ind["operator"] == "定性"
@@ -1175,16 +1167,8 @@ class Assembler:
                 p[k] = ZERO if p[k] is None else p[k]
         if form_unit and form_unit in self.catalog["units"]:
             unit = form_unit
-        proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
-                                                            "fiscal_funds", "other_funds", "goal", *PROVENANCE])
-        decimals = pd.DataFrame({c: printed_decimals(proj[c]) for c in ("project_total", "fiscal_funds", "other_funds")},
-                                index=proj.index)
-        for c in ("project_total", "fiscal_funds", "other_funds"):
-            proj[c] = proj[c].astype(AMOUNT_DTYPE)
-        proj, decimals = proj.drop(columns=unprinted), decimals.drop(columns=unprinted)
         cost = [i["is_cost"] for i in indicators]
-        ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
-                                                             "operator", "value", "value_number", "unit", *PROVENANCE])
+        proj, decimals, ind = self._project_frames(projects, indicators, unprinted)
         ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
         ind["is_cost"] = [bool(x) for x in cost]   # 成本指标 as 一级 or as 二级 (Shanghai 万里 2023)
         ind["is_qualitative"] = ind["operator"] == "定性"
@@ -1194,6 +1178,20 @@ class Assembler:
         note = self.notes(seg)
         return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, proj.empty, note),
                 Table("T12_indicators", seg.title, unit, ind, ind.iloc[0:0], headers, proj.empty, note))
+
+    @staticmethod
+    def _project_frames(projects: list[dict], indicators: list[dict], unprinted: list[str]):
+        """The T12 project and indicator frames from their records: amounts typed, each cell's
+        printed decimals kept, the funding columns the table does not print left out."""
+        proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
+                                                            "fiscal_funds", "other_funds", "goal", *PROVENANCE])
+        decimals = pd.DataFrame({c: printed_decimals(proj[c]) for c in ("project_total", "fiscal_funds", "other_funds")},
+                                index=proj.index)
+        for c in ("project_total", "fiscal_funds", "other_funds"):
+            proj[c] = proj[c].astype(AMOUNT_DTYPE)
+        ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
+                                                             "operator", "value", "value_number", "unit", *PROVENANCE])
+        return proj.drop(columns=unprinted), decimals.drop(columns=unprinted), ind
 
     @staticmethod
     def _recode(indicators: list[dict], project: dict) -> None:
