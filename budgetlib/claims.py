@@ -1026,9 +1026,12 @@ def check_toc_and_empty(doc: BudgetDocument, claims: list[Claim]) -> list[Result
         if tid not in table_catalog()["tables"] or doc.has_rows(tid) or tid in zero:
             continue
         names = [n for sid, spec in subjects.items() if tid in spec.get("zero_explains", []) for n in spec["names"]]
-        for sent in (sentences(doc.narrative) if names and _cat().get("zero_statement") else []):
+        pats = [_cat()["zero_statement"].format(name=re.escape(_key(n))) for n in names if _cat().get("zero_statement")]
+        pats += [_cat()["none_statement"].format(name=re.escape(_key(n)))
+                 for n in _cat().get("none_names", {}).get(tid, []) if _cat().get("none_statement")]
+        for sent in (sentences(doc.narrative) if pats else []):
             key = _key(sent.text)
-            if any(re.search(_cat()["zero_statement"].format(name=re.escape(_key(n))), key) for n in names):
+            if any(re.search(p, key) for p in pats):
                 zero[tid] = Claim(tid, sent.text, sent)
                 break
     for tid, t in doc.tables.items():

@@ -120,3 +120,12 @@ def test_one_name_two_scopes_and_the_fiscal_total(more):
     assert twice.status == "pass"
     [fiscal] = [r for r in results if r.rule.id == "N.table" and r.rule.instance.startswith("fiscal_total")]
     assert fiscal.status == "pass" and fiscal.right == Decimal("654235.22")
+
+
+def test_empty_table_explained_by_a_none_statement():
+    """xian-2019-budget-2's 目录 (p.2) prints the reason beside each empty table: "表9 是 本单位无
+    政府性基金预算" — no 0 amount, a "无 …" statement; it explains the empty 政府性基金 table (T07)."""
+    doc = budgetlib.load(NATIONAL / "xian-2019-budget-2.pdf")
+    assert doc.tables["T07"].empty and "本单位无政府性基金预算" in doc.narrative.pages[2].replace("\n", "")
+    (r,) = [r for r in check_narrative(doc) if r.rule.id == "N.empty_table" and r.rule.instance == "T07"]
+    assert r.status == "pass" and "无政府性基金预算" in r.text["zh"]

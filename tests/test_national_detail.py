@@ -150,3 +150,21 @@ def test_names_only_an_item_named_like_a_kuan_of_its_class():
         assert list(data.loc[data["function_name"] == "公路水路运输", "total"]) == [D("177.92")]
         assert all(r.status in ("pass", "rounding") for r in _report(name).results
                    if r.rule.id == f"{tid}.column_total")
+
+
+def test_unit_blocks_in_the_code_column_and_two_digit_kuan_codes():
+    """xian-2019-budget-2 prints one block per budget unit in the 科目编码 column (125001
+    西安市安全生产监督管理局, p.7 and p.19), 款 codes with 2 digits under their 类 (208 / 05 /
+    2080505) and 7-digit economic items (3010201 津贴补贴): the unit rows are subtotals, the 款 rows
+    aggregates, so the detail rows add up to the printed 合计 (3,643.37 and 2,022.39 万元)."""
+    name = "xian-2019-budget-2"
+    assert "125001" in _page(name, 7) and "3,643.37" in _page(name, 7) and "2,022.39" in _page(name, 19)
+    doc = _doc(name)
+    t05, t06 = doc.tables["T05"], doc.tables["T06"]
+    assert "20805" in set(t05.total["function_code"]) and "05" not in set(t05.data["function_code"])
+    first = t05.data.iloc[0]
+    assert (first["unit_name"], first["function_code"]) == ("西安市安全生产监督管理局", "2080505")
+    assert "3010201" in set(t06.data["dept_economic_code"])
+    for tid, col, total in (("T05", "total", D("3643.37")), ("T06", "total", D("2022.39"))):
+        r = _status(name, f"{tid}.column_total", col)
+        assert (r.status, r.right, r.left) == ("pass", total, total)

@@ -50,6 +50,11 @@ class ColumnSpec:
     # values that, printed on a subtotal row (TableSpec.detail_key), carry onto the rows below
     carry: tuple[str, ...] = ()
     when_printed: bool = False
+    # a code column holding budget units' block heads (125001 西安市…局, a code of one of these
+    # lengths, which no classification uses): that row names the unit of the rows below it
+    unit_digits: tuple[int, ...] = ()
+    # 款 codes printed with 2 digits under their 类 row (208 / 05 / 2080505): the 类's digits added
+    parent_digits: bool = False
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -128,7 +133,9 @@ def _columns(rows: list[dict], skip: tuple[str, ...] = ()) -> tuple[ColumnSpec, 
                               required=req if isinstance(req, str) else bool(req),
                               hierarchy=r.get("hierarchy", False), alts=alts, into=r.get("into"),
                               part=int(r.get("part", 0)), when_printed=bool(r.get("when_printed")),
-                              carry=tuple(r.get("carry", ()))))
+                              carry=tuple(r.get("carry", ())),
+                              unit_digits=tuple(int(n) for n in r.get("unit_digits", ())),
+                              parent_digits=bool(r.get("parent_digits"))))
     return tuple(out)
 
 

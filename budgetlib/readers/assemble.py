@@ -553,6 +553,7 @@ class Assembler:
         code_ctx: dict = {}
         units: list[dict] = []  # per-unit subtotal rows (预算单位 with amounts, no code)
         carried: dict = {}  # a subtotal row's value carried onto the items below (ColumnSpec.carry)
+        block_unit: dict = {}  # the budget unit whose block the rows are in (ColumnSpec.unit_digits)
         blocks = self.blocks(seg, specs=specs)
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title (the table looks truncated)",
@@ -584,6 +585,9 @@ class Assembler:
                     code = self.join_parts(p, code_ctx.setdefault(out, {}))
                     if code and not rec.get(out):
                         rec[out] = code
+                if self.unit_block(rec, mapping, code_ctx, block_unit):
+                    units.append(rec)  # a unit's block head: a subtotal, kept with the totals
+                    continue
                 stray = [c for j, c in enumerate(line.cells) if c.strip() and j not in mapping]
                 if stray:
                     self.warnings.append(f"{self.source}: {spec.id} {line.where()}: text outside the known "
@@ -786,6 +790,31 @@ class Assembler:
                                  f"resolved from the names where unambiguous; 项 rows {items_done}")
         keep = [r for r in records if not any(r is a for a in agg)]
         return keep, agg
+
+    @staticmethod
+    def unit_block(rec: dict, mapping: dict, code_ctx: dict, block_unit: dict) -> bool:
+        """Budget units' blocks in a code column (ColumnSpec.unit_digits) and 2-digit 款 codes
+        under their 类 (parent_digits). True when `rec` heads a unit's block; every other row
+        takes the unit of the block it is in."""
+        head = False
+        for cs in mapping.values():
+            if cs.kind != "code" or not (cs.unit_digits or cs.parent_digits):
+                continue
+            out = cs.into or cs.name
+            code, name_key, ctx = rec.get(out, ""), out.replace("_code", "_name"), code_ctx.setdefault(out + "#", {})
+            if code.isdigit() and len(code) in cs.unit_digits:
+                block_unit.clear()
+                block_unit.update(unit_code=code, unit_name=rec.get(name_key, ""))
+                rec[out], rec[name_key], head = "", "", True
+                ctx.clear()
+            elif cs.parent_digits and code.isdigit():
+                if len(code) == 3:
+                    ctx["class"] = code
+                elif len(code) == 2 and ctx.get("class"):
+                    rec[out] = ctx["class"] + code
+        for k, v in block_unit.items():
+            rec[k] = rec.get(k) or v
+        return head
 
     @staticmethod
     def join_parts(parts: dict, ctx: dict) -> str:
