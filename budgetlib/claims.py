@@ -455,13 +455,19 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
 
 
 def _grand_total(frame: pd.DataFrame) -> pd.DataFrame:
-    """The 合计 of a table's total rows: the row without a function code when the total rows
+    """The 合计 of a table's total rows: the row without a function (or unit) code when the total rows
     also hold class and 款 subtotals (summing them all would count each amount two or three
     times); else the highest-level coded rows."""
-    if "function_code" not in frame.columns or frame.empty:
+    code_cols = [c for c in ("function_code", "unit_code") if c in frame.columns]
+    if not code_cols or frame.empty:
         return frame
-    codes = frame["function_code"].astype("string").fillna("").str.strip()
-    codes = codes.where(codes.str.fullmatch(r"\d+").fillna(False).astype(bool), "")  # "总计:" in the code column is no code
+    # a row's code: its function code, else its unit's (三公 by unit: the 合计 row, then the
+    # department's row above its units, which repeats it); "总计:" in a code column is no code
+    digits = [frame[c].astype("string").fillna("").str.strip() for c in code_cols]
+    digits = [d.where(d.str.fullmatch(r"\d+").fillna(False).astype(bool), "") for d in digits]
+    codes = digits[0]
+    for d in digits[1:]:
+        codes = codes.where(codes != "", d)
     if (codes == "").all():
         return frame
     if (codes == "").any():

@@ -129,3 +129,12 @@ def test_empty_table_explained_by_a_none_statement():
     assert doc.tables["T07"].empty and "本单位无政府性基金预算" in doc.narrative.pages[2].replace("\n", "")
     (r,) = [r for r in check_narrative(doc) if r.rule.id == "N.empty_table" and r.rule.instance == "T07"]
     assert r.status == "pass" and "无政府性基金预算" in r.text["zh"]
+
+
+def test_three_public_total_is_the_total_row_not_the_department_row_too():
+    """Xi'an 表13 (p.33, 元) prints 合计 and then the department's row (114 西安市人民政府办公厅),
+    which repeats it: "“三公”经费预算支出3.00万元" is the 合计 30,000 元, not both rows (6.00)."""
+    doc = budgetlib.load(NATIONAL / "xian-2026-budget-3.pdf")
+    assert list(doc.tables["T09"].total["unit_code"].str.strip()[:2]) == ["合计", "114"]
+    (r,) = [r for r in check_narrative(doc) if r.rule.id == "N.table" and r.rule.instance.startswith("three_public_total")]
+    assert r.status == "pass" and r.left == r.right == Decimal("3")
