@@ -176,6 +176,7 @@ def _union(parent: list[int], a: int, b: int) -> None:
 def table_groups(segs: list[Seg]) -> list[list[Seg]]:
     """Connected sets of rulings: each is one table (a page may hold two small ones).
     Two rulings connect if they cross/touch, or if collinear and overlapping."""
+    segs = _join_vertical_pieces(segs)
     n = len(segs)
     parent = list(range(n))
     near = _VerticalIndex(segs)
@@ -201,6 +202,35 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
             break
         lone = left
     return tables
+
+
+def _join_vertical_pieces(segs: list[Seg]) -> list[Seg]:
+    """A wall drawn cell by cell, its pieces a hair apart, is one ruling. Where no floor
+    crosses the gap (a header cell spanning two rows), the pieces would touch nothing: the
+    columns beside the two-row cells lost their walls and the whole header fused into one
+    cell (shanghai-final-4 p.10, 支出决算表: pieces 145.58-168.02 and 168.99-191.57)."""
+    vs = sorted((s for s in segs if not s.horizontal), key=attrgetter("x0"))
+    if len(vs) < 2:
+        return segs
+    out = [s for s in segs if s.horizontal]
+    walls: list[list[Seg]] = []                 # the verticals of one x (within 0.3 pt)
+    for s in vs:
+        if walls and s.x0 - walls[-1][0].x0 <= 0.3:
+            walls[-1].append(s)
+        else:
+            walls.append([s])
+    for wall in walls:
+        wall.sort(key=attrgetter("y0"))
+        cur = wall[0]
+        for s in wall[1:]:
+            if s.y0 - cur.y1 <= SNAP:
+                if s.y1 > cur.y1:
+                    cur = Seg(cur.x0, cur.y0, cur.x0, s.y1)
+            else:
+                out.append(cur)
+                cur = s
+        out.append(cur)
+    return out
 
 
 class _VerticalIndex:
@@ -717,12 +747,37 @@ def _overflow_lines(grid: Grid, placed: list[tuple[Char, int, int]]) -> dict[int
             pr, pc = home[seq - 1]
             h = min(ch.h for ch in line)
             dy = min(ch.y0 for ch in line) - min(ch.y0 for ch in prev)
-            if pc == c and 0.5 * h < dy <= 1.5 * h and grid.anchor[pr][pc] != anchor:
+            if (pc == c and 0.5 * h < dy <= 1.5 * h and grid.anchor[pr][pc] != anchor
+                    and _wraps(grid, grid.anchor[pr][pc], prev, line)):
                 prev_anchor = moves.get(seq - 1, grid.anchor[pr][pc])
                 moves[seq] = prev_anchor
                 anchor = prev_anchor
         home[seq] = (r, c)
     return moves
+
+
+def _wraps(grid: Grid, anchor: tuple[int, int], prev: list[Char], line: list[Char]) -> bool:
+    """``line`` can be the wrapped continuation of ``prev`` in the cell at ``anchor``: its
+    first glyph (its first word, for Latin text) did not fit after ``prev`` in the cell's
+    width. Short labels in consecutive rows of one column, printed one after the other
+    because the cells beside them are empty (suzhou p.10: 九、社会保险基金支出 / 十、卫生健康支出
+    on the expenditure side, no income line between), are each their row's own text."""
+    x0, x1 = _region_span(grid, anchor)
+    glyphs = sorted((ch for ch in line if not ch.c.isspace()), key=lambda ch: ch.x0)
+    if not glyphs:
+        return False
+    above = [ch for ch in prev if not ch.c.isspace()]
+    if len(glyphs) == 1 and len(above) == 1 and abs(glyphs[0].x0 - above[0].x0) < 1:
+        return True                 # a label written one character per line (年 / 度 / 绩 / 效 …)
+    word_end = glyphs[0].x1
+    if not is_cjk(glyphs[0].c):
+        for ch in glyphs[1:]:
+            if is_cjk(ch.c) or ch.x0 - word_end > 0.3 * ch.h:
+                break
+            word_end = ch.x1
+    used = max(ch.x1 for ch in prev) - min(ch.x0 for ch in prev)
+    # a cell keeps a little padding on each side (Excel ~2 pt)
+    return used + (word_end - glyphs[0].x0) > (x1 - x0) - 8
 
 
 def _drop_foreign_hidden(grid: Grid, placed: list[tuple[Char, int, int]]) -> list[tuple[Char, int, int]]:
