@@ -558,7 +558,8 @@ class Assembler:
         if not blocks or not blocks[0][0]:
             raise self.fail(seg, seg.first, "no header rows after the title (the table looks truncated)",
                             "check the file is complete")
-        blocks = [self.split_panels(seg, header, data) for header, data in blocks]
+        groups = self.panel_groups(blocks, specs)
+        blocks = [self.split_panels(seg, header, data, groups, specs) for header, data in blocks]
         mapped = [(header, data, self.map_columns(seg, header, specs, partial=True)) for header, data in blocks]
         mapped = self.stitch_wide(seg, specs, mapped)
         mapped = [(header, [realign(line, header) for line in data], mapping) for header, data, mapping in mapped]
@@ -649,30 +650,108 @@ class Assembler:
             return line
         return replace(line, cells=[cells[0]] + [""] * (width - len(cells)) + cells[1:])
 
-    def split_panels(self, seg: Segment, header: list[Line], data: list[Line]) -> tuple[list[Line], list[Line]]:
-        """Side-by-side panels (决算 基本支出: 编码 | 名称 | 决算数 printed two or three times
-        across the page): one list, the left panel's rows first. A panel's closing subtotal
-        (人员经费合计 | 公用经费合计) is not a row of the list, nor the table's 合计: it is kept
-        in the table's note."""
+    def panel_width(self, header: list[Line]) -> tuple[int, int] | None:
+        """(panel width, columns) when the header repeats itself across the page (决算 基本支出:
+        编码 | 名称 | 决算数 printed two or three times), else None."""
         ncols = 1 + max((j for h in header for j, c in enumerate(h.cells) if c.strip()), default=-1)
         paths = self.header_paths(header, ncols) if header else []
         width = next((p for p in range(2, ncols // 2 + 1) if ncols % p == 0 and paths[0]
                       and all(paths[k] == paths[k % p] for k in range(ncols))), None)
-        if not width:
+        return (width, ncols) if width else None
+
+    def panel_groups(self, blocks, specs: tuple[ColumnSpec, ...]) -> dict[int, tuple[str, str]]:
+        """The column each panel's amounts belong to, from the panels' closing subtotals
+        (人员经费合计 under the first panel, 公用经费合计 under the last: the 决算 基本支出表 splits
+        人员经费 | 公用经费 by panel, not by column): {panel: (column name, subtotal label)}. A
+        panel without a subtotal of its own is part of the group closed by the next subtotal to
+        its right (the 公用经费 classes 302 and 310 side by side, one 公用经费合计 under the
+        last). {} when the subtotals do not name an amount column for every panel, or name only
+        one (the panels are then one list, with no split)."""
+        amount_specs = [cs for cs in specs if cs.kind == "amount" and cs.name != "total"]
+        named: dict[int, tuple[str, str]] = {}
+        npanels = 0
+        for header, data in blocks:
+            shape = self.panel_width(header)
+            if not shape:
+                continue
+            width, ncols = shape
+            npanels = max(npanels, ncols // width)
+            for line in data:
+                for i in range(ncols // width):
+                    cells = line.cells[i * width:(i + 1) * width]
+                    label = fold(clean_text(next((c for c in cells if c.strip()), "")))
+                    if not label.endswith("合计") or is_total_label(label):
+                        continue
+                    score, best = max(((cs.specificity(label), cs) for cs in amount_specs),
+                                      key=lambda x: x[0], default=(0, None))
+                    if score:
+                        named[i] = (best.name, label.removesuffix("合计"))
+        groups: dict[int, tuple[str, str]] = {}
+        for i in reversed(range(npanels)):
+            if g := named.get(i) or groups.get(i + 1):
+                groups[i] = g
+        if len(groups) != npanels or len({g[0] for g in groups.values()}) < 2:
+            return {}
+        return groups
+
+    def split_panels(self, seg: Segment, header: list[Line], data: list[Line],
+                     groups: dict[int, tuple[str, str]] | None = None,
+                     specs: tuple[ColumnSpec, ...] = ()) -> tuple[list[Line], list[Line]]:
+        """Side-by-side panels (决算 基本支出: 编码 | 名称 | 决算数 printed two or three times
+        across the page): one list, the left panel's rows first. A panel's closing subtotal
+        (人员经费合计 | 公用经费合计) is not a row of the list; it is kept in the table's note.
+        With ``groups`` (``panel_groups``) each row also carries its amount under its panel's
+        column (人员经费 or 公用经费), and the subtotals make the table's 合计 row: each is its
+        column's 合计, their sum the 合计 (基本支出) the table does not print."""
+        shape = self.panel_width(header)
+        if not shape:
             return header, data
+        width, ncols = shape
         head = [Line(h.cells[:width], h.page, h.line) for h in header]
+        # the panel's amount column: the one its header maps to the table's 合计 (决算数)
+        amount_at = next((j for j, cs in self.map_columns(seg, head, specs, partial=True).items()
+                          if cs.name == "total"), None) if groups else None
+        split = bool(groups) and amount_at is not None and len(groups) == ncols // width
+        cols = list(dict.fromkeys(groups.values())) if split else []
+        subtotals: dict[str, str] = {}
+        where = None
         rows = []
         for i in range(ncols // width):
             for line in data:
                 cells = line.cells[i * width:(i + 1) * width]
+                cells += [""] * (width - len(cells))
                 label = fold(clean_text(next((c for c in cells if c.strip()), "")))
                 if not label:
                     continue
                 if label.endswith("合计") and not is_total_label(label):
                     seg.notes.append(" ".join(clean_text(c) for c in cells if c.strip()))
+                    if split:
+                        subtotals[groups[i][0]] = cells[amount_at]
+                        where = where or line
                     continue
+                if split:
+                    cells = cells + [cells[amount_at] if c == groups[i] else "" for c in cols]
                 rows.append(Line(cells, line.page, line.line))
+        if split:
+            head = [Line(h.cells + [""] * (width - len(h.cells)) + [label for _, label in cols], h.page, h.line)
+                    for h in head]
+            if where is not None:
+                rows.append(self.panel_total(width, amount_at, cols, subtotals, where))
         return head, rows
+
+    @staticmethod
+    def panel_total(width: int, amount_at: int, cols: list[tuple[str, str]], subtotals: dict[str, str],
+                    where: Line) -> Line:
+        """The 合计 row of a table split by panels: each subtotal under its column, and their
+        sum (exact, with the decimals printed) under the panel's amount column."""
+        printed = [subtotals.get(name, "") for name, _ in cols]
+        try:
+            total = str(sum((parse_amount(v) for v in printed), ZERO)) if any(v.strip() for v in printed) else ""
+        except ValueError:
+            total = ""                # an unreadable subtotal: its own cell says so when converted
+        cells = ["合计"] + [""] * (width - 1)
+        cells[amount_at] = total
+        return Line(cells + printed, where.page, where.line)
 
     _ITEM_PREFIX = re.compile(r"^(其中[:：]?)?(\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十\d]{1,2}[、.．])?")
 
@@ -891,7 +970,8 @@ class Assembler:
                     cs = self.catalog["two_sided_columns"][1]
                     records.append({"side": side, "line_no": line_no, "item": item, "line_kind": kind,
                                     "amount": self.amount(seg, line, cs, amt_cell),
-                                    "page": line.page, "line": line.line, "_level": level})
+                                    "page": line.page, "line": line.line, "_level": level,
+                                    "_blank": not amt_cell.strip()})
         # Items printed under a numbered item (一、一般公共服务支出 / 信访事务 / 行政运行, or
         # 一、财政拨款 / 1.一般公共预算拨款) are its breakdown: sub_item, so the items still sum.
         for side in ("income", "expenditure"):
@@ -913,6 +993,17 @@ class Assembler:
             head = lines[:next((k for k, r in enumerate(lines) if r["line_kind"] in ("carryover", "grand_total")),
                                len(lines))]
             tops = [r for r in head if r["line_kind"] == "item"]
+            subs = [r for r in head if r["line_kind"] == "sub_item"]
+            if len(tops) == 1 and tops[0]["_blank"] and subs:
+                # the one numbered line, printed without an amount over a numbered breakdown
+                # (一、部门预算 / 1、财政拨款 3,643.37 / 2、上级补助收入 …): a heading, so the lines
+                # of the next level are the items
+                tops[0]["line_kind"] = "sub_item"
+                level = min(r["_level"] for r in subs)
+                for r in subs:
+                    if r["_level"] == level:
+                        r["line_kind"] = "item"
+                tops = [r for r in head if r["line_kind"] == "item"]
             if not any(r["line_kind"] == "current_total" for r in lines) and len(tops) == 1 \
                     and any(r["line_kind"] == "sub_item" for r in head):
                 # one numbered line and its breakdown, no 本年收入合计 (一、财政拨款 / 一般公共预算 /
