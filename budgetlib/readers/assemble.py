@@ -712,7 +712,7 @@ class Assembler:
         amount_at = next((j for j, cs in self.map_columns(seg, head, specs, partial=True).items()
                           if cs.name == "total"), None) if groups else None
         split = bool(groups) and amount_at is not None and len(groups) == ncols // width
-        cols = list(dict.fromkeys(groups.values())) if split else []
+        cols = list({name: (name, label) for name, label in groups.values()}.values()) if split else []
         subtotals: dict[str, str] = {}
         where = None
         rows = []
@@ -730,7 +730,7 @@ class Assembler:
                         where = where or line
                     continue
                 if split:
-                    cells = cells + [cells[amount_at] if c == groups[i] else "" for c in cols]
+                    cells = cells + [cells[amount_at] if name == groups[i][0] else "" for name, _ in cols]
                 rows.append(Line(cells, line.page, line.line))
         if split:
             head = [Line(h.cells + [""] * (width - len(h.cells)) + [label for _, label in cols], h.page, h.line)
