@@ -125,3 +125,13 @@ def test_an_unnumbered_heading_line_is_not_the_summary_tables_item():
             assert "部门预算" not in set(items["item"])
             current = lines.loc[lines["line_kind"] == "current_total", "amount"].iloc[0]
             assert current == D("3643.37") == sum(items["amount"], D(0))
+
+
+def test_personnel_report_of_a_final_account_has_its_project_spending_beside():
+    """shanghai-final-1: 人员经费 95.36 and 公用经费 10.23 from the 基本支出决算表's panels (p.13); the
+    一般公共预算财政拨款支出决算表 (p.12) prints 合计 307.82 = 基本支出 105.58 + 项目支出 202.24 beside."""
+    doc = budgetlib.load(CORPUS / "national" / "shanghai-final-2024-final-1.pdf")
+    f = personnel_vs_public(doc)
+    assert f.missing is None and f.figures["source"] == "T06"
+    assert (f.figures["personnel_cost"], f.figures["public_cost"]) == (D("95.36"), D("10.23"))
+    assert (f.figures["project"], f.figures["total"]) == (D("202.24"), D("307.82"))

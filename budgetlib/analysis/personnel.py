@@ -66,6 +66,9 @@ def personnel_vs_public(doc: BudgetDocument) -> Finding:
         basic, project, total = (total_of(doc, "T05", c) for c in ("basic_total", "project_total", "total"))
     else:
         basic, project, total = total_of(doc, "T06", "total"), None, None
+        if "basic_total" in doc.tables.get("T05", doc.tables["T06"]).headers and not table_state(doc, "T05"):
+            # (决算: T06's panels give the split, T05 the 项目支出 and 合计 beside it)
+            project, total = total_of(doc, "T05", "project_total"), total_of(doc, "T05", "total")
     return _split(doc, (source,), source, personnel, public, basic, project, total)
 
 
