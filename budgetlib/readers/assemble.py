@@ -579,8 +579,9 @@ class Assembler:
         mapped = [(header, [realign(line, header) for line in data], mapping) for header, data, mapping in mapped]
         if spec.row_items and not {"total", "overseas_travel"} & {s.name for _, _, m in mapped for s in m.values()}:
             return self.item_rows(seg, spec, unit, blocks)
-        if any(is_amount(c) for _, d, _ in mapped for l in d for c in l.cells):
-            # a table printed with no amount at all (only 合计, or a note) is empty, whatever its columns
+        if any(is_amount(c) and parse_amount(c) != 0 for _, d, _ in mapped for l in d for c in l.cells):
+            # a table printed with no amount at all (only 合计, or a note), or with 0.00 in every
+            # cell (Xi'an 2021 表9 政府性基金收支表, 收入|支出 blocks), is empty, whatever its columns
             self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
@@ -644,6 +645,8 @@ class Assembler:
         # printed 合计 first, then the budget units' rows, then the 类/款 aggregates
         records, totals = self.split_hierarchy(specs, records, totals + units)
         printed = {cs.name for _, _, m in mapped for cs in m.values()}
+        if block_unit:
+            printed.add("unit_name")  # no 预算单位 column, but the code column heads units' blocks
         specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
         amounts = [c for c in spec.amount_columns if c in data_df]
