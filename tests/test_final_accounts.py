@@ -135,3 +135,14 @@ def test_personnel_report_of_a_final_account_has_its_project_spending_beside():
     assert f.missing is None and f.figures["source"] == "T06"
     assert (f.figures["personnel_cost"], f.figures["public_cost"]) == (D("95.36"), D("10.23"))
     assert (f.figures["project"], f.figures["total"]) == (D("202.24"), D("307.82"))
+
+
+def test_a_floor_drawn_in_pieces_end_to_end_is_one_ruling():
+    """xian-2026-4 p.43 (部门整体支出绩效目标表): every floor is drawn as pieces 150-298-365-432-491-555
+    that meet end to end; no wall stands at 298 or 432, so the pieces touched no wall there and the
+    page fell apart into three grids (the indicator name and its value split across them: "≥1" / "8")."""
+    from budgetlib.readers import pdf_mupdf
+    rows = [[c for c in ln.cells] for ln in pdf_mupdf.iter_page_lines(DATA / "xian-2026-budget-4-p43.pdf")]
+    assert ["年度绩效指标", "产出指标", "数量指标", "促进被审计单位建立完善管理制度（项）", "≥18", "4"] in rows
+    assert ["", "", "时效指标", "审计项目完成时限", "12月31日前", "6"] in rows
+    assert ["", "满意度指标", "服务对象满意度指标", "政府及被审计单位满意度", "≥95%", "6"] in rows

@@ -184,6 +184,12 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
         if h.horizontal:
             for j in near.crossing(h):
                 _union(parent, i, j)
+    # a floor drawn in pieces end to end is one ruling (the pieces break at hidden sheet
+    # columns, where no wall stands: xian-2026-4 p.43, 150-298-365-432-491)
+    hs = sorted((i for i in range(n) if segs[i].horizontal), key=lambda i: (segs[i].y0, segs[i].x0))
+    for a, b in zip(hs, hs[1:]):
+        if abs(segs[b].y0 - segs[a].y0) <= 0.3 and -0.3 <= segs[b].x0 - segs[a].x1 <= 0.3:
+            _union(parent, a, b)
     groups: dict[int, list[Seg]] = {}
     for i in range(n):
         groups.setdefault(_find(parent, i), []).append(segs[i])
