@@ -52,14 +52,16 @@ def _line_with(page, text):
 def _rewrite(page, edits):
     """Each (old, new, where) of ``edits``: the text line printing ``old`` is blacked out
     (redaction: its glyphs are gone from the page, the rulings stay) and ``new`` (if any) is
-    printed in its place, or ``where="after"`` under the lowest text of the page."""
+    printed in its place, or ``where="after"`` under the table (the lowest text and ruling)."""
     placed = []
     for old, new, where in edits:
         box, size = _line_with(page, old)
         page.add_redact_annot(box)
         placed.append((box, size, new, where))
     page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE)
-    bottom = max((b.y1 for b, t, _ in _text_lines(page) if t.strip()), default=0)
+    # under the last text and the last ruling of the page (the table's grid)
+    bottom = max([b.y1 for b, t, _ in _text_lines(page) if t.strip()]
+                 + [d["rect"].y1 for d in page.get_drawings() if d["rect"].y1 < page.rect.height - 5], default=0)
     for box, size, new, where in placed:
         if new:
             if where == "after":

@@ -149,6 +149,9 @@ class Segment:
     notes: list[str] = field(default_factory=list)
     core: str = ""
     closed: bool = False
+    untitled: bool = False  # recognised by its header; its title, if printed after the body, is adopted
+
+
 
 
 @dataclass
@@ -219,6 +222,11 @@ class Assembler:
             cells = line.nonempty()
             one = fold(cells[0]) if len(cells) == 1 else ""
             title = self.title_of(cells, lines, i)
+            if title is None and segs and segs[-1].untitled and segs[-1].rows and segs[-1].rows[-1] is lines[i - 1] \
+                    and lines[i - 1].page == line.page and len(cells) <= 2 \
+                    and (under := recognise_title(" ".join(cells))) is not None and under.table_id == segs[-1].table_id:
+                self.adopt_title(segs[-1], under)  # the title printed under the body it names
+                continue
             if title is None and one and (one in running or any(r.search(one) for r in rec["furniture"]) or (
                     re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
                 continue  # a running header or a printed page number
@@ -228,6 +236,7 @@ class Assembler:
                 # A title repeated on a continuation page continues the same table.
                 if segs and ((tid is not None and segs[-1].table_id == tid)
                              or (tid is None and segs[-1].core == title.core)):
+                    self.adopt_title(segs[-1], title)
                     continue
                 segs.append(Segment(tid, title.printed, title.is_final, line,
                                     label=(pending_label + title.label), core=title.core))
@@ -239,7 +248,8 @@ class Assembler:
                     and kind not in {s.table_id for s in segs} and not (segs and self.signature(segs[-1].rows) == kind):
                 # a table printed without a title (or with it after the body): its header names it
                 spec = self.catalog["tables"][kind]
-                segs.append(Segment(kind, spec.zh, any(s.is_final for s in segs), line, label=pending_label))
+                segs.append(Segment(kind, spec.zh, any(s.is_final for s in segs), line, label=pending_label,
+                                    untitled=True))
                 pending_label = ""
                 self.warnings.append(f"{self.source}: {line.where()}: no title before this header; "
                                      f"recognised as {spec.kind} by its columns and rows")
@@ -300,14 +310,32 @@ class Assembler:
     def untitled_kind(self, lines: list[Line], i: int) -> str | None:
         """The kind of a table whose header opens a page with no title above it, or None."""
         line = lines[i]
-        if len(line.nonempty()) < 3 or self.looks_like_data(line):
+        if not self.header_start(line):
             return None
         for k in range(i - 1, -1, -1):  # the first line of several cells on its page
             if lines[k].page != line.page:
                 break
-            if len(lines[k].nonempty()) >= 3:
+            if self.header_start(lines[k]):
                 return None
         return self.signature([l for l in lines[i: i + 20] if l.page == line.page])
+
+    @staticmethod
+    def adopt_title(seg: Segment, title) -> None:
+        """A table recognised by its header takes the title printed after its body (its words,
+        label and final-accounts flag); a titled table keeps its own."""
+        if seg.untitled:
+            seg.title, seg.core, seg.untitled = title.printed, title.core, False
+            seg.label = seg.label or title.label
+            seg.is_final = seg.is_final or title.is_final
+
+    def header_start(self, line: Line) -> bool:
+        """Could the line open a table's header: several cells, not data, not a unit or
+        编制单位 line (a two-cell top header row: 本年收入 | 本年支出, 项目 | 支出预算)."""
+        cells = line.nonempty()
+        if len(cells) < 2 or self.looks_like_data(line):
+            return False
+        return len(cells) >= 3 or (self.unit_in(cells) is None and not any(
+            r.search(fold(c)) for c in cells for r in self.catalog["recognition"]["meta_lines"]))
 
     def ends_table(self, seg: Segment, text: str) -> bool:
         """Narrative text or a section heading after a grid table's rows: the table is over."""
