@@ -144,3 +144,63 @@ def test_set_rotation_on_a_table_page(tmp_path):
     path = tmp_path / "rotated.pdf"
     pdf.save(path)
     _same_document(budgetlib.load(path), _original(SHANGHAI))
+
+
+# -- titles removed, or printed after the body ------------------------------------------------
+
+# every table title of the three documents, by page (Fuzhou also prints a section heading that
+# names the table, 三、支出预算总表, over its title: both go)
+SHANGHAI_TITLES = {7: ["2026年预算单位财务收支预算总表"], 8: ["2026年预算单位收入预算总表"],
+                   10: ["2026年预算单位支出预算总表"], 12: ["2026年预算单位财政拨款收支预算总表"],
+                   13: ["2026年预算单位一般公共预算支出功能分类预算表"],
+                   15: ["2026年预算单位政府性基金预算支出功能分类预算表"],
+                   16: ["2026年预算单位国有资本经营预算支出功能分类预算表"],
+                   17: ["2026年预算单位一般公共预算基本支出部门预算经济分类预算表"],
+                   19: ["2026年单位“三公”经费和机关运行经费预算表"]}
+FUZHOU_TITLES = {p: [f"{n}、{t}", f"2026 年度{t}"] for p, n, t in (
+    (8, "一", "收支预算总表"), (9, "二", "收入预算总表"), (10, "三", "支出预算总表"), (11, "四", "财政拨款收支预算总表"),
+    (13, "五", "一般公共预算拨款支出预算表"), (14, "六", "政府性基金预算拨款支出预算表"),
+    (16, "七", "国有资本经营预算拨款支出预算表"), (17, "八", "一般公共预算支出经济分类情况表"),
+    (19, "九", "一般公共预算基本支出经济分类情况表"), (23, "十", "一般公共预算“三公”经费支出预算表"))}
+CHANGCHUN_TITLES = {6: ["收支总表（预算表1）"], 7: ["收入总表(预算表2)"], 8: ["支出总表（预算表3）"],
+                    9: ["财政拨款收支总表(预算表4)"], 10: ["本年一般公共预算支出表（预算表5）"],
+                    11: ["本年一般公共预算基本支出表(预算表6)"], 12: ["本年一般公共预算“三公”经费支出表(预算表7)"],
+                    13: ["本年政府性基金预算支出表(预算表8)"]}
+
+
+@pytest.mark.parametrize("src, titles, untold", [
+    (SHANGHAI, SHANGHAI_TITLES, {}),
+    # Fuzhou prints 一般公共预算/政府性基金/国有资本经营 支出表 with the same columns (科目编码 |
+    # 科目名称 | 小计 | 基本支出 | 项目支出), and its two economic-class tables too (科目编码 |
+    # 科目名称 | 预算数): without their titles nothing tells them apart
+    (FUZHOU, FUZHOU_TITLES, {"T05": 13, "T07": 14, "T08": 16, "T19": 17, "T06": 19}),
+    # Changchun's 政府性基金 table: the columns of its 一般公共预算支出表 without 人员/公用经费
+    (CHANGCHUN, CHANGCHUN_TITLES, {"T07": 13}),
+])
+def test_tables_whose_titles_are_redacted_are_recognised_by_their_headers(tmp_path, src, titles, untold):
+    """Every title line blacked out: each table whose header (and first row labels) names one
+    kind is that kind, with the same rows, totals and unit; a table whose columns fit several
+    kinds is kept as raw rows on its own page -- never guessed, never merged into the table
+    before it (the old reading appended Fuzhou's pages 13-23 to its 支出总表)."""
+    doc, orig = budgetlib.load(_edited(tmp_path, src, {p: [(t, None, None) for t in ts] for p, ts in titles.items()})), \
+        _original(src)
+    told = {tid: t for tid, t in orig.tables.items() if tid not in untold}
+    assert sorted(doc.tables) == sorted(told)
+    for tid, t in told.items():
+        _same_table(doc.tables[tid], t)
+    raw_pages = {r.page for r in doc.raw_tables if not r.title}
+    assert raw_pages == set(untold.values())
+    assert not doc.problems
+    for tid, t in told.items():  # each says how it was recognised
+        if tid in orig.tables and orig.tables[tid].pages and orig.tables[tid].pages[0] in titles:
+            assert any(f"recognised as {t.kind} by its columns" in w for w in doc.warnings), tid
+
+
+def test_titles_printed_after_the_body(tmp_path):
+    """Shanghai's titles moved under their tables: each table is read from its header, and the
+    title printed under it is its title (words and kind), not a row and not a new table."""
+    edits = {p: [(t, t, "after") for t in ts] for p, ts in SHANGHAI_TITLES.items()}
+    doc, orig = budgetlib.load(_edited(tmp_path, SHANGHAI, edits)), _original(SHANGHAI)
+    _same_document(doc, orig)
+    for tid, t in orig.tables.items():
+        assert fold(doc.tables[tid].title) == fold(t.title)

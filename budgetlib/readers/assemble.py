@@ -244,21 +244,30 @@ class Assembler:
                 continue
             if id(line) in self.headings:
                 continue  # "四、财政拨款收支预算总表" over "2026 年度财政拨款收支预算总表"
-            if line.page != title_page and (kind := self.untitled_kind(lines, i)) \
-                    and kind not in {s.table_id for s in segs} and not (segs and self.signature(segs[-1].rows) == kind):
-                # a table printed without a title (or with it after the body): its header names it
-                spec = self.catalog["tables"][kind]
-                segs.append(Segment(kind, spec.zh, any(s.is_final for s in segs), line, label=pending_label,
-                                    untitled=True))
-                pending_label = ""
-                self.warnings.append(f"{self.source}: {line.where()}: no title before this header; "
-                                     f"recognised as {spec.kind} by its columns and rows")
-                for k in range(i - 1, -1, -1):
-                    if lines[k].page != line.page:
-                        break
-                    if (unit := self.unit_in(lines[k].nonempty())) is not None:
-                        segs[-1].unit, segs[-1].unit_line = unit, lines[k]
-                        break
+            if line.page != title_page and self.untitled_start(lines, i):
+                kind = self.signature([l for l in lines[i: i + 20] if l.page == line.page])
+                unit_k = next((k for k in range(i - 1, -1, -1) if lines[k].page == line.page
+                               and self.unit_in(lines[k].nonempty()) is not None), None)
+                if kind and kind not in {s.table_id for s in segs} and not (segs and self.signature(segs[-1].rows) == kind):
+                    # a table printed without a title (or with it after the body): its header names it
+                    spec = self.catalog["tables"][kind]
+                    segs.append(Segment(kind, spec.zh, any(s.is_final for s in segs), line, label=pending_label,
+                                        untitled=True))
+                    self.warnings.append(f"{self.source}: {line.where()}: no title before this header; "
+                                         f"recognised as {spec.kind} by its columns and rows")
+                    pending_label = ""
+                elif kind is None and segs and unit_k is not None and not segs[-1].closed:
+                    # a unit line and a header on a page with no title: a new table, not a
+                    # continuation of the one before, though its columns fit no single kind
+                    segs.append(Segment(None, "", any(s.is_final for s in segs), line, label=pending_label,
+                                        untitled=True))
+                    self.warnings.append(f"{self.source}: {line.where()}: no title before this header, and its "
+                                         "columns and rows fit no single kind of table; kept as raw rows")
+                    pending_label = ""
+                else:
+                    unit_k = None
+                if unit_k is not None:
+                    segs[-1].unit, segs[-1].unit_line = self.unit_in(lines[unit_k].nonempty()), lines[unit_k]
             if one and label_only(one):
                 pending_label = one  # 表1 on its own line above the title
                 continue
@@ -307,17 +316,18 @@ class Assembler:
                           for c in l.nonempty() if not is_amount(c))
         return kind_by_signature(header, labels)
 
-    def untitled_kind(self, lines: list[Line], i: int) -> str | None:
-        """The kind of a table whose header opens a page with no title above it, or None."""
+    def untitled_start(self, lines: list[Line], i: int) -> bool:
+        """Does the line open the first header of its page (a table with no title above it)?"""
         line = lines[i]
         if not self.header_start(line):
-            return None
+            return False
         for k in range(i - 1, -1, -1):  # the first line of several cells on its page
             if lines[k].page != line.page:
                 break
             if self.header_start(lines[k]):
-                return None
-        return self.signature([l for l in lines[i: i + 20] if l.page == line.page])
+                return False
+        return True
+
 
     @staticmethod
     def adopt_title(seg: Segment, title) -> None:
@@ -1309,8 +1319,9 @@ class Assembler:
             if seg.table_id is None:
                 raw.append(RawTable(seg.title, [[clean_text(c) for c in l.cells] for l in seg.rows],
                                     seg.first.page, seg.first.line))
-                self.warnings.append(f"{self.source}: {seg.first.where()}: table {seg.title!r} is not in the "
-                                     "catalogue; kept as raw rows")
+                if not seg.untitled:
+                    self.warnings.append(f"{self.source}: {seg.first.where()}: table {seg.title!r} is not in the "
+                                         "catalogue; kept as raw rows")
                 continue
             spec = specs[seg.table_id]
             if seg.table_id in tables and spec.layout == "performance":
