@@ -204,3 +204,89 @@ def test_titles_printed_after_the_body(tmp_path):
     _same_document(doc, orig)
     for tid, t in orig.tables.items():
         assert fold(doc.tables[tid].title) == fold(t.title)
+
+
+# -- other labels and other families' title words ---------------------------------------------
+
+# Shanghai's titles in the words of Hunan, Guangdong, Fujian, with labels of every form seen
+# (公开09表, （预算表 5）, 表3：, 预算表12, 五、, 单位预算08表, 表 2), their numbers all wrong
+SHANGHAI_RETITLED = {7: ("公开09表", "公开09表 部门收支总体情况表"), 8: ("(预算表5)", "部门收入总体情况表（预算表 5）"),
+                     10: ("表3", "表3：2026年本年支出总体情况表"), 12: ("预算表12", "财政拨款收支总体情况表 预算表12"),
+                     13: ("五、", "五、一般公共预算支出情况表（按功能分类科目）"),
+                     15: ("单位预算08表", "单位预算08表 政府性基金预算支出情况表"),
+                     16: ("(预算表1)", "国有资本经营预算拨款支出预算表（预算表 1）"),
+                     17: ("", "一般公共预算基本支出情况表（按经济分类科目）"),
+                     19: ("表2", "表 2 财政拨款安排的行政经费及“三公”经费预算表")}
+# Fuzhou's section heading replaced by a label on its own line, its title by the words of
+# Shenzhen, Jiangsu, Xi'an
+FUZHOU_RETITLED = {8: ("表4", "收支总表"), 9: ("公开01表", "收入总表"), 10: ("预算表 2", "支出总表"),
+                   11: ("表 9", "财政拨款收支总表"), 13: ("单位预算01表", "一般公共预算支出表（按功能分类）"),
+                   14: ("表10", "政府性基金预算支出表"), 16: ("表 7", "国有资本经营预算支出预算表"),
+                   17: ("公开08表", "一般公共预算支出表（按经济分类）"),
+                   19: ("十一、", "一般公共预算基本支出明细表（按支出经济分类科目）"),
+                   23: ("预算表 3", "一般公共预算“三公”经费、会议费、培训费支出表")}
+
+
+def test_other_families_title_words_and_labels(tmp_path):
+    """Each family's titles in other families' words (families.md), under labels that number
+    them wrongly: the kind comes from the title words, the label is kept but decides nothing,
+    and every table reads the same."""
+    cases = [(SHANGHAI, {p: [(SHANGHAI_TITLES[p][0], t, None)] for p, (_, t) in SHANGHAI_RETITLED.items()},
+              SHANGHAI_RETITLED),
+             (FUZHOU, {p: [(FUZHOU_TITLES[p][0], lab, None), (FUZHOU_TITLES[p][1], t, None)]
+                       for p, (lab, t) in FUZHOU_RETITLED.items()}, FUZHOU_RETITLED)]
+    for src, edits, printed in cases:
+        doc, orig = budgetlib.load(_edited(tmp_path, src, edits)), _original(src)
+        _same_document(doc, orig)
+        for t in doc.tables.values():
+            if t.pages and t.pages[0] in printed and t.id != "T12_indicators":
+                label, title = printed[t.pages[0]]
+                assert fold(t.label) == fold(label), (t.id, t.label)
+                assert fold(title) in fold(t.title) or fold(t.title) in fold(title)
+        assert not doc.raw_tables
+
+
+
+# -- a continuation page without its header; another 金额单位 ------------------------------------
+
+def test_continuation_pages_without_their_repeated_header(tmp_path):
+    """Shanghai repeats the column header on every continuation page (收入总表 p.9, 支出总表
+    p.11, 一般公共预算支出表 p.14, 基本支出表 p.18). Blacked out there -- text and the header's own
+    rulings -- the rows of those pages stay in their tables, column for column."""
+    pdf = pymupdf.open(SHANGHAI)
+    for pno in (9, 11, 14, 18):
+        page = pdf[pno - 1]
+        first_row = min(b.y0 for b, t, _ in _text_lines(page) if any(ch.isdigit() for ch in t))
+        page.add_redact_annot(pymupdf.Rect(0, 0, page.rect.width, first_row - 2))
+        page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE,
+                              graphics=pymupdf.PDF_REDACT_LINE_ART_REMOVE_IF_COVERED)
+        assert not any("科目编码" in t for _, t, _ in _text_lines(page))  # no header left
+    path = tmp_path / "no-repeated-header.pdf"
+    pdf.save(path)
+    doc, orig = budgetlib.load(path), _original(SHANGHAI)
+    _same_document(doc, orig)
+    for tid, pages in (("T02", [8, 9]), ("T03", [10, 11]), ("T05", [13, 14]), ("T06", [17, 18])):
+        assert doc.tables[tid].pages == pages
+
+
+def test_amounts_follow_the_printed_unit(tmp_path):
+    """The 金额单位 is read per table: Shanghai's 支出总表 relabelled 单位：万元 and its 三公 table
+    单位：元, its 财政拨款收支总表 with the unit in the title (…总表（单位：万元）, no unit line):
+    the printed amounts are unchanged, their unit and amounts in 元 follow the print (x 10000
+    or / 10000); the other tables keep 元."""
+    edits = {10: [("单位：元", "单位：万元", None)], 19: [("单位:万元", "单位：元", None)],
+             12: [("单位：元", None, None),
+                  ("2026年预算单位财政拨款收支预算总表", "2026年预算单位财政拨款收支预算总表（单位：万元）", None)]}
+    doc, orig = budgetlib.load(_edited(tmp_path, SHANGHAI, edits)), _original(SHANGHAI)
+    units = {"T03": "万元", "T09": "元", "T04": "万元"}
+    assert {tid: t.unit for tid, t in doc.tables.items()} == {tid: units.get(tid, t.unit) for tid, t in orig.tables.items()}
+    got, want = doc.facts(), orig.facts()
+    assert got["amount"].equals(want["amount"])  # the same printed amounts, row for row
+    factor = {"T03": Decimal(10000), "T04": Decimal(10000), "T09": Decimal("0.0001")}
+    for tid in doc.tables:
+        g, w = got[got.table == tid], want[want.table == tid]
+        f = factor.get(tid, Decimal(1))
+        assert [None if v is None or v != v else Decimal(v) for v in g["amount_yuan"]] == \
+            [None if v is None or v != v else Decimal(v) * f for v in w["amount_yuan"]], tid
+    assert doc.tables["T03"].printed_total("total") == Decimal("180366183")  # 万元 now, as printed
+    assert not any("T04 has no 金额单位 line" in w for w in doc.warnings)

@@ -175,6 +175,7 @@ def table_catalog() -> dict:
                 "notes": tuple(re.compile(p) for p in rec["notes"]),
                 "table_end": tuple(re.compile(p) for p in rec["table_end"]),
                 "unit_word": re.compile(rec["unit_word"]),
+                "title_unit": re.compile(rec["title_unit"]),
             }}
 
 
@@ -250,6 +251,8 @@ def recognise_title(text: str) -> TitleMatch | None:
     printed = " ".join(text.split())
     folded = _QUOTES.sub("", fold(text))
     m = TITLE_RE.match(folded)
+    if m and not m.group(4):
+        return None  # 预算表 2 alone: a label over its title (label_only), not a title
     if m:
         core = m.group(4)
         return TitleMatch(kind_of(core), printed, m.group(1) == "决算", folded[: m.start(4)], True, core)

@@ -150,6 +150,7 @@ class Segment:
     core: str = ""
     closed: bool = False
     untitled: bool = False  # recognised by its header; its title, if printed after the body, is adopted
+    title_unit: str | None = None  # a 金额单位 printed in the title (…总表（单位：万元）), if no unit line
 
 
 
@@ -239,7 +240,8 @@ class Assembler:
                     self.adopt_title(segs[-1], title)
                     continue
                 segs.append(Segment(tid, title.printed, title.is_final, line,
-                                    label=(pending_label + title.label), core=title.core))
+                                    label=(pending_label + title.label), core=title.core,
+                                    title_unit=self.title_unit(title.printed)))
                 pending_label = ""
                 continue
             if id(line) in self.headings:
@@ -256,9 +258,12 @@ class Assembler:
                     self.warnings.append(f"{self.source}: {line.where()}: no title before this header; "
                                          f"recognised as {spec.kind} by its columns and rows")
                     pending_label = ""
-                elif kind is None and segs and unit_k is not None and not segs[-1].closed:
+                elif kind is None and segs and unit_k is not None and segs[-1].unit_line not in (None, lines[unit_k]) \
+                        and not segs[-1].closed:
                     # a unit line and a header on a page with no title: a new table, not a
-                    # continuation of the one before, though its columns fit no single kind
+                    # continuation of the one before, though its columns fit no single kind (when
+                    # the table before has a unit line of its own: Beijing prints a wide table's
+                    # 金额单位 on its second page, over the columns continued there)
                     segs.append(Segment(None, "", any(s.is_final for s in segs), line, label=pending_label,
                                         untitled=True))
                     self.warnings.append(f"{self.source}: {line.where()}: no title before this header, and its "
@@ -311,6 +316,8 @@ class Assembler:
             head.append(line)
         if not head:
             return None
+        if sum(1 for l in rows[:8] for c in l.nonempty()[:3] if (t := recognise_title(c)) and t.table_id) >= 2:
+            return None  # a list of tables (报表目录: 表1 | 部门综合预算收支总表 | 是否空表), not a table
         header = "/".join(fold(clean_text(c)) for l in head for c in l.nonempty())
         labels = "/".join(fold(clean_text(c)) for l in rows[len(head): len(head) + 15]
                           for c in l.nonempty() if not is_amount(c))
@@ -573,9 +580,14 @@ class Assembler:
         df["line"] = df["line"].astype("Int64")
         return with_decimals(df, decimals)
 
+    def title_unit(self, title: str) -> str | None:
+        """The 金额单位 a title prints in its qualifier: …总表（单位：万元）, …表（万元）."""
+        m = self.catalog["recognition"]["title_unit"].search(fold(title))
+        return m.group(1) if m else None
+
     def unit_of(self, seg: Segment, default: str | None) -> str | None:
         if seg.unit is None:
-            return default
+            return seg.title_unit or default
         unit = fold(seg.unit).rstrip(")")
         if unit not in self.catalog["units"]:
             self.problem(seg, seg.unit_line, f"unknown 金额单位; budgetlib knows {', '.join(self.catalog['units'])}: "
@@ -1372,7 +1384,7 @@ class Assembler:
 
     def table(self, seg: Segment, spec: TableSpec, doc_unit: str | None) -> dict[str, Table]:
         unit = self.unit_of(seg, doc_unit)
-        if seg.unit is None and spec.layout != "text_grid":
+        if seg.unit is None and seg.title_unit is None and spec.layout != "text_grid":
             self.warnings.append(f"{self.source}: {seg.table_id} has no 金额单位 line; using the "
                                  f"document's {doc_unit}")
         if spec.layout == "grid":
