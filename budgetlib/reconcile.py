@@ -1281,6 +1281,11 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
     # narrative PDFs (情况说明) among the sources or given with --narrative join their tables
     paths, companions = split_sources(paths, narratives)
     unreadable, broken = 0, 0
+    if not paths:
+        for path, _ in companions:  # nothing else given: say so, never a silent success
+            print(f"error: {path}: read as a narrative (情况说明), not a table document: nothing to check; "
+                  "give the table PDF with it", file=sys.stderr)
+            unreadable += 1
     for path in paths:
         try:
             doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache, strict=strict)

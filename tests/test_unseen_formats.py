@@ -290,3 +290,22 @@ def test_amounts_follow_the_printed_unit(tmp_path):
             [None if v is None or v != v else Decimal(v) * f for v in w["amount_yuan"]], tid
     assert doc.tables["T03"].printed_total("total") == Decimal("180366183")  # 万元 now, as printed
     assert not any("T04 has no 金额单位 line" in w for w in doc.warnings)
+
+
+def test_the_command_line_on_a_document_of_unseen_format(tmp_path, capsys):
+    """`budgetlib tables` and `budgetlib check` on Fuzhou with its titles blacked out and two
+    pages turned: exit 0, the tables that cannot be told listed as raw ('?'), every message
+    one line, no traceback."""
+    from budgetlib import cli
+
+    edited = _edited(tmp_path, FUZHOU, {p: [(t, None, None) for t in ts] for p, ts in FUZHOU_TITLES.items()})
+    path = _turned(tmp_path, edited, {10: (90, 90), 19: (0, 90)})
+    assert cli.main(["tables", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "支出总表" in out and "\n             ?" in out
+    assert cli.main(["check", str(path), "--out", str(tmp_path / "out"), "--processed", str(tmp_path / "p")]) == 0
+    out2, err2 = capsys.readouterr()
+    assert "pass" in out2 + err2, (out2, err2)
+    for text in (out, err, out2, err2):
+        assert "Traceback" not in text
+    assert all(line.startswith("warning: ") for line in err.splitlines())

@@ -219,6 +219,7 @@ class Assembler:
         pending_label = ""
         note_at = -2  # index of the last note line (a note may wrap onto the next line)
         title_page = None  # the page of the last title line (a header under it is that table's)
+        title_at = -99  # the index of the last title line
         for i, line in enumerate(lines):
             cells = line.nonempty()
             one = fold(cells[0]) if len(cells) == 1 else ""
@@ -232,7 +233,7 @@ class Assembler:
                     re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
                 continue  # a running header or a printed page number
             if title is not None:
-                title_page = line.page
+                title_page, title_at = line.page, i
                 tid = title.table_id
                 # A title repeated on a continuation page continues the same table.
                 if segs and ((tid is not None and segs[-1].table_id == tid)
@@ -259,11 +260,12 @@ class Assembler:
                                          f"recognised as {spec.kind} by its columns and rows")
                     pending_label = ""
                 elif kind is None and segs and unit_k is not None and segs[-1].unit_line not in (None, lines[unit_k]) \
-                        and not segs[-1].closed:
+                        and not segs[-1].closed and i - title_at > self.catalog["recognition"]["confirm_within"]:
                     # a unit line and a header on a page with no title: a new table, not a
                     # continuation of the one before, though its columns fit no single kind (when
                     # the table before has a unit line of its own: Beijing prints a wide table's
-                    # 金额单位 on its second page, over the columns continued there)
+                    # 金额单位 on its second page, over the columns continued there; a title just
+                    # before, at the foot of the page before, is this header's)
                     segs.append(Segment(None, "", any(s.is_final for s in segs), line, label=pending_label,
                                         untitled=True))
                     self.warnings.append(f"{self.source}: {line.where()}: no title before this header, and its "
