@@ -259,17 +259,23 @@ class Assembler:
                     self.warnings.append(f"{self.source}: {line.where()}: no title before this header; "
                                          f"recognised as {spec.kind} by its columns and rows")
                     pending_label = ""
-                elif kind is None and segs and unit_k is not None and segs[-1].unit_line not in (None, lines[unit_k]) \
-                        and not segs[-1].closed and i - title_at > self.catalog["recognition"]["confirm_within"]:
+                elif segs and unit_k is not None \
+                        and segs[-1].unit_line not in (None, lines[unit_k]) and not segs[-1].closed \
+                        and i - title_at > self.catalog["recognition"]["confirm_within"] \
+                        and not (segs[-1].table_id and self.repeats_header(segs[-1], lines, i)):
                     # a unit line and a header on a page with no title: a new table, not a
-                    # continuation of the one before, though its columns fit no single kind (when
-                    # the table before has a unit line of its own: Beijing prints a wide table's
-                    # 金额单位 on its second page, over the columns continued there; a title just
-                    # before, at the foot of the page before, is this header's)
+                    # continuation of the one before, though its columns fit no single kind or
+                    # those of a table read already. Not when the table before has no unit line
+                    # of its own (Beijing prints a wide table's 金额单位 on its second page, over
+                    # the columns continued there), when a title stands just before (at the foot
+                    # of the page before), or when the header is the one of the table before,
+                    # repeated (Shenzhen repeats unit line and header on continuation pages).
                     segs.append(Segment(None, "", any(s.is_final for s in segs), line, label=pending_label,
                                         untitled=True))
+                    fits = (f"are those of a {self.catalog['tables'][kind].kind} read already" if kind
+                            else "fit no single kind of table")
                     self.warnings.append(f"{self.source}: {line.where()}: no title before this header, and its "
-                                         "columns and rows fit no single kind of table; kept as raw rows")
+                                         f"columns and rows {fits}; kept as raw rows")
                     pending_label = ""
                 else:
                     unit_k = None
@@ -321,7 +327,7 @@ class Assembler:
         if sum(1 for l in rows[:8] for c in l.nonempty()[:3] if (t := recognise_title(c)) and t.table_id) >= 2:
             return None  # a list of tables (报表目录: 表1 | 部门综合预算收支总表 | 是否空表), not a table
         header = "/".join(fold(clean_text(c)) for l in head for c in l.nonempty())
-        labels = "/".join(fold(clean_text(c)) for l in rows[len(head): len(head) + 15]
+        labels = "/".join(fold(clean_text(c)) for l in rows[len(head): len(head) + 15] if not self.is_note(l)
                           for c in l.nonempty() if not is_amount(c))
         return kind_by_signature(header, labels)
 
@@ -337,6 +343,20 @@ class Assembler:
                 return False
         return True
 
+
+    def repeats_header(self, seg: Segment, lines: list[Line], i: int) -> bool:
+        """Is the header that opens at ``lines[i]`` the segment's own header, printed again
+        (every line of it, up to the first data row)?"""
+        def block(rows):
+            out = []
+            for l in rows[:6]:
+                if self.looks_like_data(l):
+                    break
+                out.append(tuple(fold(c) for c in l.cells if c.strip()))
+            return out
+        here = block([l for l in lines[i: i + 6] if l.page == lines[i].page])
+        first = next((k for k, l in enumerate(seg.rows) if here and tuple(fold(c) for c in l.cells if c.strip()) == here[0]), None)
+        return first is not None and block(seg.rows[first:]) == here
 
     @staticmethod
     def adopt_title(seg: Segment, title) -> None:
