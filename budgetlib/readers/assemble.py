@@ -154,7 +154,6 @@ class Segment:
 
 
 
-
 @dataclass
 class Assembled:
     tables: dict[str, Table]
@@ -342,7 +341,6 @@ class Assembler:
             if self.header_start(lines[k]):
                 return False
         return True
-
 
     def repeats_header(self, seg: Segment, lines: list[Line], i: int) -> bool:
         """Is the header that opens at ``lines[i]`` the segment's own header, printed again
