@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 
 from .catalog import classification, table_catalog
-from .model import BudgetDocument
+from .model import BudgetDocument, key_columns as _key_columns
 from .normalize import AMOUNT_DTYPE, ZERO, fold
 
 # unreadable: the identity needs a cell, row or table that could not be read (doc.problems)
@@ -266,11 +266,9 @@ class Context:
         return self._recs[key]
 
     def grand_total(self, tid: str) -> list[dict]:
-        """The printed 合计 row (the first total row with no code: 类/款 rows and a panel's
-        subtotals carry codes), or [] when the table prints none."""
-        keys = self.keys.get(tid, [])
-        return [r for r in self.rows(tid, "total") or []
-                if not any(str(r.get(k) or "").strip()[:1].isdigit() for k in keys)][:1]
+        """The printed 合计 row (``Table.grand_total_row``), or [] when the table prints none."""
+        i = self.doc.tables[tid].grand_total_row() if tid in self.doc.tables else None
+        return [] if i is None else self.rows(tid, "total")[i:i + 1]
 
     def select(self, ref: Ref) -> tuple[Decimal, list[Rows], Decimal, list[str]]:
         """Evaluate one term: (signed amount, rows used, rounding allowance of the values used, notes)."""
@@ -319,11 +317,6 @@ def _matches(rec: dict, filters) -> bool:
         if not ok:
             return False
     return True
-
-
-def _key_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns that name a row: its codes, else its item label, else the project code."""
-    return [c for c in frame.columns if c.endswith("_code")] or [c for c in ("item",) if c in frame.columns]
 
 
 @lru_cache(maxsize=1)
