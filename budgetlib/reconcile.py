@@ -1121,10 +1121,10 @@ _REPORTS_LOCK = threading.Lock()
 
 
 def document_digest(doc: BudgetDocument) -> str | None:
-    """A digest of everything ``reconcile`` reads from `doc` (meta, problems, narrative, and
-    each table's attributes and rows, value by value): the same for two loads of one file,
-    another once any value changes (an edited document is never given the original's
-    report). None when it cannot be taken."""
+    """A digest of everything ``reconcile`` reads from `doc` (meta, problems, narrative, the
+    tables not recognised, and each table's attributes and rows, value by value): the same
+    for two loads of one file, another once any value changes (an edited document is never
+    given the original's report). None when it cannot be taken."""
     def rows(frame: pd.DataFrame) -> tuple:
         # the values, not the frame's pickle: that also keeps its memory layout, which differs
         # between two equal loads
@@ -1133,7 +1133,7 @@ def document_digest(doc: BudgetDocument) -> str | None:
 
     h = hashlib.blake2b(digest_size=16)
     try:
-        h.update(pickle.dumps((doc.meta, doc.problems, doc.narrative), protocol=5))
+        h.update(pickle.dumps((doc.meta, doc.problems, doc.narrative, doc.raw_tables, doc.warnings), protocol=5))
         for tid, t in doc.tables.items():
             attrs = {k: v for k, v in vars(t).items() if k not in ("data", "total", "decimals")}
             h.update(pickle.dumps((tid, attrs, rows(t.data), rows(t.total),
