@@ -36,7 +36,7 @@ import pandas as pd
 from .catalog import classification, table_catalog
 from .model import BudgetDocument, Narrative
 from .normalize import ZERO, fold, join_wrapped
-from .readers.narrative_text import Sentence, claims_catalogue, page_heads, sentences, toc_tables
+from .readers.narrative_text import Sentence, claims_catalogue, other_pages, page_heads, sentences, toc_tables
 from .reconcile import Result, Rule, parse_side
 
 HUNDRED = Decimal(100)
@@ -1009,6 +1009,7 @@ def check_toc_and_empty(doc: BudgetDocument, claims: list[Claim]) -> list[Result
         if c.amount is not None and c.amount.value == 0:
             for tid in subjects.get(c.subject, {}).get("zero_explains", []):
                 zero.setdefault(tid, c)
+    rest = None
     for tid, t in doc.tables.items():
         if tid not in table_catalog()["tables"] or doc.has_rows(tid) or tid in zero:
             continue
@@ -1021,6 +1022,16 @@ def check_toc_and_empty(doc: BudgetDocument, claims: list[Claim]) -> list[Result
             if any(re.search(p, key) for p in pats):
                 zero[tid] = Claim(tid, sent.text, sent)
                 break
+        if pats and tid not in zero:
+            # the statement may sit on a page not read as prose (a one-sentence section page,
+            # the 目录, the table's own page): read the other pages for it, for this check only
+            if rest is None:
+                n = doc.narrative
+                rest = (other_pages(n.source, set(n.pages)) if n is not None else None) or False
+            for sent in (sentences(rest) if rest else []):
+                if any(re.search(p, _key(sent.text)) for p in pats):
+                    zero[tid] = Claim(tid, sent.text, sent)
+                    break
     for tid, t in doc.tables.items():
         if tid not in table_catalog()["tables"] or doc.has_rows(tid):
             continue

@@ -18,6 +18,7 @@ from budgetlib.claims import check_narrative, extract_claims
 from budgetlib.readers.narrative_text import sentences
 
 NATIONAL = Path(__file__).resolve().parent / "corpus" / "national"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +139,34 @@ def test_three_public_total_is_the_total_row_not_the_department_row_too():
     assert list(doc.tables["T09"].total["unit_code"].str.strip()[:2]) == ["合计", "114"]
     (r,) = [r for r in check_narrative(doc) if r.rule.id == "N.table" and r.rule.instance.startswith("three_public_total")]
     assert r.status == "pass" and r.left == r.right == Decimal("3")
+
+
+def test_empty_table_statement_on_a_page_not_read_as_prose():
+    """xian-2026-budget-3 p.14 holds one section, "八、政府性基金预算支出情况说明 / 本部门无当年政府性
+    基金预算收支，并已公开空表。": too few sentences to be read as prose, yet it is the reason for the
+    empty 表9 (T07). The empty-table check reads the pages outside the prose for it (only it)."""
+    doc = budgetlib.load(NATIONAL / "xian-2026-budget-3.pdf")
+    assert doc.tables["T07"].empty and 14 not in doc.narrative.pages
+    (r,) = [r for r in check_narrative(doc) if r.rule.id == "N.empty_table" and r.rule.instance == "T07"]
+    assert r.status == "pass" and "本部门无当年政府性基金预算收支" in r.text["zh"] and r.location == "narrative p.14"
+    assert not [c for c in extract_claims(doc.narrative) if c.page == 14]
+
+
+def test_performance_target_coverage_is_not_the_grant():
+    """xian-2021-budget-1 p.12: "2021年本部门绩效目标管理全覆盖，涉及当年一般公共预算当年拨款5859.6万元"
+    is the money the 部门整体支出绩效目标表 covers (金额合计 5859.6, p.43), not the grant: T01 prints
+    一般公共预算拨款 258,596,001.79 元, of which 200,000,000.00 专项资金 with its own target table.
+    The T01 line is read right; the sentence states no table figure."""
+    doc = budgetlib.load(DATA / "xian-2021-budget-1-pp11-18-32-33.pdf")
+    t01 = doc.tables["T01"].data
+    grant = t01[(t01["side"] == "income") & (t01["item"].str.contains("一般公共预算拨款"))]
+    assert list(grant["amount"]) == [Decimal("258596001.79")]
+    assert "5859.6" in doc.narrative.pages[2]
+    assert not [c for c in extract_claims(doc.narrative) if c.amount is not None and c.amount.value == Decimal("5859.6")]
+    assert not [r for r in check_narrative(doc) if r.rule.id == "N.table" and r.status == "mismatch"
+                and r.rule.instance.startswith("general_budget_grant")]
+    (r,) = [r for r in check_narrative(doc) if r.rule.id == "N.empty_table" and r.rule.instance == "T07"]
+    assert r.status == "pass"
 
 
 def test_claims_and_reconciliation_read_one_and_the_same_total_row():

@@ -17,6 +17,7 @@ from conftest import CORPUS
 import budgetlib
 
 NATIONAL = CORPUS / "national"
+DATA = CORPUS.parent / "data"
 
 # name: (kind, 收支总表 总计 as printed and its page, 支出总表 detail rows, unit, 支出总表 total as printed)
 EXPECTED = {
@@ -138,9 +139,8 @@ def test_a_line_the_layout_never_prints_is_not_a_zero():
 ALL_NATIONAL = sorted(p.stem for p in NATIONAL.glob("*.pdf"))
 
 
-# known gap, not yet read: xian-2019-budget-2's 支出总表 (p.5) prints 总计 and the 部门预算 合计 side by
-# side (3,695.91 twice); the second column is not mapped, so its amounts are missing (docs/findings.md)
-KNOWN_GAPS = {"xian-2019-budget-2": "the 部门预算 合计 column of the 2019 Xi'an 支出总表 is not read"}
+# known gaps, not yet read (each with its reason; docs/findings.md): none left
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[n]))
@@ -179,3 +179,26 @@ def test_expenditure_summary_by_unit_and_funding_source():
     assert report.status("T03.column_total") == "pass"
     for rule in ("T03.row_sum", "X.T01_T03.by_class", "X.T03_T05.by_function", "X.T03_T06.by_dept_economic"):
         assert report.status(rule) == "not_applicable", rule
+
+
+def test_a_second_total_column_beside_the_first():
+    """xian-2019-budget-2's 支出总表 (p.5) prints 总计 and then 部门预算 {合计 | 公共预算拨款 …}: both
+    totals are read (3,695.91 each; 2,123.93, 463.23, 837.77, 270.98 for the four units), the first
+    as ``total``. Xi'an 2026 prints 部门预算 {合计 …} alone: that 合计 stays ``total``."""
+    t03 = _doc("xian-2019-budget-2").tables["T03"]
+    assert t03.headers["department_budget_total"] == "部门预算/合计"
+    assert list(t03.data["department_budget_total"]) == list(t03.data["total"]) == [
+        D("2123.93"), D("463.23"), D("837.77"), D("270.98")]
+    assert t03.total.iloc[0]["department_budget_total"] == t03.total.iloc[0]["total"] == D("3695.91")
+    t03_2026 = _doc("xian-2026-budget-3").tables["T03"]
+    assert "department_budget_total" not in t03_2026.data and t03_2026.total.iloc[0]["total"] == D("92165133.99")
+
+
+def test_an_all_zero_table_with_another_layout_is_empty():
+    """Xi'an 2021 prints its 政府性基金收支表 (表9, pp.32-33 of the document) as 收入|支出 blocks
+    with 0.00 in every cell, not the 科目 × 基本/项目 grid: nothing to read, so an empty T07 (it was
+    dropped as "header has no column 合计", and the empty-table check could not see it)."""
+    doc = budgetlib.load(DATA / "xian-2021-budget-1-pp11-18-32-33.pdf")
+    assert not doc.problems
+    t07 = doc.tables["T07"]
+    assert t07.empty and t07.pages == [7, 8] and "政府性基金收支表" in t07.title

@@ -165,6 +165,12 @@ def test_unit_blocks_in_the_code_column_and_two_digit_kuan_codes():
     first = t05.data.iloc[0]
     assert (first["unit_name"], first["function_code"]) == ("西安市安全生产监督管理局", "2080505")
     assert "3010201" in set(t06.data["dept_economic_code"])
+    # T06 prints no 预算单位 column: its rows keep the unit of their block too, and each unit's
+    # rows add up to its printed row (125001: 1,071.87 万元)
+    units = t06.total[t06.total["dept_economic_code"] == ""].iloc[1:]
+    assert list(units["unit_name"])[0] == "西安市安全生产监督管理局" and len(units) == 4
+    for _, u in units.iterrows():
+        assert t06.data.loc[t06.data["unit_name"] == u["unit_name"], "total"].sum() == u["total"]
     for tid, col, total in (("T05", "total", D("3643.37")), ("T06", "total", D("2022.39"))):
         r = _status(name, f"{tid}.column_total", col)
         assert (r.status, r.right, r.left) == ("pass", total, total)

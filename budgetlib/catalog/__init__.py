@@ -55,6 +55,9 @@ class ColumnSpec:
     unit_digits: tuple[int, ...] = ()
     # 款 codes printed with 2 digits under their 类 row (208 / 05 / 2080505): the 类's digits added
     parent_digits: bool = False
+    # a code_name column's code printed joined to its name with no separator (采购目录
+    # A02021119条码扫描器): this regex, anchored at the start, is the code
+    code_prefix: str | None = None
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -135,7 +138,8 @@ def _columns(rows: list[dict], skip: tuple[str, ...] = ()) -> tuple[ColumnSpec, 
                               part=int(r.get("part", 0)), when_printed=bool(r.get("when_printed")),
                               carry=tuple(r.get("carry", ())),
                               unit_digits=tuple(int(n) for n in r.get("unit_digits", ())),
-                              parent_digits=bool(r.get("parent_digits"))))
+                              parent_digits=bool(r.get("parent_digits")),
+                              code_prefix=r.get("code_prefix")))
     return tuple(out)
 
 
@@ -175,6 +179,7 @@ def table_catalog() -> dict:
                 "notes": tuple(re.compile(p) for p in rec["notes"]),
                 "table_end": tuple(re.compile(p) for p in rec["table_end"]),
                 "unit_word": re.compile(rec["unit_word"]),
+                "year_groups": dict(rec.get("year_groups", {})),
             }}
 
 

@@ -27,6 +27,7 @@ from .pdf_grid import merge_overlap
 _UNIT_RE = re.compile(r"(?:^|[^\u4e00-\u9fff]|金额)单位[:：]\s*([^\s)）]+)")
 # a code opens a data row; a year (2024年“三公”经费预算数) opens a header
 _CODE_START = re.compile(r"^\s*([0-9]{3,}(?![0-9]*\s*年)|[A-Z]\s*[-－])")
+_YEAR_HEADING = re.compile(r"(?:19|20)\d\d年")  # a column group headed by a year alone
 _ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[、．]\s*\S")
 
 
@@ -377,12 +378,24 @@ class Assembler:
                     paths[j].append(text)
         return ["/".join(p) for p in paths]
 
+    def year_groups(self, paths: list[str]) -> list[str]:
+        """Column groups headed by a year alone (2020年 | 2021年 | 增减变化情况): the latest year's
+        heading read as 当年, earlier years' as 上年 (catalogue recognition.year_groups), the words
+        the 上年 | 当年 layout prints. One year alone is no comparison: left as printed."""
+        words = self.catalog["recognition"].get("year_groups") or {}
+        years = {int(p[:4]) for path in paths for p in path.split("/") if _YEAR_HEADING.fullmatch(p)}
+        if len(years) < 2 or not words:
+            return paths
+        latest = max(years)
+        return ["/".join((words["latest"] if int(p[:4]) == latest else words["earlier"])
+                         if _YEAR_HEADING.fullmatch(p) else p for p in path.split("/")) for path in paths]
+
     def map_columns(self, seg: Segment, header: list[Line], specs: tuple[ColumnSpec, ...],
                     partial: bool = False) -> dict[int, ColumnSpec]:
         # up to the last column with a header of its own: a merged parent is not carried into
         # the empty columns a sheet or a page has beyond the table
         ncols = 1 + max((j for h in header for j, c in enumerate(h.cells) if c.strip()), default=-1)
-        paths = self.header_paths(header, ncols)
+        paths = self.year_groups(self.header_paths(header, ncols))
         mapping: dict[int, ColumnSpec] = {}
         taken: set[str] = set()
         scored = []
@@ -504,6 +517,8 @@ class Assembler:
             return {spec.into or spec.name: fold(clean_text(cell))}
         if spec.kind == "code_name":
             code, name = split_code_name(cell)
+            if not code and spec.code_prefix and (m := re.match(spec.code_prefix, name)) and m.end() < len(name):
+                code, name = m.group(0), name[m.end():].strip()
             return dict(zip(spec.fields, (code, name)))
         if spec.kind == "code":
             return {spec.name: fold(clean_text(cell))}
@@ -564,8 +579,9 @@ class Assembler:
         mapped = [(header, [realign(line, header) for line in data], mapping) for header, data, mapping in mapped]
         if spec.row_items and not {"total", "overseas_travel"} & {s.name for _, _, m in mapped for s in m.values()}:
             return self.item_rows(seg, spec, unit, blocks)
-        if any(is_amount(c) for _, d, _ in mapped for l in d for c in l.cells):
-            # a table printed with no amount at all (only 合计, or a note) is empty, whatever its columns
+        if any(is_amount(c) and parse_amount(c) != 0 for _, d, _ in mapped for l in d for c in l.cells):
+            # a table printed with no amount at all (only 合计, or a note), or with 0.00 in every
+            # cell (Xi'an 2021 表9 政府性基金收支表, 收入|支出 blocks), is empty, whatever its columns
             self.require(seg, blocks[0][0][0], specs, {s.name for _, _, m in mapped for s in m.values()})
         for header, data, mapping in mapped:
             headers.update({s.name: s.zh for s in mapping.values()})
@@ -629,6 +645,8 @@ class Assembler:
         # printed 合计 first, then the budget units' rows, then the 类/款 aggregates
         records, totals = self.split_hierarchy(specs, records, totals + units)
         printed = {cs.name for _, _, m in mapped for cs in m.values()}
+        if block_unit:
+            printed.add("unit_name")  # no 预算单位 column, but the code column heads units' blocks
         specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
         amounts = [c for c in spec.amount_columns if c in data_df]

@@ -329,3 +329,23 @@ def page_heads(path, lines: int = 3) -> dict[int, list[str]]:
         return {p + 1: _page_lines(doc[p].get_text("text"))[:lines] for p in range(doc.page_count)}
     finally:
         doc.close()
+
+
+def other_pages(path, skip) -> Narrative | None:
+    """The pages of a PDF outside ``skip`` (the pages read as prose), as a Narrative: a short
+    section page (one "本部门无…" sentence), a 目录 or a table page. Only the empty-table check
+    looks at them, for the sentence saying why a table is empty; no other claim is read there
+    (their lists and table lines read as prose give false claims). None when not a readable PDF."""
+    from .pdf_mupdf import open_pdf
+
+    if not path or not str(path).lower().endswith(".pdf") or not Path(path).exists():
+        return None
+    try:
+        doc = open_pdf(path)
+    except ReadError:
+        return None
+    try:
+        texts = {p: doc[p - 1].get_text("text") for p in range(1, doc.page_count + 1) if p not in skip}
+    finally:
+        doc.close()
+    return Narrative(source=str(path), pages={p: "\n".join(_page_lines(t)) for p, t in texts.items()})
