@@ -420,7 +420,10 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
         t = doc.tables.get(ref.table)
         if t is None:
             return None, where, f"{ref.table} 缺失 / absent"
-        use_total = ref.fn == "printed" or (ref.fn == "total" and not t.total.empty)
+        # the printed 合计 row, as the reconciliation reads it (Table.grand_total_row): total()
+        # of a table printing none is its detail rows, printed() its first total row
+        grand = t.grand_total_row()
+        use_total = ref.fn == "printed" or (ref.fn == "total" and grand is not None)
         frame = t.total if use_total else t.data
         if ref.column not in frame.columns:
             if frame.empty:
@@ -430,7 +433,7 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
             # a column this family does not print (Shenzhen's T05 has no 人员经费): no figure, not 0
             return None, where, f"{ref.table} 未印 {ref.column} 列 / does not print {ref.column}"
         if use_total:
-            frame = _grand_total(frame)
+            frame = frame.iloc[[grand or 0]] if len(frame) else frame
         frame = _this_year(frame, doc)
         for col, op, values in ref.filters:
             s = frame[col].astype("string").fillna("") if col in frame.columns else pd.Series("", index=frame.index)
@@ -452,28 +455,6 @@ def table_value(doc: BudgetDocument, expr: str) -> tuple[Decimal | None, list[st
             pages = sorted({int(p) for p in frame["page"].dropna()}) if "page" in frame else []
             where.append(f"{ref.table}{' 合计' if use_total else ''} p.{pages[0]}" if pages else ref.table)
     return total, where, ""
-
-
-def _grand_total(frame: pd.DataFrame) -> pd.DataFrame:
-    """The 合计 of a table's total rows: the row without a function (or unit) code when the total rows
-    also hold class and 款 subtotals (summing them all would count each amount two or three
-    times); else the highest-level coded rows."""
-    code_cols = [c for c in ("function_code", "unit_code") if c in frame.columns]
-    if not code_cols or frame.empty:
-        return frame
-    # a row's code: its function code, else its unit's (三公 by unit: the 合计 row, then the
-    # department's row above its units, which repeats it); "总计:" in a code column is no code
-    digits = [frame[c].astype("string").fillna("").str.strip() for c in code_cols]
-    digits = [d.where(d.str.fullmatch(r"\d+").fillna(False).astype(bool), "") for d in digits]
-    codes = digits[0]
-    for d in digits[1:]:
-        codes = codes.where(codes != "", d)
-    if (codes == "").all():
-        return frame
-    if (codes == "").any():
-        return frame[(codes == "").to_numpy()]
-    shortest = codes.str.len().min()
-    return frame[(codes.str.len() == shortest).to_numpy()]
 
 
 def _this_year(frame: pd.DataFrame, doc: BudgetDocument) -> pd.DataFrame:

@@ -500,8 +500,8 @@ def ingest(source, corpus_dir=None, engine: str | None = None, processed=None, l
     """One document into the corpus: parse (or read back from ``processed``), reconcile, write
     its records; skipped when the corpus already holds it (same sha256 and engine). Returns the
     index row (``summary_row``). Runs in a worker: a local process or a Dask worker."""
-    from . import reconcile
     from .loader import DEFAULT_ENGINE, load, sha256_of
+    from .reconcile import reconciled
 
     engine = engine or DEFAULT_ENGINE
     source = Path(source)
@@ -511,7 +511,7 @@ def ingest(source, corpus_dir=None, engine: str | None = None, processed=None, l
     doc = load(source, engine=engine, cache=processed, strict=strict)
     for p in getattr(doc, "problems", []):
         print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
-    report = reconcile(doc, lang=lang)
+    report = reconciled(doc, lang=lang)  # shared with the batch's pages of the same document
     if processed is not None:
         report.write(Path(processed) / doc.meta["source_name"])
     rec = add_document(doc, corpus_dir, report, seconds=round(time.perf_counter() - t0, 2))

@@ -56,6 +56,11 @@ class Problem:
                 "column": self.column, "raw": self.raw, "expected": self.expected, "level": self.level}
 
 
+def key_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns that name a row: its codes (…_code), else its item label (项目)."""
+    return [c for c in frame.columns if c.endswith("_code")] or [c for c in ("item",) if c in frame.columns]
+
+
 @dataclass
 class Table:
     """One canonical table of a disclosure (e.g. T03 支出总表).
@@ -113,6 +118,24 @@ class Table:
     @property
     def amount_columns(self) -> list[str]:
         return [c for c in self.data.columns if self.data[c].dtype == AMOUNT_DTYPE]
+
+    @property
+    def key_columns(self) -> list[str]:
+        """The columns that name a row: its codes (…_code), else its item label (项目)."""
+        return key_columns(self.data)
+
+    def grand_total_row(self) -> int | None:
+        """Where in ``total`` the printed 合计 row (合计/总计) is: the first total row none of whose
+        key columns holds a code, or None when every total row carries one (a final account's
+        支出经济分类 printing its classes and no 合计). The one rule for "the table's 合计": the
+        other total rows are its parts (类/款 subtotals of T05, a panel's subtotals, the
+        department's row above its units, which repeats it), and adding them counts each amount
+        two or three times."""
+        cols = [self.total[k].tolist() for k in self.key_columns if k in self.total.columns]
+        for i, vals in enumerate(zip(*cols) if cols else [()] * len(self.total)):
+            if not any(str("" if v is None or v is pd.NA else v).strip()[:1].isdigit() for v in vals):
+                return i
+        return None
 
     def printed_total(self, column: str) -> Decimal | None:
         """The amount printed in the 合计 row for ``column``, or None if there is no 合计 row."""

@@ -21,9 +21,12 @@ fen (万元 with 6 decimals, 元 with 2), a blank, or one whose decimals are unk
 
 from __future__ import annotations
 
+import hashlib
 import html
+import pickle
 import re
 import sys
+import threading
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -34,7 +37,7 @@ import pandas as pd
 import yaml
 
 from .catalog import classification, table_catalog
-from .model import BudgetDocument
+from .model import BudgetDocument, key_columns as _key_columns
 from .normalize import AMOUNT_DTYPE, ZERO, fold
 
 # unreadable: the identity needs a cell, row or table that could not be read (doc.problems)
@@ -266,11 +269,9 @@ class Context:
         return self._recs[key]
 
     def grand_total(self, tid: str) -> list[dict]:
-        """The printed 合计 row (the first total row with no code: 类/款 rows and a panel's
-        subtotals carry codes), or [] when the table prints none."""
-        keys = self.keys.get(tid, [])
-        return [r for r in self.rows(tid, "total") or []
-                if not any(str(r.get(k) or "").strip()[:1].isdigit() for k in keys)][:1]
+        """The printed 合计 row (``Table.grand_total_row``), or [] when the table prints none."""
+        i = self.doc.tables[tid].grand_total_row() if tid in self.doc.tables else None
+        return [] if i is None else self.rows(tid, "total")[i:i + 1]
 
     def select(self, ref: Ref) -> tuple[Decimal, list[Rows], Decimal, list[str]]:
         """Evaluate one term: (signed amount, rows used, rounding allowance of the values used, notes)."""
@@ -319,11 +320,6 @@ def _matches(rec: dict, filters) -> bool:
         if not ok:
             return False
     return True
-
-
-def _key_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns that name a row: its codes, else its item label, else the project code."""
-    return [c for c in frame.columns if c.endswith("_code")] or [c for c in ("item",) if c in frame.columns]
 
 
 @lru_cache(maxsize=1)
@@ -1116,6 +1112,56 @@ def reconcile(doc: BudgetDocument, lang: str = "zh", rules: str | Path | Catalog
     return ReconciliationReport(doc.name, doc.meta.get("source_name") or doc.name, ctx.unit, results, lang)
 
 
+# A report reads one document's reconciliation in several places (the summary for the index,
+# each page's banner, the overview's section), each page loading the document afresh in one
+# kernel: ``reconciled`` runs it once per document per process.
+_REPORTS: dict[tuple[str, str], ReconciliationReport] = {}
+_REPORTS_KEPT = 8
+_REPORTS_LOCK = threading.Lock()
+
+
+def document_digest(doc: BudgetDocument) -> str | None:
+    """A digest of everything ``reconcile`` reads from `doc` (meta, problems, narrative, the
+    tables not recognised, and each table's attributes and rows, value by value): the same
+    for two loads of one file, another once any value changes (an edited document is never
+    given the original's report). None when it cannot be taken."""
+    def rows(frame: pd.DataFrame) -> tuple:
+        # the values, not the frame's pickle: that also keeps its memory layout, which differs
+        # between two equal loads
+        return (list(frame.columns), [str(d) for d in frame.dtypes], frame.index.tolist(),
+                [frame[c].tolist() for c in frame.columns])
+
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        h.update(pickle.dumps((doc.meta, doc.problems, doc.narrative, doc.raw_tables, doc.warnings), protocol=5))
+        for tid, t in doc.tables.items():
+            attrs = {k: v for k, v in vars(t).items() if k not in ("data", "total", "decimals")}
+            h.update(pickle.dumps((tid, attrs, rows(t.data), rows(t.total),
+                                   [(part, rows(d)) for part, d in sorted(t.decimals.items())]), protocol=5))
+    except Exception:  # noqa: BLE001  (something unpicklable: no sharing, not an error)
+        return None
+    return h.hexdigest()
+
+
+def reconciled(doc: BudgetDocument, lang: str = "zh") -> ReconciliationReport:
+    """``reconcile(doc, lang)`` once per document per process: the report is kept (the last
+    few documents) under the digest of the document's content, so every caller in a report
+    shares one run. The report is shared: read it, do not change it."""
+    digest = document_digest(doc)
+    if digest is None:
+        return reconcile(doc, lang)
+    key = (digest, lang)
+    with _REPORTS_LOCK:
+        report = _REPORTS.get(key)
+    if report is None:
+        report = reconcile(doc, lang)
+        with _REPORTS_LOCK:
+            _REPORTS[key] = report
+            while len(_REPORTS) > _REPORTS_KEPT:
+                del _REPORTS[next(iter(_REPORTS))]
+    return report
+
+
 # ------------------------------------------------------------------------------ the report
 class ReconciliationReport:
     """What `reconcile` found: one row per rule instance, with drill-downs for differences."""
@@ -1281,6 +1327,11 @@ def check_paths(paths, out_dir, strict: bool = False, lang: str = "zh", engine: 
     # narrative PDFs (情况说明) among the sources or given with --narrative join their tables
     paths, companions = split_sources(paths, narratives)
     unreadable, broken = 0, 0
+    if not paths:
+        for path, _ in companions:  # nothing else given: say so, never a silent success
+            print(f"error: {path}: read as a narrative (情况说明), not a table document: nothing to check; "
+                  "give the table PDF with it", file=sys.stderr)
+            unreadable += 1
     for path in paths:
         try:
             doc = load(path, engine=engine or DEFAULT_ENGINE, cache=cache, strict=strict)

@@ -1139,6 +1139,7 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
     from .analysis.overview import headline, headline_keys, reconciliation_cell
     from .export import write_workbook
     from .readers.narrative_text import match_companion
+    from .reconcile import reconciled
 
     doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict)
     companion = match_companion(doc, list(companions)) if companions else None
@@ -1146,7 +1147,7 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
         doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict, narrative=companion)
     for p in doc.problems:
         print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
-    rec = budgetlib.reconcile(doc, lang=lang)
+    rec = reconciled(doc, lang=lang)
     if processed is not None:
         rec.write(Path(processed) / doc.meta["source_name"])
     info = {**headline(doc, lang),

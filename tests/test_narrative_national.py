@@ -167,3 +167,23 @@ def test_performance_target_coverage_is_not_the_grant():
                 and r.rule.instance.startswith("general_budget_grant")]
     (r,) = [r for r in check_narrative(doc) if r.rule.id == "N.empty_table" and r.rule.instance == "T07"]
     assert r.status == "pass"
+
+
+def test_claims_and_reconciliation_read_one_and_the_same_total_row():
+    """"The table's 合计" is one rule (Table.grand_total_row), read by the narrative's claims and
+    by the reconciliation alike. Xi'an 2019 T05 (p.7) prints the 合计 3,643.37, then a row per
+    budget unit without a code (2,080.32 + 461.80 + 830.27 + 270.98), then their class rows: the
+    合计 alone, not 7,286.74. Xi'an 2026 T02 (p.21) prints the department's row (114) before its
+    合计 row, T03 (p.22) after it: the 合计 both times."""
+    from budgetlib.claims import table_value
+    from budgetlib.reconcile import Context
+
+    doc = budgetlib.load(NATIONAL / "xian-2019-budget-2.pdf")
+    assert doc.tables["T05"].grand_total_row() == 0 and len(doc.tables["T05"].total) > 5
+    assert table_value(doc, "total(T05.total)")[0] == Decimal("3643.37")
+    assert [r["total"] for r in Context(doc).grand_total("T05")] == [Decimal("3643.37")]
+    doc = budgetlib.load(NATIONAL / "xian-2026-budget-3.pdf")
+    assert [doc.tables[t].grand_total_row() for t in ("T02", "T03")] == [1, 0]
+    for tid in ("T02", "T03"):  # printed in 元; the claims compare in 万元
+        assert table_value(doc, f"total({tid}.total)")[0] == Decimal("9216.513399")
+        assert [r["total"] for r in Context(doc).grand_total(tid)] == [Decimal("92165133.99")]

@@ -236,9 +236,9 @@ def reconciliation(doc: BudgetDocument, lang: str = "zh") -> Finding:
     that fails gets one row per failing key (its left, right and difference), never the sum
     over all keys. ``figures`` has the counts by status, ``ok``, ``failures`` (see
     ``defects``) and ``report`` (the ReconciliationReport, for its drill-downs)."""
-    from .. import reconcile
+    from ..reconcile import reconciled
 
-    report = reconcile(doc, lang=lang)
+    report = reconciled(doc, lang=lang)
     failures = defects(doc, report, lang)
     rows = []
     for x in failures:

@@ -60,9 +60,9 @@ def banner(doc: BudgetDocument, report=None, lang: str = "zh") -> Finding:
     ``counts`` (by status), ``problems`` (cells that could not be read: ``doc.problems``),
     ``tables_absent`` and ``tables_empty`` (expected tables not disclosed, or disclosed with
     no rows). ``report`` is a ReconciliationReport; without one it is computed."""
-    from .. import reconcile
+    from ..reconcile import reconciled
 
-    report = report if report is not None else reconcile(doc, lang=lang)
+    report = report if report is not None else reconciled(doc, lang=lang)
     problems = list(getattr(doc, "problems", None) or [])
     figures = {
         "department": doc.name,

@@ -107,10 +107,10 @@ class TableSpec:
         return list(dict.fromkeys(c.into or c.name for c in self.columns if c.kind == "amount"))
 
 
-def _signature(variant: dict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _signature(variant: dict) -> tuple[tuple[str, ...], ...]:
     """One header signature: (words the header must all print, words it must not print,
-    row labels of which one must be printed), folded."""
-    return tuple(tuple(fold(w) for w in variant.get(k, ())) for k in ("header", "not", "rows"))
+    row labels of which one must be printed, row labels none of which may be printed), folded."""
+    return tuple(tuple(fold(w) for w in variant.get(k, ())) for k in ("header", "not", "rows", "rows_not"))
 
 
 def _read_yaml(name: str) -> dict:
@@ -180,6 +180,7 @@ def table_catalog() -> dict:
                 "table_end": tuple(re.compile(p) for p in rec["table_end"]),
                 "unit_word": re.compile(rec["unit_word"]),
                 "year_groups": dict(rec.get("year_groups", {})),
+                "title_unit": re.compile(rec["title_unit"]),
             }}
 
 
@@ -233,9 +234,9 @@ def kind_by_signature(header: str, rows: str) -> str | None:
     columns, as Shanghai's 支出总表 and 一般公共预算支出表 do) decides nothing."""
     scores: dict[str, int] = {}
     for spec in table_catalog()["tables"].values():
-        for must, must_not, labels in spec.signature:
+        for must, must_not, labels, labels_not in spec.signature:
             if all(w in header for w in must) and not any(w in header for w in must_not) \
-                    and (not labels or any(w in rows for w in labels)):
+                    and (not labels or any(w in rows for w in labels)) and not any(w in rows for w in labels_not):
                 n = sum(map(len, must)) + max((len(w) for w in labels if w in rows), default=0)
                 scores[spec.id] = max(scores.get(spec.id, 0), n)
     if not scores:
@@ -255,6 +256,8 @@ def recognise_title(text: str) -> TitleMatch | None:
     printed = " ".join(text.split())
     folded = _QUOTES.sub("", fold(text))
     m = TITLE_RE.match(folded)
+    if m and not m.group(4):
+        return None  # 预算表 2 alone: a label over its title (label_only), not a title
     if m:
         core = m.group(4)
         return TitleMatch(kind_of(core), printed, m.group(1) == "决算", folded[: m.start(4)], True, core)

@@ -150,6 +150,9 @@ class Segment:
     notes: list[str] = field(default_factory=list)
     core: str = ""
     closed: bool = False
+    untitled: bool = False  # recognised by its header; its title, if printed after the body, is adopted
+    title_unit: str | None = None  # a 金额单位 printed in the title (…总表（单位：万元）), if no unit line
+
 
 
 @dataclass
@@ -216,40 +219,68 @@ class Assembler:
         pending_label = ""
         note_at = -2  # index of the last note line (a note may wrap onto the next line)
         title_page = None  # the page of the last title line (a header under it is that table's)
+        title_at = -99  # the index of the last title line
         for i, line in enumerate(lines):
             cells = line.nonempty()
             one = fold(cells[0]) if len(cells) == 1 else ""
             title = self.title_of(cells, lines, i)
+            if title is None and segs and segs[-1].untitled and segs[-1].rows and segs[-1].rows[-1] is lines[i - 1] \
+                    and lines[i - 1].page == line.page and len(cells) <= 2 \
+                    and (under := recognise_title(" ".join(cells))) is not None and under.table_id == segs[-1].table_id:
+                self.adopt_title(segs[-1], under)  # the title printed under the body it names
+                continue
             if title is None and one and (one in running or any(r.search(one) for r in rec["furniture"]) or (
                     re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
                 continue  # a running header or a printed page number
             if title is not None:
-                title_page = line.page
+                title_page, title_at = line.page, i
                 tid = title.table_id
                 # A title repeated on a continuation page continues the same table.
                 if segs and ((tid is not None and segs[-1].table_id == tid)
                              or (tid is None and segs[-1].core == title.core)):
+                    self.adopt_title(segs[-1], title)
                     continue
                 segs.append(Segment(tid, title.printed, title.is_final, line,
-                                    label=(pending_label + title.label), core=title.core))
+                                    label=(pending_label + title.label), core=title.core,
+                                    title_unit=self.title_unit(title.printed)))
                 pending_label = ""
                 continue
             if id(line) in self.headings:
                 continue  # "四、财政拨款收支预算总表" over "2026 年度财政拨款收支预算总表"
-            if line.page != title_page and (kind := self.untitled_kind(lines, i)) \
-                    and kind not in {s.table_id for s in segs} and not (segs and self.signature(segs[-1].rows) == kind):
-                # a table printed without a title (or with it after the body): its header names it
-                spec = self.catalog["tables"][kind]
-                segs.append(Segment(kind, spec.zh, any(s.is_final for s in segs), line, label=pending_label))
-                pending_label = ""
-                self.warnings.append(f"{self.source}: {line.where()}: no title before this header; "
-                                     f"recognised as {spec.kind} by its columns and rows")
-                for k in range(i - 1, -1, -1):
-                    if lines[k].page != line.page:
-                        break
-                    if (unit := self.unit_in(lines[k].nonempty())) is not None:
-                        segs[-1].unit, segs[-1].unit_line = unit, lines[k]
-                        break
+            if line.page != title_page and self.untitled_start(lines, i):
+                kind = self.signature([l for l in lines[i: i + 20] if l.page == line.page])
+                unit_k = next((k for k in range(i - 1, -1, -1) if lines[k].page == line.page
+                               and self.unit_in(lines[k].nonempty()) is not None), None)
+                if kind and kind not in {s.table_id for s in segs} and not (segs and self.signature(segs[-1].rows) == kind):
+                    # a table printed without a title (or with it after the body): its header names it
+                    spec = self.catalog["tables"][kind]
+                    segs.append(Segment(kind, spec.zh, any(s.is_final for s in segs), line, label=pending_label,
+                                        untitled=True))
+                    self.warnings.append(f"{self.source}: {line.where()}: no title before this header; "
+                                         f"recognised as {spec.kind} by its columns and rows")
+                    pending_label = ""
+                elif segs and unit_k is not None \
+                        and segs[-1].unit_line not in (None, lines[unit_k]) and not segs[-1].closed \
+                        and i - title_at > self.catalog["recognition"]["confirm_within"] \
+                        and not (segs[-1].table_id and self.repeats_header(segs[-1], lines, i)):
+                    # a unit line and a header on a page with no title: a new table, not a
+                    # continuation of the one before, though its columns fit no single kind or
+                    # those of a table read already. Not when the table before has no unit line
+                    # of its own (Beijing prints a wide table's 金额单位 on its second page, over
+                    # the columns continued there), when a title stands just before (at the foot
+                    # of the page before), or when the header is the one of the table before,
+                    # repeated (Shenzhen repeats unit line and header on continuation pages).
+                    segs.append(Segment(None, "", any(s.is_final for s in segs), line, label=pending_label,
+                                        untitled=True))
+                    fits = (f"are those of a {self.catalog['tables'][kind].kind} read already" if kind
+                            else "fit no single kind of table")
+                    self.warnings.append(f"{self.source}: {line.where()}: no title before this header, and its "
+                                         f"columns and rows {fits}; kept as raw rows")
+                    pending_label = ""
+                else:
+                    unit_k = None
+                if unit_k is not None:
+                    segs[-1].unit, segs[-1].unit_line = self.unit_in(lines[unit_k].nonempty()), lines[unit_k]
             if one and label_only(one):
                 pending_label = one  # 表1 on its own line above the title
                 continue
@@ -293,22 +324,56 @@ class Assembler:
             head.append(line)
         if not head:
             return None
+        if sum(1 for l in rows[:8] for c in l.nonempty()[:3] if (t := recognise_title(c)) and t.table_id) >= 2:
+            return None  # a list of tables (报表目录: 表1 | 部门综合预算收支总表 | 是否空表), not a table
         header = "/".join(fold(clean_text(c)) for l in head for c in l.nonempty())
-        labels = "/".join(fold(clean_text(c)) for l in rows[len(head): len(head) + 15]
+        labels = "/".join(fold(clean_text(c)) for l in rows[len(head): len(head) + 15] if not self.is_note(l)
                           for c in l.nonempty() if not is_amount(c))
         return kind_by_signature(header, labels)
 
-    def untitled_kind(self, lines: list[Line], i: int) -> str | None:
-        """The kind of a table whose header opens a page with no title above it, or None."""
+    def untitled_start(self, lines: list[Line], i: int) -> bool:
+        """Does the line open the first header of its page (a table with no title above it)?"""
         line = lines[i]
-        if len(line.nonempty()) < 3 or self.looks_like_data(line):
-            return None
+        if not self.header_start(line):
+            return False
         for k in range(i - 1, -1, -1):  # the first line of several cells on its page
             if lines[k].page != line.page:
                 break
-            if len(lines[k].nonempty()) >= 3:
-                return None
-        return self.signature([l for l in lines[i: i + 20] if l.page == line.page])
+            if self.header_start(lines[k]):
+                return False
+        return True
+
+    def repeats_header(self, seg: Segment, lines: list[Line], i: int) -> bool:
+        """Is the header that opens at ``lines[i]`` the segment's own header, printed again
+        (every line of it, up to the first data row)?"""
+        def block(rows):
+            out = []
+            for l in rows[:6]:
+                if self.looks_like_data(l):
+                    break
+                out.append(tuple(fold(c) for c in l.cells if c.strip()))
+            return out
+        here = block([l for l in lines[i: i + 6] if l.page == lines[i].page])
+        first = next((k for k, l in enumerate(seg.rows) if here and tuple(fold(c) for c in l.cells if c.strip()) == here[0]), None)
+        return first is not None and block(seg.rows[first:]) == here
+
+    @staticmethod
+    def adopt_title(seg: Segment, title) -> None:
+        """A table recognised by its header takes the title printed after its body (its words,
+        label and final-accounts flag); a titled table keeps its own."""
+        if seg.untitled:
+            seg.title, seg.core, seg.untitled = title.printed, title.core, False
+            seg.label = seg.label or title.label
+            seg.is_final = seg.is_final or title.is_final
+
+    def header_start(self, line: Line) -> bool:
+        """Could the line open a table's header: several cells, not data, not a unit or
+        编制单位 line (a two-cell top header row: 本年收入 | 本年支出, 项目 | 支出预算)."""
+        cells = line.nonempty()
+        if len(cells) < 2 or self.looks_like_data(line):
+            return False
+        return len(cells) >= 3 or (self.unit_in(cells) is None and not any(
+            r.search(fold(c)) for c in cells for r in self.catalog["recognition"]["meta_lines"]))
 
     def ends_table(self, seg: Segment, text: str) -> bool:
         """Narrative text or a section heading after a grid table's rows: the table is over."""
@@ -550,9 +615,14 @@ class Assembler:
         df["line"] = df["line"].astype("Int64")
         return with_decimals(df, decimals)
 
+    def title_unit(self, title: str) -> str | None:
+        """The 金额单位 a title prints in its qualifier: …总表（单位：万元）, …表（万元）."""
+        m = self.catalog["recognition"]["title_unit"].search(fold(title))
+        return m.group(1) if m else None
+
     def unit_of(self, seg: Segment, default: str | None) -> str | None:
         if seg.unit is None:
-            return default
+            return seg.title_unit or default
         unit = fold(seg.unit).rstrip(")")
         if unit not in self.catalog["units"]:
             self.problem(seg, seg.unit_line, f"unknown 金额单位; budgetlib knows {', '.join(self.catalog['units'])}: "
@@ -1390,8 +1460,9 @@ class Assembler:
             if seg.table_id is None:
                 raw.append(RawTable(seg.title, [[clean_text(c) for c in l.cells] for l in seg.rows],
                                     seg.first.page, seg.first.line))
-                self.warnings.append(f"{self.source}: {seg.first.where()}: table {seg.title!r} is not in the "
-                                     "catalogue; kept as raw rows")
+                if not seg.untitled:
+                    self.warnings.append(f"{self.source}: {seg.first.where()}: table {seg.title!r} is not in the "
+                                         "catalogue; kept as raw rows")
                 continue
             spec = specs[seg.table_id]
             if seg.table_id in tables and spec.layout == "performance":
@@ -1442,7 +1513,7 @@ class Assembler:
 
     def table(self, seg: Segment, spec: TableSpec, doc_unit: str | None) -> dict[str, Table]:
         unit = self.unit_of(seg, doc_unit)
-        if seg.unit is None and spec.layout != "text_grid":
+        if seg.unit is None and seg.title_unit is None and spec.layout != "text_grid":
             self.warnings.append(f"{self.source}: {seg.table_id} has no 金额单位 line; using the "
                                  f"document's {doc_unit}")
         if spec.layout == "grid":

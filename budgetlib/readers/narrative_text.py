@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from ..model import Narrative
-from ..normalize import join_wrapped
+from ..normalize import fold, join_wrapped
 from .base import ReadError
 
 
@@ -196,6 +196,15 @@ _YEAR = re.compile(r"(20\d\d)\s*年?度?\s*(?:部门|单位)(?:预算|决算)")
 _UNIT_STATED = re.compile(r"单位[:：]?[万千]?元")
 
 
+def _untitled_table(text: str) -> bool:
+    """A page of a table printed without its title: no sentence, and its words name one kind
+    of table by its header signature (tables.yaml ``signature``)."""
+    from ..catalog import kind_by_signature
+
+    folded = fold(text)
+    return "。" not in folded and kind_by_signature(folded, folded) is not None
+
+
 def probe(path) -> dict | None:
     """What the first pages of a PDF say about it, cheaply: {'narrative': bool, 'issuer', 'year'}.
 
@@ -216,8 +225,9 @@ def probe(path) -> dict | None:
         has_tables = False
         for p in range(doc.page_count):
             text = doc[p].get_text("text")
-            if _UNIT_STATED.search(re.sub(r"\s+", "", text)) and any(
-                    (t := recognise_title(ln)) is not None and t.table_id for ln in _page_lines(text)):
+            if _UNIT_STATED.search(re.sub(r"\s+", "", text)) and (any(
+                    (t := recognise_title(ln)) is not None and t.table_id for ln in _page_lines(text))
+                    or _untitled_table(text)):
                 has_tables = True
                 break
     finally:

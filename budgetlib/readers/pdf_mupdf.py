@@ -89,12 +89,32 @@ def _has_text(doc) -> bool:
 # --------------------------------------------------------------------------- page data
 
 
-def _display(page):
+def _display(page, dirs: dict | None = None):
     """The map from the page's unrotated space (where MuPDF reports glyphs and paths) to the
-    page as displayed, or None when the page is not rotated. A landscape table is often
+    page as it reads, or None when that is the unrotated space. A landscape table is often
     drawn sideways in a portrait media box with /Rotate 90: read in the unrotated space its
-    lines would run top to bottom."""
-    return page.rotation_matrix if page.rotation % 360 else None
+    lines would run top to bottom. ``dirs`` (glyphs per text direction, unrotated space, from
+    ``_page_chars``) decides when given: the page is read turned so that most of its text
+    runs left to right, whatever /Rotate says (a table page given /Rotate 90 without its
+    content turned, or a table drawn sideways with no /Rotate at all)."""
+    shown = page.rotation % 360
+    turn = shown
+    if dirs:
+        best = max(dirs, key=lambda d: (dirs[d], _TURN.get(d) == shown))
+        turn = _TURN.get(best, shown)
+    if turn == shown:
+        return page.rotation_matrix if shown else None
+    if turn == 0:
+        return None
+    ur = page.rect * page.derotation_matrix         # the unrotated page box
+    w, h = ur.width, ur.height
+    return _import_pymupdf().Matrix(*{90: (0, 1, -1, 0, h, 0), 180: (-1, 0, 0, -1, w, h),
+                                      270: (0, -1, 1, 0, 0, w)}[turn])
+
+
+# the turn (degrees clockwise) that makes text running in a direction (unrotated space) run
+# left to right
+_TURN = {(1, 0): 0, (0, -1): 90, (-1, 0): 180, (0, 1): 270}
 
 
 def _turn(m, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
@@ -104,11 +124,11 @@ def _turn(m, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, 
     return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
-def page_segs(page) -> list[Seg]:
+def page_segs(page, m=False) -> list[Seg]:
     """Visible axis-parallel ruling segments of a page (thin rects, lines, fill edges), in
-    the page's displayed orientation."""
+    the page's displayed orientation (or through ``m``, see ``_display``)."""
     segs = _unrotated_segs(page)
-    m = _display(page)
+    m = _display(page) if m is False else m
     if m is None:
         return segs
     turned = []
@@ -153,13 +173,17 @@ def _clip_flag() -> int:
     return getattr(_import_pymupdf(), "TEXT_CLIP", _CLIP)
 
 
-def _rawdict_chars(textpage):
+def _rawdict_chars(textpage, dirs: dict | None = None):
     """(x0, y0, x1, y1, c, size, seq) of every glyph of a MuPDF text page, ``seq`` numbering
-    its text lines in content-stream order."""
+    its text lines in content-stream order; ``dirs`` (if given) counts the glyphs per text
+    direction."""
     seq = 0
     same = _SAME_GLYPH_STR
     for block in textpage.extractRAWDICT()["blocks"]:
         for line in block.get("lines", ()):
+            if dirs is not None:
+                d = (round(line["dir"][0]), round(line["dir"][1]))
+                dirs[d] = dirs.get(d, 0) + sum(len(span["chars"]) for span in line["spans"])
             for span in line["spans"]:
                 size = span["size"]
                 for ch in span["chars"]:
@@ -174,20 +198,22 @@ def _rawdict_chars(textpage):
 _SAME_GLYPH_STR = {chr(k): v for k, v in SAME_GLYPH.items()}
 
 
-def _raw_chars(textpage) -> list[Char]:
-    return [Char(x0, y0, x1, y1, c, size, seq=seq) for x0, y0, x1, y1, c, size, seq in _rawdict_chars(textpage)]
+def _raw_chars(textpage, dirs: dict | None = None) -> list[Char]:
+    return [Char(x0, y0, x1, y1, c, size, seq=seq) for x0, y0, x1, y1, c, size, seq in _rawdict_chars(textpage, dirs)]
 
 
-def page_chars(page) -> list[Char]:
-    """Every glyph of the page (see ``_page_chars``), in the page's displayed orientation."""
-    chars = _page_chars(page)
-    m = _display(page)
+def page_chars(page, dirs: dict | None = None) -> list[Char]:
+    """Every glyph of the page (see ``_page_chars``), turned so that its text runs left to
+    right (see ``_display``; ``dirs`` receives the glyph count per direction)."""
+    dirs = {} if dirs is None else dirs
+    chars = _page_chars(page, dirs)
+    m = _display(page, dirs)
     if m is None:
         return chars
     return [Char(*_turn(m, ch.x0, ch.y0, ch.x1, ch.y1), ch.c, ch.size, ch.hidden, ch.seq) for ch in chars]
 
 
-def _page_chars(page) -> list[Char]:
+def _page_chars(page, dirs: dict | None = None) -> list[Char]:
     """Every glyph of the page with its box and font size; glyphs drawn but clipped away
     (the run-on text of a merged cell cut by a page break) are marked ``hidden``.
     The cheap word extraction tells whether anything is clipped at all (most pages: no);
@@ -195,7 +221,7 @@ def _page_chars(page) -> list[Char]:
     place. (Testing whether a visible word's box covers the glyph's centre is not enough:
     clipped text drawn over a header marked the glyphs under 绩效目标 visible,
     healthcare-security p.24.)"""
-    every = _raw_chars(page.get_textpage(flags=_KEEP_WS))
+    every = _raw_chars(page.get_textpage(flags=_KEEP_WS), dirs)
     visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())   # its words, then maybe its glyphs
     if sum(len(w[4]) for w in visible.extractWORDS(None)) >= sum(not ch.c.isspace() for ch in every):
         return every                                # nothing clipped (most pages)
@@ -212,8 +238,12 @@ def _glyph_key(ch: Char) -> tuple:
 
 def page_result(page, pno: int | None = None) -> PageResult:
     """One page through ``pdf_grid`` (for engines that fall back on PyMuPDF geometry)."""
-    r = page.rect
-    return grid_page(page_segs(page), page_chars(page), pno or page.number + 1,
+    dirs: dict = {}
+    chars = page_chars(page, dirs)
+    m = _display(page, dirs)
+    r = page.rect * page.derotation_matrix           # the unrotated page box, then turned as read
+    r = r if m is None else r * m
+    return grid_page(page_segs(page, m), chars, pno or page.number + 1,
                      clip=(r.x0, r.y0, r.x1, r.y1))
 
 
