@@ -153,9 +153,10 @@ def _clip_flag() -> int:
     return getattr(_import_pymupdf(), "TEXT_CLIP", _CLIP)
 
 
-def _rawdict_chars(textpage):
-    """(x0, y0, x1, y1, c, size, seq) of every glyph of a MuPDF text page, ``seq`` numbering
-    its text lines in content-stream order."""
+def _raw_chars(textpage) -> list[Char]:
+    """Every glyph of a MuPDF text page, ``seq`` numbering its text lines in content-stream
+    order. (One plain loop: a page has about a thousand glyphs.)"""
+    chars = []
     seq = 0
     same = _SAME_GLYPH_STR
     for block in textpage.extractRAWDICT()["blocks"]:
@@ -163,19 +164,15 @@ def _rawdict_chars(textpage):
             for span in line["spans"]:
                 size = span["size"]
                 for ch in span["chars"]:
-                    x0, y0, x1, y1 = ch["bbox"]
                     c = ch["c"]
-                    yield x0, y0, x1, y1, same.get(c, c), size, seq
+                    chars.append(Char(*ch["bbox"], same.get(c, c), size, False, seq))
             seq += 1
         seq += 1                                    # a new block never continues a line
+    return chars
 
 
 # SAME_GLYPH keyed by the character: one dict look-up per glyph instead of a translate
 _SAME_GLYPH_STR = {chr(k): v for k, v in SAME_GLYPH.items()}
-
-
-def _raw_chars(textpage) -> list[Char]:
-    return [Char(x0, y0, x1, y1, c, size, seq=seq) for x0, y0, x1, y1, c, size, seq in _rawdict_chars(textpage)]
 
 
 def page_chars(page) -> list[Char]:
@@ -199,7 +196,7 @@ def _page_chars(page) -> list[Char]:
     visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())   # its words, then maybe its glyphs
     if sum(len(w[4]) for w in visible.extractWORDS(None)) >= sum(not ch.c.isspace() for ch in every):
         return every                                # nothing clipped (most pages)
-    shown = {(c, round(x0, 1), round(y0, 1)) for x0, y0, _, _, c, _, _ in _rawdict_chars(visible)}
+    shown = {_glyph_key(ch) for ch in _raw_chars(visible)}
     for ch in every:
         if not ch.c.isspace():
             ch.hidden = _glyph_key(ch) not in shown
