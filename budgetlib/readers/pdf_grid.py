@@ -702,33 +702,46 @@ def _overflow_lines(grid: Grid, placed: list[tuple[Char, int, int]]) -> dict[int
     stream does not: the overflow line is written right after its first line. So a text line
     that directly follows (in stream order) a line in the same column, one line-pitch below
     it, stays in that line's cell. Returns {seq: anchor} for the lines to move."""
-    items_of: dict[int, list[tuple[Char, int, int]]] = {}
-    for item in placed:
-        ch = item[0]
-        if ch.seq >= 0 and not ch.c.isspace():
-            items_of.setdefault(ch.seq, []).append(item)
-    by_seq = {seq: [it[0] for it in items] for seq, items in items_of.items()}
+    lines = _text_lines_in_grid(placed)
     moves: dict[int, tuple[int, int]] = {}
     home: dict[int, tuple[int, int]] = {}
-    for seq in sorted(by_seq):
-        line = by_seq[seq]
-        items = items_of[seq]
-        c = items[0][2]
-        if any(it[2] != c for it in items):
+    for seq in sorted(lines):
+        c, r, top, h = lines[seq]
+        if c < 0:
             continue                                # spans columns: leave to positions
-        r = min(it[1] for it in items)
         anchor = grid.anchor[r][c]
-        prev = by_seq.get(seq - 1)
-        if prev is not None and (seq - 1) in home:
+        if (seq - 1) in home:
             pr, pc = home[seq - 1]
-            h = min(ch.h for ch in line)
-            dy = min(ch.y0 for ch in line) - min(ch.y0 for ch in prev)
+            dy = top - lines[seq - 1][2]
             if pc == c and 0.5 * h < dy <= 1.5 * h and grid.anchor[pr][pc] != anchor:
                 prev_anchor = moves.get(seq - 1, grid.anchor[pr][pc])
                 moves[seq] = prev_anchor
                 anchor = prev_anchor
         home[seq] = (r, c)
     return moves
+
+
+def _text_lines_in_grid(placed: list[tuple[Char, int, int]]) -> dict[int, list]:
+    """The engine's text lines (``seq``) among the placed glyphs, spaces left out, each as
+    [its column or -1 when it spans several, its first grid row, its top, its smallest
+    glyph height]: one pass over the glyphs."""
+    lines: dict[int, list] = {}
+    for ch, r, c in placed:
+        if ch.seq < 0 or ch.c.isspace():
+            continue
+        ln = lines.get(ch.seq)
+        if ln is None:
+            lines[ch.seq] = [c, r, ch.y0, ch.h]
+            continue
+        if c != ln[0]:
+            ln[0] = -1
+        if r < ln[1]:
+            ln[1] = r
+        if ch.y0 < ln[2]:
+            ln[2] = ch.y0
+        if ch.h < ln[3]:
+            ln[3] = ch.h
+    return lines
 
 
 def _drop_foreign_hidden(grid: Grid, placed: list[tuple[Char, int, int]]) -> list[tuple[Char, int, int]]:
@@ -899,6 +912,29 @@ def _free_rows(chars: list[Char], fallback: bool) -> list[_Row]:
     return rows
 
 
+def _place(grids: list[Grid], chars: list[Char]) -> tuple[list[list[tuple[Char, int, int]]], list[Char]]:
+    """Each glyph with its grid cell, in the first grid whose box holds its centre, and the
+    glyphs outside every grid. (``Grid.contains`` and ``Grid.cell_of`` written out: this
+    runs for every glyph of the page.)"""
+    placed: list[list[tuple[Char, int, int]]] = [[] for _ in grids]
+    outside: list[Char] = []
+    spans = [(g.xs[0], g.ys[0], g.xs[-1], g.ys[-1], g.xs, g.ys, len(g.xs) - 2, len(g.ys) - 2) for g in grids]
+    for ch in chars:
+        if not ch.c:
+            continue
+        x, y = ch.cx, ch.cy
+        for i, (x0, y0, x1, y1, xs, ys, last_c, last_r) in enumerate(spans):
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                # inside the box, so bisect gives 1..len: only the far border needs clamping
+                c = bisect_right(xs, x) - 1
+                r = bisect_right(ys, y) - 1
+                placed[i].append((ch, r if r < last_r else last_r, c if c < last_c else last_c))
+                break
+        else:
+            outside.append(ch)
+    return placed, outside
+
+
 def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
               clip: tuple[float, float, float, float] | None = None) -> PageResult:
     """All Lines of one page in reading order (grid rows and free text merged by y), with
@@ -911,19 +947,7 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
     tails: list[set[tuple[int, int]]] = [set() for _ in grids]   # running on below
     free: list[Char] = []
     runon: dict[tuple[int, tuple[int, int], bool], list[Char]] = {}
-    outside: list[Char] = []
-    placed: list[list[tuple[Char, int, int]]] = [[] for _ in grids]   # (char, row, col)
-    boxes = [g.bbox for g in grids]
-    for ch in chars:
-        if not ch.c:
-            continue
-        x, y = ch.cx, ch.cy
-        for i, (x0, y0, x1, y1) in enumerate(boxes):
-            if x0 <= x <= x1 and y0 <= y <= y1:            # Grid.contains
-                placed[i].append((ch, *grids[i].cell_of(x, y)))
-                break
-        else:
-            outside.append(ch)
+    placed, outside = _place(grids, chars)          # (char, row, col) per grid; the rest
     for i, g in enumerate(grids):
         placed[i] = _drop_foreign_hidden(g, placed[i])
         _wrapped_in_one_column(g, placed[i])

@@ -198,7 +198,7 @@ def _page_chars(page) -> list[Char]:
     visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())   # its words, then maybe its glyphs
     if sum(len(w[4]) for w in visible.extractWORDS(None)) >= sum(not ch.c.isspace() for ch in every):
         return every                                # nothing clipped (most pages)
-    shown = {_glyph_key(ch) for ch in _raw_chars(visible)}
+    shown = set(_glyph_keys(visible))
     for ch in every:
         if not ch.c.isspace():
             ch.hidden = _glyph_key(ch) not in shown
@@ -207,6 +207,18 @@ def _page_chars(page) -> list[Char]:
 
 def _glyph_key(ch: Char) -> tuple:
     return ch.c, round(ch.x0, 1), round(ch.y0, 1)
+
+
+def _glyph_keys(textpage) -> Iterator[tuple]:
+    """``_glyph_key`` of every glyph of a text page, without building the glyphs."""
+    same = _SAME_GLYPH_STR
+    for block in textpage.extractRAWDICT()["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                for ch in span["chars"]:
+                    x0, y0 = ch["bbox"][:2]
+                    c = ch["c"]
+                    yield same.get(c, c), round(x0, 1), round(y0, 1)
 
 
 def page_result(page, pno: int | None = None) -> PageResult:
