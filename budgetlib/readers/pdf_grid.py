@@ -456,6 +456,10 @@ def join_wrapped(parts: list[str]) -> str:
 def text_lines(chars: list[Char]) -> list[list[Char]]:
     """Group chars into visual lines (top to bottom), each sorted left to right.
     Two chars share a line when their vertical centres are within half a glyph height."""
+    if not chars:
+        return []
+    if len(chars) == 1 or _one_baseline(chars):
+        return [sorted(chars, key=_BY_X0)]          # (most cells: one line of one font)
     lines: list[list[Char]] = []
     for ch in sorted(chars, key=_BY_CY_X0):
         if lines:
@@ -466,6 +470,13 @@ def text_lines(chars: list[Char]) -> list[list[Char]]:
                 continue
         lines.append([ch])
     return [sorted(ln, key=_BY_X0) if len(ln) > 1 else ln for ln in lines]
+
+
+def _one_baseline(chars: list[Char]) -> bool:
+    """All glyphs on the same centre line (and of a sensible height): ``text_lines`` would
+    make them one line, sorted by x."""
+    cy = chars[0].cy
+    return all(ch.cy == cy and ch.h >= 0 for ch in chars)
 
 
 _BY_CY_X0 = attrgetter("cy", "x0")
@@ -918,13 +929,15 @@ def _place(grids: list[Grid], chars: list[Char]) -> tuple[list[list[tuple[Char, 
     runs for every glyph of the page.)"""
     placed: list[list[tuple[Char, int, int]]] = [[] for _ in grids]
     outside: list[Char] = []
-    spans = [(g.xs[0], g.ys[0], g.xs[-1], g.ys[-1], g.xs, g.ys, len(g.xs) - 2, len(g.ys) - 2) for g in grids]
+    boxes = [g.bbox for g in grids]
+    bounds = [(g.xs, g.ys, len(g.xs) - 2, len(g.ys) - 2) for g in grids]
     for ch in chars:
         if not ch.c:
             continue
         x, y = ch.cx, ch.cy
-        for i, (x0, y0, x1, y1, xs, ys, last_c, last_r) in enumerate(spans):
+        for i, (x0, y0, x1, y1) in enumerate(boxes):
             if x0 <= x <= x1 and y0 <= y <= y1:
+                xs, ys, last_c, last_r = bounds[i]
                 # inside the box, so bisect gives 1..len: only the far border needs clamping
                 c = bisect_right(xs, x) - 1
                 r = bisect_right(ys, y) - 1
