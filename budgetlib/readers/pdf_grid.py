@@ -882,6 +882,8 @@ def _grid_rows(grid: Grid, buckets: dict[tuple[int, int], list[Char]],
             continue
         row = _Row(grid.ys[r], cells, xs, opens=row_opens(grid, r))
         for c in range(nc):
+            if not ((first and r == 0) or (r, c) in bottom):
+                continue            # edges are the grid's top and bottom regions only
             if grid.anchor[r][c] != (r, c) or not (cells[c] or (r, c) in bottom):
                 continue            # an empty bottom cell may receive text from the next page
             span = (r, _region_last_row(grid, (r, c)))
