@@ -198,9 +198,14 @@ def _page_chars(page) -> list[Char]:
     visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())   # its words, then maybe its glyphs
     if sum(len(w[4]) for w in visible.extractWORDS(None)) >= sum(not ch.c.isspace() for ch in every):
         return every                                # nothing clipped (most pages)
-    shown = set(_glyph_keys(visible))
+    # (the same glyph comes out of both extractions with the very same numbers, so the
+    # rounded places are only needed for the glyphs not found exactly: the hidden ones)
+    exact = set(_glyph_places(visible))
+    shown = None
     for ch in every:
-        if not ch.c.isspace():
+        if not ch.c.isspace() and (ch.c, ch.x0, ch.y0) not in exact:
+            if shown is None:
+                shown = {(c, round(x0, 1), round(y0, 1)) for c, x0, y0 in exact}
             ch.hidden = _glyph_key(ch) not in shown
     return every
 
@@ -209,16 +214,16 @@ def _glyph_key(ch: Char) -> tuple:
     return ch.c, round(ch.x0, 1), round(ch.y0, 1)
 
 
-def _glyph_keys(textpage) -> Iterator[tuple]:
-    """``_glyph_key`` of every glyph of a text page, without building the glyphs."""
+def _glyph_places(textpage) -> Iterator[tuple]:
+    """(c, x0, y0) of every glyph of a text page, without building the glyphs."""
     same = _SAME_GLYPH_STR
     for block in textpage.extractRAWDICT()["blocks"]:
         for line in block.get("lines", ()):
             for span in line["spans"]:
                 for ch in span["chars"]:
-                    x0, y0 = ch["bbox"][:2]
                     c = ch["c"]
-                    yield same.get(c, c), round(x0, 1), round(y0, 1)
+                    x0, y0 = ch["bbox"][:2]
+                    yield same.get(c, c), x0, y0
 
 
 def page_result(page, pno: int | None = None) -> PageResult:
