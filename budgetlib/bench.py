@@ -16,7 +16,8 @@
    ten PDFs plus ../shared/corpus/national/ when present; then the comparison report's seconds.
    `python -m budgetlib.bench --corpus` runs this section alone.
 The figures are printed and written to reports/bench.md. `python -m budgetlib.bench --reports`
-runs sections 2 and 3 alone (into reports/bench-reports.md).
+runs sections 2 and 3 alone (into reports/bench-reports.md); `--floor` the floor and load reads
+of section 1 alone, for both corpora (into reports/bench-floor.md).
 """
 
 from __future__ import annotations
@@ -120,6 +121,36 @@ def reports_bench() -> pd.DataFrame:
          "target_s": 30, "exit": rc2}])
 
 
+def _ratio_sections(per_doc: pd.DataFrame, repeats: int) -> list[tuple[str, pd.DataFrame]]:
+    """Section 1's load ÷ floor tables: Beijing from ``per_doc``, national read here."""
+    ratios = [("Beijing corpus (tests/corpus)", floor_ratio(per_doc))]
+    if NATIONAL:
+        print(f"    national corpus: {len(NATIONAL)} PDFs (floor and load)…", flush=True)
+        nat = bench_engines(NATIONAL, engines=("floor", "load"), repeats=repeats)
+        ratios.append((f"national corpus ({len(NATIONAL)} PDFs)", floor_ratio(nat)))
+    return ratios
+
+
+def _ratio_markdown(title: str, r: pd.DataFrame) -> list[str]:
+    return [f"## Reading against the floor: {title}\n",
+            "floor = PyMuPDF words + drawings of every page, in the same child process kind; "
+            "ratio = `load` ms/page ÷ floor ms/page (target ≤ 2)\n", markdown_table(r), "\n"]
+
+
+def _floor_only(repeats: int) -> int:
+    """`--floor`: the floor and load reads of section 1 alone, for both corpora."""
+    print("floor and load per document (fresh process each)…", flush=True)
+    out = [f"# Reading against the floor\n\n{time.strftime('%Y-%m-%d %H:%M')} · "
+           f"`python -m budgetlib.bench --floor` · {repeats} reads per document\n"]
+    for title, r in _ratio_sections(bench_engines(CORPUS, engines=("floor", "load"), repeats=repeats), repeats):
+        out += _ratio_markdown(title, r)
+        print(f"{title}:\n{r.tail(1).to_string(index=False)}", flush=True)
+    REPORTS_DIR.mkdir(exist_ok=True)
+    (REPORTS_DIR / "bench-floor.md").write_text("\n".join(out), encoding="utf-8")
+    print(f"written to {REPORTS_DIR / 'bench-floor.md'}")
+    return 0
+
+
 def main(argv=None) -> int:
     import argparse
 
@@ -128,6 +159,8 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="PDF figures with one repeat, no tabula, no reports")
     p.add_argument("--corpus", action="store_true", help="the corpus section alone (reports/bench-corpus.md)")
     p.add_argument("--reports", action="store_true", help="the two report jobs alone (reports/bench-reports.md)")
+    p.add_argument("--floor", action="store_true",
+                   help="load against the floor alone, Beijing and national (reports/bench-floor.md)")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     argv = [f"--{k}" for k, v in vars(args).items() if v]
     if "--corpus" in argv:
@@ -145,6 +178,8 @@ def main(argv=None) -> int:
             + markdown_table(frame) + "\n", encoding="utf-8")
         return 0
     quick = "--quick" in argv
+    if "--floor" in argv:
+        return _floor_only(repeats=1 if quick else 3)
     out = [f"# budgetlib benchmark\n\n{time.strftime('%Y-%m-%d %H:%M')} · `python -m budgetlib.bench"
            f"{' --quick' if quick else ''}` · {len(CORPUS)} PDFs\n"]
     print("1/3 PDF reading per document and engine (fresh process each)…", flush=True)
@@ -157,15 +192,8 @@ def main(argv=None) -> int:
     summary = _amortised(per_doc)
     out += ["## PDF reading\n", markdown_table(summary), "\n", markdown_table(per_doc[cols]), "\n"]
     print(summary.to_string(index=False), flush=True)
-    ratios = [("Beijing corpus (tests/corpus)", floor_ratio(per_doc))]
-    if NATIONAL:
-        print(f"    national corpus: {len(NATIONAL)} PDFs (floor and load)…", flush=True)
-        nat = bench_engines(NATIONAL, engines=("floor", "load"), repeats=1 if quick else 3)
-        ratios.append((f"national corpus ({len(NATIONAL)} PDFs)", floor_ratio(nat)))
-    for title, r in ratios:
-        out += [f"## Reading against the floor: {title}\n",
-                "floor = PyMuPDF words + drawings of every page, in the same child process kind; "
-                "ratio = `load` ms/page ÷ floor ms/page (target ≤ 2)\n", markdown_table(r), "\n"]
+    for title, r in _ratio_sections(per_doc, 1 if quick else 3):
+        out += _ratio_markdown(title, r)
         print(f"{title}:\n{r.tail(1).to_string(index=False)}", flush=True)
     if not quick:
         reports = reports_bench()

@@ -4,6 +4,8 @@ shortcut gives exactly what the general path gives."""
 
 from __future__ import annotations
 
+import gc
+
 import pandas as pd
 import pymupdf
 import pytest
@@ -46,6 +48,21 @@ def test_each_page_is_interpreted_for_text_twice_and_its_glyphs_listed_once_unle
         clipped = sum(any(ch.hidden for ch in pdf_mupdf.page_chars(p)) for p in doc)
     assert 0 < clipped < n
     assert n <= raw <= n + clipped
+
+
+def test_reading_a_page_leaves_the_cycle_collector_as_the_caller_had_it():
+    """The cycle collector is paused while a page is read (pdf_mupdf._no_cycle_collection),
+    then left as it was: on stays on, and a caller that turned it off finds it off."""
+    with pymupdf.open(PDF) as doc:
+        assert gc.isenabled()
+        lines = pdf_mupdf.page_result(doc[12], 13).lines
+        assert lines and gc.isenabled()
+        gc.disable()
+        try:
+            assert pdf_mupdf.page_result(doc[12], 13).lines == lines
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
 
 
 def test_table_groups_match_every_pair_compared():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import yaml
@@ -72,11 +72,18 @@ class ColumnSpec:
         return tuple(fold(t).lstrip("=") for alt in (self.alts or (self.match,)) for t in alt
                      if not t.startswith("!"))
 
+    @cached_property
+    def folded_alts(self) -> tuple[tuple[str, ...], ...]:
+        """Every header variant's tokens, folded (their "=" or "!" kept in front) once: headers
+        are matched against every column of every table kind."""
+        return tuple(tuple(fold(t) if t[0] not in "=!" else t[0] + fold(t[1:]) for t in alt)
+                     for alt in self.alts or (self.match,))
+
     def specificity(self, path: str) -> int:
         """How well a header path matches: the best variant's total token length, 0 if none fits."""
         best = 0
-        for alt in self.alts or (self.match,):
-            scores = [_token_score(fold(t) if t[0] not in "=!" else t[0] + fold(t[1:]), path) for t in alt]
+        for alt in self.folded_alts:
+            scores = [_token_score(t, path) for t in alt]
             if all(s is not None for s in scores):
                 best = max(best, sum(scores))
         return best

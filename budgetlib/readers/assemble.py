@@ -1011,8 +1011,9 @@ class Assembler:
             if not cs.hierarchy:
                 continue
             key = cs.into or cs.name
-            codes = [r.get(key, "") for r in records]
-            parents = {c for c in codes if c and any(o != c and o.startswith(c) for o in codes)}
+            codes = sorted({c for r in records if (c := r.get(key))})
+            # sorted, the codes a code prefixes follow it directly: compare neighbours only
+            parents = {c for c, o in zip(codes, codes[1:]) if o.startswith(c)}
             agg = [r for r in records if r.get(key) in parents]
             totals = agg + totals if cs.hierarchy is True else totals + agg
             records = [r for r in records if r.get(key) not in parents]

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
+from typing import NamedTuple
 
 from .base import Line
 
@@ -57,9 +58,9 @@ class Char:
         return f"Char({self.c!r} {self.x0:.1f},{self.y0:.1f}{' hidden' if self.hidden else ''})"
 
 
-@dataclass(frozen=True)
-class Seg:
-    """An axis-parallel ruling segment: horizontal if ``y0 == y1`` else vertical."""
+class Seg(NamedTuple):
+    """An axis-parallel ruling segment: horizontal if ``y0 == y1`` else vertical. (A named
+    tuple, not a frozen dataclass: pages have thousands and it is built several times faster.)"""
 
     x0: float
     y0: float
@@ -202,8 +203,9 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
     # bureau p.23: five bare verticals left of the indicator grid, the walls of the project
     # name, amount and goal columns of a block that fills the page)
     lone = [g[0] for g in groups.values() if len(g) == 1 and not g[0].horizontal]
+    bounds = [_table_bounds(t) for t in tables]     # kept up to date as borders are adopted
     while lone:
-        left = [v for v in lone if not _adopt_border(tables, v)]
+        left = [v for v in lone if not _adopt_border(tables, bounds, v)]
         if len(left) == len(lone):
             break
         lone = left
@@ -310,19 +312,23 @@ def _join_floor_pieces(tables: list[list[Seg]], pieces: list[Seg]) -> list[list[
     return list(joined.values())
 
 
-def _adopt_border(tables: list[list[Seg]], v: Seg) -> bool:
+def _table_bounds(t: list[Seg]) -> tuple[float, float, float, float]:
+    """(top, bottom) of a table's verticals and (left, right) of all its rulings."""
+    return (min(s.y0 for s in t if not s.horizontal), max(s.y1 for s in t if not s.horizontal),
+            min(s.x0 for s in t), max(s.x1 for s in t))
+
+
+def _adopt_border(tables: list[list[Seg]], bounds: list[tuple], v: Seg) -> bool:
     """A vertical touching no horizontal but spanning a table's full height just beside it
     is that table's outer border: Excel sometimes omits every horizontal of a column that
     is one tall merged cell on the page (water-authority p131: only the left border of the
-    project-name column is drawn)."""
-    for t in tables:
-        top = min(s.y0 for s in t if not s.horizontal)
-        bottom = max(s.y1 for s in t if not s.horizontal)
-        left = min(s.x0 for s in t)
-        right = max(s.x1 for s in t)
+    project-name column is drawn). ``bounds`` are the tables' ``_table_bounds``, updated
+    here (a page of lone verticals asks thousands of times)."""
+    for k, (top, bottom, left, right) in enumerate(bounds):
         if abs(v.y0 - top) <= TOUCH and abs(v.y1 - bottom) <= TOUCH \
                 and left - 200 < v.x0 < right + 200:     # (an inner wall too: see below)
-            t.append(v)
+            tables[k].append(v)
+            bounds[k] = (min(top, v.y0), max(bottom, v.y1), min(left, v.x0), max(right, v.x1))
             return True
     return False
 
@@ -486,6 +492,10 @@ def join_wrapped(parts: list[str]) -> str:
 def text_lines(chars: list[Char]) -> list[list[Char]]:
     """Group chars into visual lines (top to bottom), each sorted left to right.
     Two chars share a line when their vertical centres are within half a glyph height."""
+    if not chars:
+        return []
+    if len(chars) == 1 or _one_baseline(chars):
+        return [sorted(chars, key=_BY_X0)]          # (most cells: one line of one font)
     lines: list[list[Char]] = []
     for ch in sorted(chars, key=_BY_CY_X0):
         if lines:
@@ -496,6 +506,13 @@ def text_lines(chars: list[Char]) -> list[list[Char]]:
                 continue
         lines.append([ch])
     return [sorted(ln, key=_BY_X0) if len(ln) > 1 else ln for ln in lines]
+
+
+def _one_baseline(chars: list[Char]) -> bool:
+    """All glyphs on the same centre line (and of a sensible height): ``text_lines`` would
+    make them one line, sorted by x."""
+    cy = chars[0].cy
+    return all(ch.cy == cy and ch.h >= 0 for ch in chars)
 
 
 _BY_CY_X0 = attrgetter("cy", "x0")
@@ -732,29 +749,19 @@ def _overflow_lines(grid: Grid, placed: list[tuple[Char, int, int]]) -> dict[int
     stream does not: the overflow line is written right after its first line. So a text line
     that directly follows (in stream order) a line in the same column, one line-pitch below
     it, stays in that line's cell. Returns {seq: anchor} for the lines to move."""
-    items_of: dict[int, list[tuple[Char, int, int]]] = {}
-    for item in placed:
-        ch = item[0]
-        if ch.seq >= 0 and not ch.c.isspace():
-            items_of.setdefault(ch.seq, []).append(item)
-    by_seq = {seq: [it[0] for it in items] for seq, items in items_of.items()}
+    lines = _text_lines_in_grid(placed)
     moves: dict[int, tuple[int, int]] = {}
     home: dict[int, tuple[int, int]] = {}
-    for seq in sorted(by_seq):
-        line = by_seq[seq]
-        items = items_of[seq]
-        c = items[0][2]
-        if any(it[2] != c for it in items):
+    for seq in sorted(lines):
+        c, r, top, h, _ = lines[seq]
+        if c < 0:
             continue                                # spans columns: leave to positions
-        r = min(it[1] for it in items)
         anchor = grid.anchor[r][c]
-        prev = by_seq.get(seq - 1)
-        if prev is not None and (seq - 1) in home:
+        if (seq - 1) in home:
             pr, pc = home[seq - 1]
-            h = min(ch.h for ch in line)
-            dy = min(ch.y0 for ch in line) - min(ch.y0 for ch in prev)
+            dy = top - lines[seq - 1][2]
             if (pc == c and 0.5 * h < dy <= 1.5 * h and grid.anchor[pr][pc] != anchor
-                    and _wraps(grid, grid.anchor[pr][pc], prev, line)):
+                    and _wraps(grid, grid.anchor[pr][pc], lines[seq - 1][4], lines[seq][4])):
                 prev_anchor = moves.get(seq - 1, grid.anchor[pr][pc])
                 moves[seq] = prev_anchor
                 anchor = prev_anchor
@@ -784,6 +791,30 @@ def _wraps(grid: Grid, anchor: tuple[int, int], prev: list[Char], line: list[Cha
     used = max(ch.x1 for ch in prev) - min(ch.x0 for ch in prev)
     # a cell keeps a little padding on each side (Excel ~2 pt)
     return used + (word_end - glyphs[0].x0) > (x1 - x0) - 8
+
+
+def _text_lines_in_grid(placed: list[tuple[Char, int, int]]) -> dict[int, list]:
+    """The engine's text lines (``seq``) among the placed glyphs, spaces left out, each as
+    [its column or -1 when it spans several, its first grid row, its top, its smallest
+    glyph height, its glyphs]: one pass over the glyphs."""
+    lines: dict[int, list] = {}
+    for ch, r, c in placed:
+        if ch.seq < 0 or ch.c.isspace():
+            continue
+        ln = lines.get(ch.seq)
+        if ln is None:
+            lines[ch.seq] = [c, r, ch.y0, ch.h, [ch]]
+            continue
+        ln[4].append(ch)
+        if c != ln[0]:
+            ln[0] = -1
+        if r < ln[1]:
+            ln[1] = r
+        if ch.y0 < ln[2]:
+            ln[2] = ch.y0
+        if ch.h < ln[3]:
+            ln[3] = ch.h
+    return lines
 
 
 def _drop_foreign_hidden(grid: Grid, placed: list[tuple[Char, int, int]]) -> list[tuple[Char, int, int]]:
@@ -913,6 +944,8 @@ def _grid_rows(grid: Grid, buckets: dict[tuple[int, int], list[Char]],
             continue
         row = _Row(grid.ys[r], cells, xs, opens=row_opens(grid, r))
         for c in range(nc):
+            if not ((first and r == 0) or (r, c) in bottom):
+                continue            # edges are the grid's top and bottom regions only
             if grid.anchor[r][c] != (r, c) or not (cells[c] or (r, c) in bottom):
                 continue            # an empty bottom cell may receive text from the next page
             span = (r, _region_last_row(grid, (r, c)))
@@ -954,6 +987,31 @@ def _free_rows(chars: list[Char], fallback: bool) -> list[_Row]:
     return rows
 
 
+def _place(grids: list[Grid], chars: list[Char]) -> tuple[list[list[tuple[Char, int, int]]], list[Char]]:
+    """Each glyph with its grid cell, in the first grid whose box holds its centre, and the
+    glyphs outside every grid. (``Grid.contains`` and ``Grid.cell_of`` written out: this
+    runs for every glyph of the page.)"""
+    placed: list[list[tuple[Char, int, int]]] = [[] for _ in grids]
+    outside: list[Char] = []
+    boxes = [g.bbox for g in grids]
+    bounds = [(g.xs, g.ys, len(g.xs) - 2, len(g.ys) - 2) for g in grids]
+    for ch in chars:
+        if not ch.c:
+            continue
+        x, y = ch.cx, ch.cy
+        for i, (x0, y0, x1, y1) in enumerate(boxes):
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                xs, ys, last_c, last_r = bounds[i]
+                # inside the box, so bisect gives 1..len: only the far border needs clamping
+                c = bisect_right(xs, x) - 1
+                r = bisect_right(ys, y) - 1
+                placed[i].append((ch, r if r < last_r else last_r, c if c < last_c else last_c))
+                break
+        else:
+            outside.append(ch)
+    return placed, outside
+
+
 def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
               clip: tuple[float, float, float, float] | None = None) -> PageResult:
     """All Lines of one page in reading order (grid rows and free text merged by y), with
@@ -966,19 +1024,7 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
     tails: list[set[tuple[int, int]]] = [set() for _ in grids]   # running on below
     free: list[Char] = []
     runon: dict[tuple[int, tuple[int, int], bool], list[Char]] = {}
-    outside: list[Char] = []
-    placed: list[list[tuple[Char, int, int]]] = [[] for _ in grids]   # (char, row, col)
-    boxes = [g.bbox for g in grids]
-    for ch in chars:
-        if not ch.c:
-            continue
-        x, y = ch.cx, ch.cy
-        for i, (x0, y0, x1, y1) in enumerate(boxes):
-            if x0 <= x <= x1 and y0 <= y <= y1:            # Grid.contains
-                placed[i].append((ch, *grids[i].cell_of(x, y)))
-                break
-        else:
-            outside.append(ch)
+    placed, outside = _place(grids, chars)          # (char, row, col) per grid; the rest
     for i, g in enumerate(grids):
         placed[i] = _drop_foreign_hidden(g, placed[i])
         _wrapped_in_one_column(g, placed[i])
