@@ -138,10 +138,14 @@ class Table:
         return None
 
     def printed_total(self, column: str) -> Decimal | None:
-        """The amount printed in the 合计 row for ``column``, or None if there is no 合计 row."""
-        if self.total.empty or column not in self.total:
+        """The amount printed in the 合计 row (``grand_total_row``) for ``column``, or None if
+        the table prints no 合计 row. The same row the checks and the narrative's claims read:
+        not the first total row, which can be the department's row above its units (收入总表
+        of Suzhou, Xi'an, Beijing) or, on a page without the 合计, one 类's subtotal."""
+        i = self.grand_total_row()
+        if i is None or column not in self.total:
             return None
-        return self.total[column].iloc[0]
+        return self.total[column].iloc[i]
 
     def location(self) -> str:
         """'pages 3-5' or 'lines 40-92': where the table sits, for messages."""

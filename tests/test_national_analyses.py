@@ -168,3 +168,29 @@ def test_contents_entry_is_not_the_table():
     assert t06.pages == [28] and t06.printed_total("total") == D("64662533.99")
     comp = personnel.composition_by_economic_class(doc)
     assert comp.missing is None and comp["basic"] == D("6466.253399")
+
+
+def test_printed_total_is_the_grand_total_row(tmp_path):
+    """``Table.printed_total`` reads the 合计 row the checks read (``grand_total_row``), not the
+    first total row. Xi'an 2026 表2 (p.21, 元) prints 合计 and then the department's row 114
+    above its unit 114001 (the reader keeps the department's row first): both 92,165,133.99.
+    Shanghai-1 一般公共预算支出功能分类预算表 p.13 alone (its 合计 is printed on p.14): the
+    page's total rows are 类/款 subtotals (208 社会保障和就业支出 3,196,880 first), not a 合计,
+    so the analyses take the page's detail rows (17,800.4717 万元), not one 类 as the whole
+    (which made 海洋战略规划与预警监测 151,815,529 元 4,749 % of it)."""
+    import pymupdf
+
+    t = load("xian-2026-budget-3.pdf").tables["T02"]
+    assert t.total["unit_code"].iloc[0] == "114" and t.grand_total_row() == 1
+    assert t.printed_total("total") == t.total["total"].iloc[1] == D("92165133.99")
+
+    page = pymupdf.open(NATIONAL / "shanghai-2026-budget-1.pdf")
+    page.select([12])
+    page.save(tmp_path / "p13.pdf")
+    doc = budgetlib.load(tmp_path / "p13.pdf")
+    t5 = doc.tables["T05"]
+    assert t5.total["function_code"].iloc[0] == "208" and t5.grand_total_row() is None
+    assert t5.printed_total("total") is None
+    f = overview.function_items(doc)
+    assert f["general_budget_total"] == D("17800.4717")     # 3,196,880 + 1,061,700 + 173,746,137 元
+    assert f["largest_code"] == "2200128" and f["largest_share"] < 1
