@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .catalog import classification, table_catalog
+from .catalog import class_codes, classification, table_catalog
 from .model import BudgetDocument, Narrative
 from .normalize import ZERO, fold, join_wrapped
 from .readers.narrative_text import Sentence, claims_catalogue, other_pages, page_heads, sentences, toc_tables
@@ -535,15 +535,8 @@ def _table_name(doc: BudgetDocument, code: str) -> tuple[str | None, str]:
     return (str(hit["name"].iloc[0]), "codes.csv") if len(hit) else (None, "")
 
 
-@lru_cache(maxsize=1)
-def _class_names() -> dict[str, str]:
-    codes = classification()
-    cls = codes[(codes["kind"] == "function") & (codes["level"] == "类")]
-    return {fold(n): c for c, n in zip(cls["code"], cls["name"])}
-
-
 def _class_code(name: str) -> str | None:
-    return _class_names().get(fold(name))
+    return class_codes().get(fold(name))
 
 
 # ------------------------------------------------------------------------------ the checks
@@ -855,8 +848,11 @@ def check_class_names(doc: BudgetDocument, claims: list[Claim]) -> list[Result]:
             out.append(_res(rule, "not_applicable", None, None, None, c, f"科目 {c.code} 不在报表和科目表中",
                             f"code {c.code} is in neither the tables nor the code list"))
             continue
-        # "一般公共服务（类）支出": the name stops at the level, its 支出 follows it
-        st = "pass" if fold(name) in (fold(c.label), fold(c.label) + "支出") else "mismatch"
+        # "一般公共服务（类）支出": the name stops at the level, its 支出 follows it; a 收支总表
+        # line names its 类 without it (catalog class_name_suffix)
+        suffix = table_catalog()["class_name_suffix"]
+        st = "pass" if fold(c.label) in (fold(name), fold(name) + suffix) \
+            or fold(name) == fold(c.label) + suffix else "mismatch"
         out.append(_res(rule, st, None, None, None, c,
                         f"科目 {c.code}：情况说明称“{c.label}”，{source} 称“{name}”",
                         f"code {c.code}: the narrative says '{c.label}', {source} says '{name}'",

@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .catalog import classification, table_catalog
+from .catalog import class_codes, classification, table_catalog
 from .model import BudgetDocument, key_columns as _key_columns
 from .normalize import AMOUNT_DTYPE, ZERO, fold
 
@@ -218,7 +218,7 @@ class Context:
                               and (not t.headers or c in t.headers)]
                         for tid, t in doc.tables.items()}
         self.keys = {tid: _key_columns(t.data) for tid, t in doc.tables.items()}
-        self.classes = _class_names()
+        self.classes = class_codes()  # T01/T04 lines are named, not coded
 
     def present(self, tid: str) -> bool:
         """Present with detail rows: a table with only a zero 合计 row is empty (不适用)."""
@@ -320,14 +320,6 @@ def _matches(rec: dict, filters) -> bool:
         if not ok:
             return False
     return True
-
-
-@lru_cache(maxsize=1)
-def _class_names() -> dict[str, str]:
-    """Function class (类) name -> 3-digit code, by folded name: T01/T04 lines are named, not coded."""
-    codes = classification()
-    cls = codes[(codes["kind"] == "function") & (codes["level"] == "类")]
-    return {fold(n): c for c, n in zip(cls["code"], cls["name"])}
 
 
 # ------------------------------------------------------------------------------- results

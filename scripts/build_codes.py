@@ -16,7 +16,8 @@ How the list is compiled (so that a newer official list can replace it):
 3. Consistency: a code printed with several names in one document (a function code beside
    project names) gives no name from that document. Per code, the name printed by the most documents is the name (ties: the
    seed's name, then the longer); other names printed by at least two documents are kept as
-   `aliases` (renamings between list editions). A 款/项 is kept only when its parents are
+   `aliases` (renamings between list editions). A 类 keeps the seed's name and aliases (a
+   number beside a unit such as 217 台/套 is not a class name). A 款/项 is kept only when its parents are
    known (a 项 whose 款 no document prints is left out: it is then "not in the list").
    `documents` counts the documents that print the code (0: from the seed only).
 
@@ -145,12 +146,18 @@ def build(seed: list[dict], seen: dict) -> list[dict]:
         row = rows.setdefault((kind, code), {"kind": kind, "code": code, "name": printed[best],
                                              "level": LEVELS[len(code)],
                                              "parent": code[:5] if len(code) == 7 else code[:3] if len(code) == 5 else ""})
-        if by_fold[best] > by_fold.get(fold_name(row["name"]), 0):
+        is_class = len(code) == 3
+        if by_fold[best] > by_fold.get(fold_name(row["name"]), 0) and not is_class:
             row["name"] = printed[best]
         # documents: how many documents print the code with this name
         row["documents"] = str(by_fold.get(fold_name(row["name"]), 0))
-        row["aliases"] = "|".join(sorted(printed[f] for f, k in by_fold.items()
-                                         if k >= 2 and f != fold_name(row["name"])))
+        # a 类 keeps the seed's name and aliases: a bare 3-digit number beside a name is as often
+        # an indicator value (217 台/套, 227 千米) as a class; the seed's aliases (other editions'
+        # names, e.g. 215 资源勘探信息等支出 before 2020) are kept for every code
+        harvested = set() if is_class else {printed[f] for f, k in by_fold.items() if k >= 2}
+        seed_aliases = {a for a in (row.get("aliases") or "").split("|") if a}
+        row["aliases"] = "|".join(sorted(a for a in harvested | seed_aliases
+                                         if fold_name(a) != fold_name(row["name"])))
         odd = [f"{printed[f]} ({k})" for f, k in by_fold.items() if f != fold_name(row["name"])]
         if odd:
             print(f"{kind} {code} {row['name']} ({row['documents']}): also printed as {'; '.join(odd)}",

@@ -177,3 +177,24 @@ def test_unit_blocks_in_the_code_column_and_two_digit_kuan_codes():
     for tid, col, total in (("T05", "total", D("3643.37")), ("T06", "total", D("2022.39"))):
         r = _status(name, f"{tid}.column_total", col)
         assert (r.status, r.right, r.left) == ("pass", total, total)
+
+
+def test_class_lines_named_without_zhichu_resolve_to_their_class():
+    """xian-2019-budget-2 财政拨款收支总表 (表4, p.6) names its 29 类 lines without 支出 (1、一般公共
+    服务 … 29、债务发行费用支出; 15、资源勘探信息等, the class's name before 2020): each resolves to
+    its 类 code, so T04 by class is compared with T05 by function_code[:3] (p.7: 208 183.60,
+    210 30.81, 221 157.42, 224 3,271.54 万元 over the four units)."""
+    from budgetlib.catalog import class_codes
+    from budgetlib.normalize import fold
+
+    name = "xian-2019-budget-2"
+    assert "一般公共服务" in _page(name, 6) and "一般公共服务支出" not in _page(name, 6)
+    t04 = _doc(name).tables["T04"].data
+    items = t04[(t04["side"] == "expenditure") & (t04["line_kind"] == "item")]
+    codes = [class_codes().get(fold(i)) for i in items["item"]]
+    assert len(items) == 29 and None not in codes and len(set(codes)) == 29
+    assert dict(zip(items["item"], codes))["资源勘探信息等"] == "215"
+    printed = {c: a for c, a in zip(codes, items["amount"]) if a}
+    assert printed == {"208": D("183.60"), "210": D("30.81"), "221": D("157.42"), "224": D("3271.54")}
+    r = _status(name, "X.T04_T05.by_class")
+    assert (r.status, r.left, r.right) == ("pass", D("3643.37"), D("3643.37"))

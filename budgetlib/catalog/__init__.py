@@ -169,6 +169,7 @@ def table_catalog() -> dict:
             "performance_form": dict(raw.get("performance_form", {})),
             "two_sided_columns": _columns(raw["two_sided_columns"]),
             "two_sided_line_kinds": {fold(k): v for k, v in raw["two_sided_line_kinds"].items()},
+            "class_name_suffix": fold(raw.get("class_name_suffix", "")),
             "indicator_level1": tuple(raw["indicator_level1"]),
             "indicator_operators": tuple(raw["indicator_operators"]),
             "note_patterns": tuple(re.compile(p) for p in raw.get("note_patterns", ())),
@@ -307,3 +308,21 @@ def classification() -> "pd.DataFrame":  # noqa: F821 - imported lazily for star
 
     with resources.files(__package__).joinpath("codes.csv").open(encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype=str).fillna("")
+
+
+@lru_cache(maxsize=1)
+def class_codes() -> dict[str, str]:
+    """Function class (功能分类 类) by folded name -> its 3-digit code: the name of codes.csv, its
+    aliases (other editions' names), and each of them without ``class_name_suffix`` (支出), as
+    收支总表 lines (T01/T04) name the 类 they print without a code."""
+    codes = classification()
+    cls = codes[(codes["kind"] == "function") & (codes["level"] == "类")]
+    suffix = table_catalog()["class_name_suffix"]
+    out: dict[str, str] = {}
+    for code, name, aliases in zip(cls["code"], cls["name"], cls["aliases"]):
+        for n in [name] + [a for a in aliases.split("|") if a]:
+            n = fold(n)
+            out.setdefault(n, code)
+            if suffix and n.endswith(suffix) and len(n) > len(suffix):
+                out.setdefault(n[: -len(suffix)], code)
+    return out
