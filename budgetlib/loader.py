@@ -213,19 +213,27 @@ def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False, n
         raise ReadError(f"{path}: the file is empty (0 bytes); download it again")
     doc = _load_cached(path, engine, Path(cache)) if cache is not None else _parse(path, engine)
     if narrative is not None:
-        from .model import Narrative
-        from .readers.narrative_text import read_narrative
-
-        before = doc.narrative
-        doc.narrative = narrative if isinstance(narrative, Narrative) else read_narrative(narrative)
-        if cache is not None and (before is None or before.pages != doc.narrative.pages):
-            # the cache keeps the companion too: notebooks reading it later see the narrative
-            from .export import write_document
-
-            write_document(doc, Path(cache))
+        with_narrative(doc, narrative, cache)
     if strict and doc.problems:
         more = f" (and {len(doc.problems) - 1} more)" if len(doc.problems) > 1 else ""
         raise ReadError(f"{doc.problems[0].line()}{more}; refused because strict reading is on")
+    return doc
+
+
+def with_narrative(doc: BudgetDocument, narrative, cache=None) -> BudgetDocument:
+    """Read the companion narrative (情况说明: a Narrative or its PDF) into ``doc`` and, with
+    ``cache``, rewrite its parse cache when the narrative is new there (notebooks reading the
+    cache later see it). ``load(..., narrative=...)`` in one step; for a document already
+    loaded, this saves reading it again."""
+    from .model import Narrative
+    from .readers.narrative_text import read_narrative
+
+    before = doc.narrative
+    doc.narrative = narrative if isinstance(narrative, Narrative) else read_narrative(narrative)
+    if cache is not None and (before is None or before.pages != doc.narrative.pages):
+        from .export import write_document
+
+        write_document(doc, Path(cache))
     return doc
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -59,6 +61,14 @@ class Problem:
 def key_columns(frame: pd.DataFrame) -> list[str]:
     """The columns that name a row: its codes (…_code), else its item label (项目)."""
     return [c for c in frame.columns if c.endswith("_code")] or [c for c in ("item",) if c in frame.columns]
+
+
+def frame_values(frame: pd.DataFrame) -> tuple:
+    """A frame's columns, dtypes, index and values, for a digest of its content: the values,
+    not the frame's pickle, which also keeps its memory layout (different between two equal
+    loads)."""
+    return (list(frame.columns), [str(d) for d in frame.dtypes], frame.index.tolist(),
+            [frame[c].tolist() for c in frame.columns])
 
 
 @dataclass
@@ -203,6 +213,9 @@ class BudgetDocument:
     # cells, rows and tables that could not be read; the rest of the document is intact
     problems: list[Problem] = field(default_factory=list)
     narrative: Narrative | None = None  # the 情况说明, when read (load(..., narrative=...))
+    # facts() as last computed, under the digest of the tables it was computed from: a report's
+    # main process needs it twice (the parse cache, the Excel workbook)
+    _facts: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __getitem__(self, table_id: str) -> pd.DataFrame:
         return self.tables[table_id].data
@@ -234,7 +247,28 @@ class BudgetDocument:
         and ``amount_yuan``, the same amount in 元 (exact Decimal).
 
         ``row_kind`` is 'detail' or 'total'; ``key`` joins the row's codes or item label, so
-        cross-table rules can align rows without knowing each table's shape."""
+        cross-table rules can align rows without knowing each table's shape.
+
+        Computed once per content of the tables: kept under their digest (value by value, a
+        tenth of the cost), so an edited value gives fresh facts; each call returns its own copy."""
+        key = self._tables_digest()
+        if key is None or self._facts is None or self._facts[0] != key:
+            self._facts = (key, self._compute_facts())
+        return self._facts[1].copy()
+
+    def _tables_digest(self) -> str | None:
+        """A digest of what ``facts`` reads: the name, and each table's unit and rows, value by
+        value. None when something cannot be pickled (then nothing is kept)."""
+        h = hashlib.blake2b(digest_size=16)
+        try:
+            h.update(pickle.dumps(self.meta.get("source_name"), protocol=5))
+            for tid, t in self.tables.items():
+                h.update(pickle.dumps((tid, t.unit, frame_values(t.data), frame_values(t.total)), protocol=5))
+        except Exception:  # noqa: BLE001
+            return None
+        return h.hexdigest()
+
+    def _compute_facts(self) -> pd.DataFrame:
         frames = []
         for t in self.tables.values():
             for kind, frame in (("detail", t.data), ("total", t.total)):

@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 
 from .catalog import class_codes, classification, table_catalog
-from .model import BudgetDocument, key_columns as _key_columns
+from .model import BudgetDocument, frame_values, key_columns as _key_columns
 from .normalize import AMOUNT_DTYPE, ZERO, fold
 
 # unreadable: the identity needs a cell, row or table that could not be read (doc.problems)
@@ -1117,19 +1117,13 @@ def document_digest(doc: BudgetDocument) -> str | None:
     tables not recognised, and each table's attributes and rows, value by value): the same
     for two loads of one file, another once any value changes (an edited document is never
     given the original's report). None when it cannot be taken."""
-    def rows(frame: pd.DataFrame) -> tuple:
-        # the values, not the frame's pickle: that also keeps its memory layout, which differs
-        # between two equal loads
-        return (list(frame.columns), [str(d) for d in frame.dtypes], frame.index.tolist(),
-                [frame[c].tolist() for c in frame.columns])
-
     h = hashlib.blake2b(digest_size=16)
     try:
         h.update(pickle.dumps((doc.meta, doc.problems, doc.narrative, doc.raw_tables, doc.warnings), protocol=5))
         for tid, t in doc.tables.items():
             attrs = {k: v for k, v in vars(t).items() if k not in ("data", "total", "decimals")}
-            h.update(pickle.dumps((tid, attrs, rows(t.data), rows(t.total),
-                                   [(part, rows(d)) for part, d in sorted(t.decimals.items())]), protocol=5))
+            h.update(pickle.dumps((tid, attrs, frame_values(t.data), frame_values(t.total),
+                                   [(part, frame_values(d)) for part, d in sorted(t.decimals.items())]), protocol=5))
     except Exception:  # noqa: BLE001  (something unpicklable: no sharing, not an error)
         return None
     return h.hexdigest()

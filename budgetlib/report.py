@@ -1138,13 +1138,16 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
     import budgetlib
     from .analysis.overview import headline, headline_keys, reconciliation_cell
     from .export import write_workbook
+    from .loader import with_narrative
     from .readers.narrative_text import match_companion
     from .reconcile import reconciled
 
     doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict)
     companion = match_companion(doc, list(companions)) if companions else None
     if companion is not None:
-        doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict, narrative=companion)
+        # into the document loaded: its facts (computed once per document, model.facts) serve
+        # the cache rewrite and the workbook alike
+        with_narrative(doc, companion, processed)
     for p in doc.problems:
         print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
     rec = reconciled(doc, lang=lang)

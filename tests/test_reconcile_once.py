@@ -72,3 +72,47 @@ def test_a_report_reconciles_its_document_once_per_process(tmp_path, monkeypatch
     after = reconcile_module.reconciled(doc)
     assert runs == [name, name] and after is not before
     assert after.summary().get("mismatch", 0) > before.summary().get("mismatch", 0)
+
+
+def test_a_report_computes_the_facts_once(tmp_path, monkeypatch):
+    """The index row of a document with a companion narrative (report.document_summary: parse,
+    parse cache, the narrative into the cache, the Excel workbook) computes the long facts
+    table once: the cache's facts.csv and the workbook's 事实 sheet share it. An edited value
+    gives fresh facts."""
+    import shutil
+
+    import openpyxl
+    import pandas as pd
+
+    from budgetlib.model import BudgetDocument
+    from budgetlib.readers.narrative_text import split_sources
+    from conftest import CORPUS
+
+    runs: list[str] = []
+    real = BudgetDocument._compute_facts
+
+    def counted(doc):
+        runs.append(doc.meta.get("source_name"))
+        return real(doc)
+
+    monkeypatch.setattr(BudgetDocument, "_compute_facts", counted)
+    tables = shutil.copy(CORPUS / "xinfang-office.pdf", tmp_path / "a.pdf")
+    shutil.copy(CORPUS / "narrative" / "xinfang-office-narrative.pdf", tmp_path / "c.pdf")
+    _, companions = split_sources([tmp_path / "c.pdf"])
+    info = document_summary(tables, tmp_path / "a", processed=tmp_path / "processed", companions=tuple(companions))
+    for f in info["_pending"]:
+        f.result()
+    assert runs == ["a"]
+    assert budgetlib.load(tables, cache=tmp_path / "processed").narrative.source.endswith("c.pdf")
+    facts = pd.read_csv(tmp_path / "processed" / "a" / "facts.csv")
+    book = openpyxl.load_workbook(tmp_path / "a" / "a.xlsx", read_only=True)
+    rows = list(book["事实"].iter_rows(values_only=True))
+    assert len(rows) - 2 == len(facts) > 0  # a note row and the header above the rows
+
+    doc = budgetlib.load(tables)
+    first = doc.facts()
+    assert doc.facts().equals(first) and len(runs) == 2
+    t05 = doc.tables["T05"]
+    t05.data.loc[t05.data.index[0], "total"] += 1
+    again = doc.facts()
+    assert len(runs) == 3 and not again.equals(first)
