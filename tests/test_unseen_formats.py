@@ -172,8 +172,10 @@ CHANGCHUN_TITLES = {6: ["收支总表（预算表1）"], 7: ["收入总表(预�
     (SHANGHAI, SHANGHAI_TITLES, {}),
     # Fuzhou prints 一般公共预算/政府性基金/国有资本经营 支出表 with the same columns (科目编码 |
     # 科目名称 | 小计 | 基本支出 | 项目支出), and its two economic-class tables too (科目编码 |
-    # 科目名称 | 预算数): without their titles nothing tells them apart
-    (FUZHOU, FUZHOU_TITLES, {"T05": 13, "T07": 14, "T08": 16, "T19": 17, "T06": 19}),
+    # 科目名称 | 预算数). The rows tell the first apart (公共安全支出/公安/…: general function
+    # classes only, tables.yaml row_content); its 政府性基金 and 国有资本经营 tables print no row
+    # (合计 only), nor do the economic tables say which is which: those stay raw
+    (FUZHOU, FUZHOU_TITLES, {"T07": 14, "T08": 16, "T19": 17, "T06": 19}),
     # Changchun's 政府性基金 table: the columns of its 一般公共预算支出表 without 人员/公用经费
     (CHANGCHUN, CHANGCHUN_TITLES, {"T07": 13}),
 ])
@@ -215,8 +217,11 @@ def _without_titles(tmp_path, src):
 
 @pytest.mark.parametrize("name, untold, raw_pages", [
     # Shenzhen: title and 表N repeated on every page, unit line and header too; its 表7/8/10/11
-    # (预算单位 | 科目编码 | 科目名称 | 支出总计 | 基本支出 | 项目支出) and 基本/项目支出总表 share columns
-    ("shenzhen-2026-budget-1.pdf", {"T05", "T07", "T08", "T15", "T17", "T19"}, {21, 22, 23, 26, 27, 28, 29, 30, 32, 33}),
+    # (预算单位 | 科目编码 | 科目名称 | 支出总计 | 基本支出 | 项目支出) and 基本/项目支出总表 share columns.
+    # 表7's rows are general function classes only (一般公共服务支出/信访事务/…): 一般公共预算支出表
+    # (tables.yaml row_content), its p.27 a continuation, and 表10 (pp.28-30, 工资福利支出/基本
+    # 工资/…, the economic classification) not; its 政府性基金 and 国有资本经营 tables (pp.32, 33) print no row
+    ("shenzhen-2026-budget-1.pdf", {"T07", "T08", "T15", "T17", "T19"}, {21, 22, 23, 28, 29, 30, 32, 33}),
     # Guangzhou: 收支总表 over two pages, the second with its header and no title
     ("guangzhou-2026-budget-1.pdf", {"T06", "T15", "T17", "T20"}, {12, 14, 18, 19}),
 ])
