@@ -257,7 +257,8 @@ def kind_by_signature(header: str, rows: str) -> str | None:
     return kind_by_rows(header, rows)
 
 
-_CODE_CELL = re.compile(r"^\[?(\d{3,7})\]?[-—－\s]*(.*)$")
+# a function or economic code before its name (2120801-…, [21208]…): 3, 5 or 7 digits, not a year
+_CODE_CELL = re.compile(r"^\[?(\d{3}(?:\d{2}){0,2})\]?(?![\d年月])[-—－\s]*(.*)$")
 
 
 @lru_cache(maxsize=None)
