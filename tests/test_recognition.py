@@ -90,3 +90,23 @@ def test_a_signature_shared_by_two_kinds_names_neither():
     assert kind_by_signature(fold("支出预算/") + shared, "") == "T03"
     assert kind_by_signature(fold("一般公共预算支出/") + shared, "") == "T05"
     assert kind_by_signature(fold("单位名称/“三公”经费合计/因公出国(境)费用/公务接待费"), "") == "T09"
+
+
+def test_rows_decide_where_one_header_fits_several_kinds():
+    """Fuzhou's header for its 一般公共预算 / 政府性基金 / 国有资本经营 支出表 names none of them;
+    the function classes the rows print do (tables.yaml row_content, the fund's 款 taken from
+    what the corpus's titled 政府性基金预算支出表 print). Rows that fit two rules, or none, or
+    rows of the economic classification, name nothing."""
+    header = fold("科目编码/科目名称/小计/其中：/基本支出/项目支出")
+    assert kind_by_signature(header, "") is None
+    assert kind_by_signature(header, fold("合计/公共安全支出/公安/行政运行")) == "T05"
+    assert kind_by_signature(header, fold("合计/城乡社区支出/国有土地使用权出让收入安排的支出")) == "T07"
+    assert kind_by_signature(header, fold("合计/2296002-用于社会福利的彩票公益金支出")) == "T07"  # a code under 22960
+    assert kind_by_signature(header, fold("合计/国有资本经营预算支出/国有企业资本金注入")) == "T08"
+    # fund and state-capital rows in one table (a 财政拨款支出表): no single kind
+    assert kind_by_signature(header, fold("合计/彩票公益金安排的支出/国有资本经营预算支出")) is None
+    # the economic classification's rows (工资福利支出, 其他支出 -- a name both print): none
+    assert kind_by_signature(header, fold("合计/工资福利支出/基本工资/其他支出")) is None
+    # a header that names a kind is not overruled by the rows
+    assert kind_by_signature(fold("科目编码/科目名称/合计/基本支出/项目支出/事业单位经营支出"),
+                             fold("合计/城乡社区支出/国有土地使用权出让收入安排的支出")) == "T03"

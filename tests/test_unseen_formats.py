@@ -172,8 +172,10 @@ CHANGCHUN_TITLES = {6: ["收支总表（预算表1）"], 7: ["收入总表(预�
     (SHANGHAI, SHANGHAI_TITLES, {}),
     # Fuzhou prints 一般公共预算/政府性基金/国有资本经营 支出表 with the same columns (科目编码 |
     # 科目名称 | 小计 | 基本支出 | 项目支出), and its two economic-class tables too (科目编码 |
-    # 科目名称 | 预算数): without their titles nothing tells them apart
-    (FUZHOU, FUZHOU_TITLES, {"T05": 13, "T07": 14, "T08": 16, "T19": 17, "T06": 19}),
+    # 科目名称 | 预算数). The rows tell the first apart (公共安全支出/公安/…: general function
+    # classes only, tables.yaml row_content); its 政府性基金 and 国有资本经营 tables print no row
+    # (合计 only), nor do the economic tables say which is which: those stay raw
+    (FUZHOU, FUZHOU_TITLES, {"T07": 14, "T08": 16, "T19": 17, "T06": 19}),
     # Changchun's 政府性基金 table: the columns of its 一般公共预算支出表 without 人员/公用经费
     (CHANGCHUN, CHANGCHUN_TITLES, {"T07": 13}),
 ])
@@ -197,6 +199,36 @@ def test_tables_whose_titles_are_redacted_are_recognised_by_their_headers(tmp_pa
 
 
 
+# Fuzhou 2026, 福州市公安局交通管理支队 (40 pages): its 政府性基金 table prints rows (212 城乡社区支出 /
+# 21208 国有土地使用权出让收入安排的支出 / 2120899), under the header of its 一般公共预算支出表
+FUZHOU_2 = NATIONAL / "fuzhou-2026-budget-2.pdf"
+FUZHOU_2_TITLES = {p: [f"{n}、{t}", f"2026 年度{t}"] for p, n, t in (
+    (7, "一", "收支预算总表"), (8, "二", "收入预算总表"), (9, "三", "支出预算总表"), (10, "四", "财政拨款收支预算总表"),
+    (11, "五", "一般公共预算拨款支出预算表"), (12, "六", "政府性基金预算拨款支出预算表"),
+    (13, "七", "国有资本经营预算拨款支出预算表"), (14, "八", "一般公共预算支出经济分类情况表"),
+    (15, "九", "一般公共预算基本支出经济分类情况表"), (18, "十", "一般公共预算“三公”经费支出预算表"))}
+
+
+def test_tables_with_one_header_told_apart_by_their_rows(tmp_path):
+    """Fuzhou prints 一般公共预算 and 政府性基金 支出表 with one header (科目编码 | 科目名称 | 小计 |
+    基本支出 | 项目支出). Titles blacked out, the rows decide (tables.yaml row_content): p.11's
+    function classes are general ones only (204 公共安全支出 / 20402 公安 …): 一般公共预算支出表;
+    p.12's 款 is a government-fund one (21208 国有土地使用权出让收入安排的支出): 政府性基金预算支出表.
+    Both read as the titled document reads them. Its 国有资本经营 table prints only 合计 and a
+    note, and its two economic-class tables share one header too: nothing in them says which
+    is which, so they stay raw rows, each on its own page (not joined to the table before)."""
+    doc, orig = budgetlib.load(_edited(tmp_path, FUZHOU_2, {p: [(t, None, None) for t in ts]
+                                                           for p, ts in FUZHOU_2_TITLES.items()})), _original(FUZHOU_2)
+    for tid, kind, page in (("T05", "一般公共预算支出表", 11), ("T07", "政府性基金预算支出表", 12)):
+        assert doc.tables[tid].kind == kind and doc.tables[tid].pages == [page]
+        _same_table(doc.tables[tid], orig.tables[tid])
+        assert any(f"page {page} row 2: no title before this header; recognised as {kind}" in w for w in doc.warnings)
+    assert doc.tables["T07"].data["function_code"].tolist() == ["2120899"]
+    assert sorted(doc.tables) == sorted(set(orig.tables) - {"T08", "T19", "T06"})
+    assert {r.page for r in doc.raw_tables if not r.title} == {13, 14, 15}
+    assert not doc.problems
+
+
 def _without_titles(tmp_path, src):
     """A copy of ``src`` with every line of its table pages that reads as a table title or a
     label (recognise_title / label_only) blacked out."""
@@ -215,8 +247,11 @@ def _without_titles(tmp_path, src):
 
 @pytest.mark.parametrize("name, untold, raw_pages", [
     # Shenzhen: title and 表N repeated on every page, unit line and header too; its 表7/8/10/11
-    # (预算单位 | 科目编码 | 科目名称 | 支出总计 | 基本支出 | 项目支出) and 基本/项目支出总表 share columns
-    ("shenzhen-2026-budget-1.pdf", {"T05", "T07", "T08", "T15", "T17", "T19"}, {21, 22, 23, 26, 27, 28, 29, 30, 32, 33}),
+    # (预算单位 | 科目编码 | 科目名称 | 支出总计 | 基本支出 | 项目支出) and 基本/项目支出总表 share columns.
+    # 表7's rows are general function classes only (一般公共服务支出/信访事务/…): 一般公共预算支出表
+    # (tables.yaml row_content), its p.27 a continuation, and 表10 (pp.28-30, 工资福利支出/基本
+    # 工资/…, the economic classification) not; its 政府性基金 and 国有资本经营 tables (pp.32, 33) print no row
+    ("shenzhen-2026-budget-1.pdf", {"T07", "T08", "T15", "T17", "T19"}, {21, 22, 23, 28, 29, 30, 32, 33}),
     # Guangzhou: 收支总表 over two pages, the second with its header and no title
     ("guangzhou-2026-budget-1.pdf", {"T06", "T15", "T17", "T20"}, {12, 14, 18, 19}),
 ])

@@ -174,6 +174,11 @@ def table_catalog() -> dict:
             "indicator_operators": tuple(raw["indicator_operators"]),
             "note_patterns": tuple(re.compile(p) for p in raw.get("note_patterns", ())),
             "units": dict(raw["units"]),
+            "row_content": tuple({"kind": r["kind"], "header": tuple(fold(w) for w in r["header"]),
+                                  "not": tuple(fold(w) for w in r.get("not", ())),
+                                  "rows_of": tuple(str(c) for c in r["rows_of"]),
+                                  "rows_not_of": tuple(str(c) for c in r.get("rows_not_of", ()))}
+                                 for r in raw.get("row_content", {}).get("rules", ())),
             "recognition": {
                 "labels": tuple(re.compile(p) for p in rec["labels"]),
                 "label_only": tuple(re.compile(p) for p in rec["label_only"]),
@@ -247,10 +252,77 @@ def kind_by_signature(header: str, rows: str) -> str | None:
                     and (not labels or any(w in rows for w in labels)) and not any(w in rows for w in labels_not):
                 n = sum(map(len, must)) + max((len(w) for w in labels if w in rows), default=0)
                 scores[spec.id] = max(scores.get(spec.id, 0), n)
-    if not scores:
-        return None
     best = sorted(scores.items(), key=lambda kv: -kv[1])
-    return best[0][0] if len(best) == 1 or best[0][1] > best[1][1] else None
+    if best and (len(best) == 1 or best[0][1] > best[1][1]):
+        return best[0][0]
+    return kind_by_rows(header, rows)
+
+
+# a function or economic code before its name (2120801-…, [21208]…): 3, 5 or 7 digits, not a year
+_CODE_CELL = re.compile(r"^\[?(\d{3}(?:\d{2}){0,2})\]?(?![\d年月])[-—－\s]*(.*)$")
+
+
+@lru_cache(maxsize=None)
+def _function_names() -> dict[str, str]:
+    """{folded 类/款 name: function code} from codes.csv, without the names the economic
+    classifications also use (其他支出 is a function 类 and an economic 类)."""
+    codes = classification()
+    other = {fold(n) for n in codes.loc[codes["kind"] != "function", "name"]}
+    fn = codes[(codes["kind"] == "function") & (codes["code"].str.len() <= 5)]
+    return {fold(n): c for n, c in zip(fn["name"], fn["code"]) if fold(n) not in other}
+
+
+@lru_cache(maxsize=None)
+def _class_names() -> dict[str, str]:
+    """{folded name: 'function' or 'economic'} for the names only one of the two
+    classifications uses, at any level (工资福利支出 economic, 公共安全支出 function; 其他支出
+    and 住房公积金 both: neither)."""
+    codes = classification()
+    kinds = {}
+    for kind, name in zip(codes["kind"], codes["name"]):
+        kinds.setdefault(fold(name), set()).add("function" if kind == "function" else "economic")
+    return {n: next(iter(k)) for n, k in kinds.items() if len(k) == 1}
+
+
+def row_classification(rows: str) -> set[str]:
+    """Which classifications ('function', 'economic') a table's row labels ("/"-joined, folded)
+    print names of: a page of 工资福利支出/基本工资 rows does not continue a table of
+    公共安全支出/公安 rows, though both print the same header (Shenzhen 表7 and 表10)."""
+    names = _class_names()
+    return {names[n] for cell in rows.split("/")
+            if (n := (m.group(2) if (m := _CODE_CELL.match(cell)) else cell)) in names}
+
+
+def _row_codes(rows: str) -> set[str]:
+    """The function codes a table's row labels print: a code before its name (2120801-…,
+    [21208]…) or a 类/款 name alone."""
+    names, out = _function_names(), set()
+    for cell in rows.split("/"):
+        m = _CODE_CELL.match(cell)
+        if m and m.group(1).startswith("2"):
+            out.add(m.group(1))
+        name = m.group(2) if m else cell
+        if name in names:
+            out.add(names[name])
+    return out
+
+
+def kind_by_rows(header: str, rows: str) -> str | None:
+    """Where the header names no single kind, the kind the rows' function classes name
+    (tables.yaml ``row_content``): 政府性基金 款 (21208 国有土地使用权出让收入安排的支出 …),
+    223 国有资本经营预算支出, or general function classes only. One fitting rule decides;
+    none or several decide nothing."""
+    fits = set()
+    codes = None
+    for rule in table_catalog()["row_content"]:
+        if not all(w in header for w in rule["header"]) or any(w in header for w in rule["not"]):
+            continue
+        codes = _row_codes(rows) if codes is None else codes
+        def printed(prefixes):
+            return any(c.startswith(p) for c in codes for p in prefixes)
+        if printed(rule["rows_of"]) and not printed(rule["rows_not_of"]):
+            fits.add(rule["kind"])
+    return fits.pop() if len(fits) == 1 else None
 
 
 def recognise_title(text: str) -> TitleMatch | None:

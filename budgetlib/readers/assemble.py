@@ -14,7 +14,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ..catalog import ColumnSpec, TableSpec, kind_by_signature, label_only, recognise_title, table_catalog
+from ..catalog import (ColumnSpec, TableSpec, kind_by_signature, label_only, recognise_title, row_classification,
+                       table_catalog)
 from ..model import PROVENANCE, Problem, RawTable, Table
 from ..normalize import (AMOUNT_DTYPE, ZERO, clean_text, fold, indicator_value, is_amount,
                          is_total_label, join_wrapped, parse_amount, printed_decimals, split_code_name,
@@ -262,14 +263,20 @@ class Assembler:
                 elif segs and unit_k is not None \
                         and segs[-1].unit_line not in (None, lines[unit_k]) and not segs[-1].closed \
                         and i - title_at > self.catalog["recognition"]["confirm_within"] \
-                        and not (segs[-1].table_id and self.repeats_header(segs[-1], lines, i)):
+                        and not (segs[-1].table_id and self.repeats_header(segs[-1], lines, i)
+                                 and not self.second_total(segs[-1], lines, i)
+                                 and not self.other_classification(segs[-1], lines, i)):
                     # a unit line and a header on a page with no title: a new table, not a
                     # continuation of the one before, though its columns fit no single kind or
                     # those of a table read already. Not when the table before has no unit line
                     # of its own (Beijing prints a wide table's 金额单位 on its second page, over
                     # the columns continued there), when a title stands just before (at the foot
                     # of the page before), or when the header is the one of the table before,
-                    # repeated (Shenzhen repeats unit line and header on continuation pages).
+                    # repeated (Shenzhen repeats unit line and header on continuation pages) --
+                    # unless a second 合计 opens its rows, or its rows are of the other
+                    # classification: a table of its own with the same header (Fuzhou's empty
+                    # 政府性基金 table after its 一般公共预算支出表; Shenzhen's 表10 by economic
+                    # class after its 表7 by function).
                     segs.append(Segment(None, "", any(s.is_final for s in segs), line, label=pending_label,
                                         untitled=True))
                     fits = (f"are those of a {self.catalog['tables'][kind].kind} read already" if kind
@@ -356,6 +363,26 @@ class Assembler:
         here = block([l for l in lines[i: i + 6] if l.page == lines[i].page])
         first = next((k for k, l in enumerate(seg.rows) if here and tuple(fold(c) for c in l.cells if c.strip()) == here[0]), None)
         return first is not None and block(seg.rows[first:]) == here
+
+    def second_total(self, seg: Segment, lines: list[Line], i: int) -> bool:
+        """Does the first row under the header opening at ``lines[i]`` read 合计 while the
+        segment has printed its 合计 already (a new table, not a continuation page)?"""
+        def first_label(rows):
+            return next((c for l in rows if self.looks_like_data(l) or is_total_label(next(iter(l.nonempty()), ""))
+                         for c in l.nonempty()[:1]), "")
+        here = [l for l in lines[i: i + 8] if l.page == lines[i].page]
+        return is_total_label(first_label(here)) and any(
+            is_total_label(c) for l in seg.rows for c in l.nonempty()[:1])
+
+    def other_classification(self, seg: Segment, lines: list[Line], i: int) -> bool:
+        """Do the rows under the header opening at ``lines[i]`` print 类/款 names of one
+        classification (function or economic) and the segment's rows only those of the other?"""
+        def labels(rows):
+            return "/".join(fold(clean_text(c)) for l in rows if self.looks_like_data(l)
+                            for c in l.nonempty() if not is_amount(c))
+        here = row_classification(labels([l for l in lines[i: i + 30] if l.page == lines[i].page]))
+        before = row_classification(labels(seg.rows))
+        return len(here) == 1 and len(before) == 1 and here != before
 
     @staticmethod
     def adopt_title(seg: Segment, title) -> None:
