@@ -252,8 +252,11 @@ def kind_by_signature(header: str, rows: str) -> str | None:
     return best[0][0] if len(best) == 1 or best[0][1] > best[1][1] else None
 
 
+@lru_cache(maxsize=4096)
 def recognise_title(text: str) -> TitleMatch | None:
     """If `text` (one line) reads as a table title, say which table; None if it cannot be one.
+    (Remembered per text: the assembler asks it of every short line and again of the lines
+    that follow a candidate title; the answer is a frozen TitleMatch.)
 
     Labels before or after the title (表3, 公开03表, 预算表 1, 一、, （预算表 1）) are stripped and
     kept; the kind comes from the title words only. A line that is too long, reads as a sentence
