@@ -79,8 +79,20 @@ class ColumnSpec:
         return tuple(tuple(fold(t) if t[0] not in "=!" else t[0] + fold(t[1:]) for t in alt)
                      for alt in self.alts or (self.match,))
 
+    @cached_property
+    def _specificities(self) -> dict[str, int]:
+        return {}
+
     def specificity(self, path: str) -> int:
-        """How well a header path matches: the best variant's total token length, 0 if none fits."""
+        """How well a header path matches: the best variant's total token length, 0 if none fits.
+        (Remembered per path: every table's header paths are scored against every column of
+        its kind, and documents print the same headers over and over.)"""
+        best = self._specificities.get(path)
+        if best is None:
+            best = self._specificities[path] = self._specificity(path)
+        return best
+
+    def _specificity(self, path: str) -> int:
         best = 0
         for alt in self.folded_alts:
             scores = [_token_score(t, path) for t in alt]
