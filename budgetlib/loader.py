@@ -28,8 +28,10 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _lines(path: Path, engine: str):
-    """The reader for a file, chosen by its content first and its name second."""
+def _lines(path: Path, engine: str, prose: dict | None = None):
+    """The reader for a file, chosen by its content first and its name second. The default
+    PDF engine fills ``prose`` with the text of the pages that may be narrative (see
+    ``pdf_mupdf.iter_lines``)."""
     with open(path, "rb") as fh:
         magic = fh.read(8)
     suffix = path.suffix.lower()
@@ -37,10 +39,10 @@ def _lines(path: Path, engine: str):
         if engine not in PDF_ENGINES:
             raise ReadError(f"{path}: unknown PDF engine {engine!r}; use one of {', '.join(PDF_ENGINES)}")
         if engine == "tabula":
-            from .readers import pdf_tabula as mod
-        else:
-            from .readers import pdf_mupdf as mod
-        return mod.iter_lines(path), engine
+            from .readers import pdf_tabula
+            return pdf_tabula.iter_lines(path), engine
+        from .readers import pdf_mupdf
+        return pdf_mupdf.iter_lines(path, prose), engine
     if magic.startswith(b"PK\x03\x04") or suffix in EXCEL_SUFFIXES:
         from .readers import excel
         return excel.iter_lines(path), "excel"
@@ -255,7 +257,8 @@ def _load_cached(path: Path, engine: str, cache: Path) -> BudgetDocument:
 
 
 def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
-    lines_iter, used = _lines(path, engine)
+    prose: dict = {}                    # page -> text, of the pages with a sentence end
+    lines_iter, used = _lines(path, engine, prose)
     assembler = Assembler(str(path))
     kept: list[Line] = []
 
@@ -298,5 +301,5 @@ def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
         from .readers.narrative_text import prose_pages
 
         used_pages = {p for t in doc.tables.values() for p in t.pages} | {r.page for r in doc.raw_tables if r.page}
-        doc.narrative = prose_pages(path, used_pages)
+        doc.narrative = prose_pages(path, used_pages, prose if used == "mupdf" else None)
     return doc

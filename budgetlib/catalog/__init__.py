@@ -79,8 +79,20 @@ class ColumnSpec:
         return tuple(tuple(fold(t) if t[0] not in "=!" else t[0] + fold(t[1:]) for t in alt)
                      for alt in self.alts or (self.match,))
 
+    @cached_property
+    def _specificities(self) -> dict[str, int]:
+        return {}
+
     def specificity(self, path: str) -> int:
-        """How well a header path matches: the best variant's total token length, 0 if none fits."""
+        """How well a header path matches: the best variant's total token length, 0 if none fits.
+        (Remembered per path: every table's header paths are scored against every column of
+        its kind, and documents print the same headers over and over.)"""
+        best = self._specificities.get(path)
+        if best is None:
+            best = self._specificities[path] = self._specificity(path)
+        return best
+
+    def _specificity(self, path: str) -> int:
         best = 0
         for alt in self.folded_alts:
             scores = [_token_score(t, path) for t in alt]
@@ -325,8 +337,11 @@ def kind_by_rows(header: str, rows: str) -> str | None:
     return fits.pop() if len(fits) == 1 else None
 
 
+@lru_cache(maxsize=4096)
 def recognise_title(text: str) -> TitleMatch | None:
     """If `text` (one line) reads as a table title, say which table; None if it cannot be one.
+    (Remembered per text: the assembler asks it of every short line and again of the lines
+    that follow a candidate title; the answer is a frozen TitleMatch.)
 
     Labels before or after the title (表3, 公开03表, 预算表 1, 一、, （预算表 1）) are stripped and
     kept; the kind comes from the title words only. A line that is too long, reads as a sentence

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from ..catalog import (ColumnSpec, TableSpec, kind_by_signature, label_only, recognise_title, row_classification,
@@ -92,17 +93,26 @@ def _typed_frame(records: list[dict], specs, cols: list[str], amounts: list[str]
             if not all(v is None or type(v) is kind for v in vals):
                 return None
         columns[c] = vals
-    decimals = pd.DataFrame({s.name: pd.array(printed_decimals_list(columns[s.name]), dtype="Int8")
-                             for s in specs if s.kind == "amount"}, index=pd.RangeIndex(len(records)))
+    decimals = pd.DataFrame({s.name: _int_array(printed_decimals_list(columns[s.name]), np.int8)
+                             for s in specs if s.kind == "amount"}, index=pd.RangeIndex(len(records)),
+                            copy=False)
     typed = {}
     for c, vals in columns.items():
         if c in amounts:
             typed[c] = pd.array(vals, dtype=AMOUNT_DTYPE)
         elif c in PROVENANCE:
-            typed[c] = pd.array(vals, dtype="Int64")
+            typed[c] = _int_array(vals, np.int64)
         else:
             typed[c] = pd.array(["" if v is None else v for v in vals], dtype=_STR_DTYPE)
-    return with_decimals(pd.DataFrame(typed, columns=cols), decimals)
+    return with_decimals(pd.DataFrame(typed, columns=cols, copy=False), decimals)
+
+
+def _int_array(values: list, dtype) -> pd.arrays.IntegerArray:
+    """A nullable integer column (Int8, Int64) from ints and None/NA, built from its values and
+    its mask (``pd.array`` infers and checks each value: several times slower, issue 12)."""
+    mask = np.fromiter((v is None or v is pd.NA for v in values), bool, len(values))
+    data = np.fromiter((0 if m else v for v, m in zip(values, mask)), dtype, len(values))
+    return pd.arrays.IntegerArray(data, mask)
 
 
 def is_column_numbers(cells: list[str]) -> bool:

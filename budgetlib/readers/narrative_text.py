@@ -249,21 +249,26 @@ def probe(path) -> dict | None:
     return info
 
 
-def prose_pages(path, table_pages: set[int]) -> Narrative | None:
+def prose_pages(path, table_pages: set[int], texts: dict[int, str] | None = None) -> Narrative | None:
     """The narrative printed inside a table PDF (most regions): the pages that hold no table
     and read as prose (a few sentence ends), before, between or after the tables. None if
-    there are none."""
+    there are none. ``texts``: the plain text of every page with a sentence end, by page, as
+    the reading already extracted it (``pdf_mupdf.iter_lines``); without it the pages are
+    read here."""
     from .pdf_mupdf import open_pdf
 
     need = int(claims_catalogue()["reading"].get("prose_min_sentences", 3))
-    try:
-        doc = open_pdf(path)
-    except ReadError:
-        return None
-    try:
-        texts = {p: doc[p - 1].get_text("text") for p in range(1, doc.page_count + 1) if p not in table_pages}
-    finally:
-        doc.close()
+    if texts is not None:
+        texts = {p: texts[p] for p in sorted(texts) if p not in table_pages}
+    else:
+        try:
+            doc = open_pdf(path)
+        except ReadError:
+            return None
+        try:
+            texts = {p: doc[p - 1].get_text("text") for p in range(1, doc.page_count + 1) if p not in table_pages}
+        finally:
+            doc.close()
     keep = {p: t for p, t in texts.items() if t.count("。") >= need}
     if not keep:
         return None

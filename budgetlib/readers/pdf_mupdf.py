@@ -201,28 +201,35 @@ def _raw_chars(textpage, dirs: dict | None = None) -> list[Char]:
 _SAME_GLYPH_STR = {chr(k): v for k, v in SAME_GLYPH.items()}
 
 
-def page_chars(page, dirs: dict | None = None) -> list[Char]:
+def page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> list[Char]:
     """Every glyph of the page (see ``_page_chars``), turned so that its text runs left to
-    right (see ``_display``; ``dirs`` receives the glyph count per direction)."""
+    right (see ``_display``; ``dirs`` receives the glyph count per direction, ``prose`` the
+    page's text if it has a sentence end)."""
     dirs = {} if dirs is None else dirs
-    chars = _page_chars(page, dirs)
+    chars = _page_chars(page, dirs, prose)
     m = _display(page, dirs)
     if m is None:
         return chars
     return [Char(*_turn(m, ch.x0, ch.y0, ch.x1, ch.y1), ch.c, ch.size, ch.hidden, ch.seq) for ch in chars]
 
 
-def _page_chars(page, dirs: dict | None = None) -> list[Char]:
+def _page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> list[Char]:
     """Every glyph of the page with its box and font size; glyphs drawn but clipped away
     (the run-on text of a merged cell cut by a page break) are marked ``hidden``.
     The cheap word extraction tells whether anything is clipped at all (most pages: no);
     then a glyph is visible when the clipped extraction has the same glyph at the same
     place. (Testing whether a visible word's box covers the glyph's centre is not enough:
     clipped text drawn over a header marked the glyphs under 绩效目标 visible,
-    healthcare-security p.24.)"""
+    healthcare-security p.24.)
+    ``prose`` (a dict) receives, under the page number, the page's plain text (what
+    ``get_text("text")`` gives: the visible glyphs) when it has a sentence end (。): the
+    narrative's pages (``narrative_text.prose_pages``) without extracting them again."""
     every = _raw_chars(page.get_textpage(flags=_KEEP_WS), dirs)
     visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())   # its words, then maybe its glyphs
-    if sum(len(w[4]) for w in visible.extractWORDS(None)) >= sum(not ch.c.isspace() for ch in every):
+    shown = "".join(w[4] for w in visible.extractWORDS(None))
+    if prose is not None and "。" in shown:
+        prose[page.number + 1] = visible.extractText()
+    if len(shown) >= sum(not ch.c.isspace() for ch in every):
         return every                                # nothing clipped (most pages)
     # (the same glyph comes out of both extractions with the very same numbers, so the
     # rounded places are only needed for the glyphs not found exactly: the hidden ones)
@@ -252,11 +259,12 @@ def _glyph_places(textpage) -> Iterator[tuple]:
                     yield same.get(c, c), x0, y0
 
 
-def page_result(page, pno: int | None = None) -> PageResult:
-    """One page through ``pdf_grid`` (for engines that fall back on PyMuPDF geometry)."""
+def page_result(page, pno: int | None = None, prose: dict | None = None) -> PageResult:
+    """One page through ``pdf_grid`` (for engines that fall back on PyMuPDF geometry);
+    ``prose``: see ``_page_chars``."""
     with _no_cycle_collection():
         dirs: dict = {}
-        chars = page_chars(page, dirs)
+        chars = page_chars(page, dirs, prose)
         m = _display(page, dirs)
         r = page.rect * page.derotation_matrix           # the unrotated page box, then turned as read
         r = r if m is None else r * m
@@ -280,16 +288,18 @@ def _no_cycle_collection():
             gc.enable()
 
 
-def _pages(doc, pages) -> Iterator[Line]:
+def _pages(doc, pages, prose: dict | None = None) -> Iterator[Line]:
     """Lines of the given pages, page-broken merged cells stitched (one page held back)."""
-    yield from stitch_pages(page_result(doc[pno - 1], pno) for pno in pages)
+    yield from stitch_pages(page_result(doc[pno - 1], pno, prose) for pno in pages)
 
 
-def iter_lines(path) -> Iterator[Line]:
-    """Lines of every page of the PDF at ``path``, in document order."""
+def iter_lines(path, prose: dict | None = None) -> Iterator[Line]:
+    """Lines of every page of the PDF at ``path``, in document order. ``prose`` (a dict), when
+    given, receives the plain text of each page with a sentence end, by page number (for the
+    narrative printed beside the tables: ``narrative_text.prose_pages``)."""
     doc = open_pdf(path)
     try:
-        yield from _pages(doc, range(1, doc.page_count + 1))
+        yield from _pages(doc, range(1, doc.page_count + 1), prose)
     finally:
         doc.close()
 
