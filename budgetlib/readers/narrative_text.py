@@ -255,20 +255,13 @@ def prose_pages(path, table_pages: set[int], texts: dict[int, str] | None = None
     there are none. ``texts``: the plain text of every page with a sentence end, by page, as
     the reading already extracted it (``pdf_mupdf.iter_lines``); without it the pages are
     read here."""
-    from .pdf_mupdf import open_pdf
-
     need = int(claims_catalogue()["reading"].get("prose_min_sentences", 3))
     if texts is not None:
         texts = {p: texts[p] for p in sorted(texts) if p not in table_pages}
     else:
-        try:
-            doc = open_pdf(path)
-        except ReadError:
+        texts = _page_texts(path, table_pages)
+        if texts is None:
             return None
-        try:
-            texts = {p: doc[p - 1].get_text("text") for p in range(1, doc.page_count + 1) if p not in table_pages}
-        finally:
-            doc.close()
     keep = {p: t for p, t in texts.items() if t.count("。") >= need}
     if not keep:
         return None
@@ -351,16 +344,24 @@ def other_pages(path, skip) -> Narrative | None:
     section page (one "本部门无…" sentence), a 目录 or a table page. Only the empty-table check
     looks at them, for the sentence saying why a table is empty; no other claim is read there
     (their lists and table lines read as prose give false claims). None when not a readable PDF."""
-    from .pdf_mupdf import open_pdf
-
     if not path or not str(path).lower().endswith(".pdf") or not Path(path).exists():
         return None
+    texts = _page_texts(path, skip)
+    if texts is None:
+        return None
+    return Narrative(source=str(path), pages={p: "\n".join(_page_lines(t)) for p, t in texts.items()})
+
+
+def _page_texts(path, skip) -> dict[int, str] | None:
+    """The plain text of every page of the PDF at ``path`` outside ``skip``, by 1-based page;
+    None when it is not a readable PDF."""
+    from .pdf_mupdf import open_pdf
+
     try:
         doc = open_pdf(path)
     except ReadError:
         return None
     try:
-        texts = {p: doc[p - 1].get_text("text") for p in range(1, doc.page_count + 1) if p not in skip}
+        return {p: doc[p - 1].get_text("text") for p in range(1, doc.page_count + 1) if p not in skip}
     finally:
         doc.close()
-    return Narrative(source=str(path), pages={p: "\n".join(_page_lines(t)) for p, t in texts.items()})
