@@ -353,9 +353,9 @@ def compare(corpus=None, region=None, year=None, kind=None, issuer=None, lang: s
 # ------------------------------------------------------------------------------ changes
 
 def _catalogue() -> dict:
-    import yaml
+    from .catalog import load_yaml
 
-    return yaml.safe_load((Path(__file__).parent / "catalog" / "comparison.yaml").read_text(encoding="utf-8"))
+    return load_yaml((Path(__file__).parent / "catalog" / "comparison.yaml").read_text(encoding="utf-8"))
 
 
 def class_amounts(corpus, shas: list[str], classification: str) -> pd.DataFrame:

@@ -81,9 +81,9 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
 @lru_cache(maxsize=1)
 def _meta_phrases() -> dict:
     """catalog/document_meta.yaml, its patterns compiled."""
-    import yaml
+    from .catalog import load_yaml
 
-    raw = yaml.safe_load(resources.files("budgetlib.catalog").joinpath("document_meta.yaml")
+    raw = load_yaml(resources.files("budgetlib.catalog").joinpath("document_meta.yaml")
                          .read_text(encoding="utf-8"))
     labels = "|".join(map(re.escape, raw["issuer_labels"]))
     return {**raw,

@@ -34,9 +34,8 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from .catalog import class_codes, classification, table_catalog
+from .catalog import class_codes, classification, load_yaml, table_catalog
 from .model import BudgetDocument, frame_values, key_columns as _key_columns
 from .normalize import AMOUNT_DTYPE, ZERO, fold
 
@@ -80,13 +79,13 @@ def load_rules(path: str | Path | None = None) -> Catalogue:
     """Read a rule catalogue (default: the package's catalog/rules.yaml) and expand `each`."""
     if path is None:
         return _default_rules()
-    return _parse_rules(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    return _parse_rules(load_yaml(Path(path).read_text(encoding="utf-8")))
 
 
 @lru_cache(maxsize=1)
 def _default_rules() -> Catalogue:
     text = resources.files("budgetlib.catalog").joinpath("rules.yaml").read_text(encoding="utf-8")
-    return _parse_rules(yaml.safe_load(text))
+    return _parse_rules(load_yaml(text))
 
 
 def _parse_rules(raw: dict) -> Catalogue:

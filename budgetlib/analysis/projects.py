@@ -19,10 +19,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
 import pandas as pd
 
+from ..catalog import load_yaml
 from ..model import BudgetDocument
 from ..normalize import fold
 from . import bases
@@ -250,7 +249,7 @@ def caps_exceeding_project(doc: BudgetDocument, usd_rate=None) -> Finding:
 @lru_cache(maxsize=1)
 def _components() -> tuple[tuple[str, str], ...]:
     """(word, English) of the cost components a unit cost can price (catalog/cost_items.yaml)."""
-    raw = yaml.safe_load(resources.files("budgetlib.catalog").joinpath("cost_items.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(resources.files("budgetlib.catalog").joinpath("cost_items.yaml").read_text(encoding="utf-8"))
     return tuple((c["word"], c["en"]) for c in raw["components"])
 
 

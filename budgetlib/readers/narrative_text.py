@@ -16,8 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from ..catalog import load_yaml
 from ..model import Narrative
 from ..normalize import fold, join_wrapped
 from .base import ReadError
@@ -27,7 +26,7 @@ from .base import ReadError
 def claims_catalogue() -> dict:
     """catalog/claims.yaml, parsed once."""
     text = resources.files("budgetlib.catalog").joinpath("claims.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def _rx(name: str) -> re.Pattern:

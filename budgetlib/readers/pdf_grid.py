@@ -591,9 +591,9 @@ def furniture_rules() -> tuple[FurnitureRule, ...]:
     """Running headers, footers and page numbers, as data (catalog/page_furniture.yaml)."""
     from importlib import resources
 
-    import yaml
+    from ..catalog import load_yaml
 
-    raw = yaml.safe_load(resources.files("budgetlib.catalog").joinpath("page_furniture.yaml")
+    raw = load_yaml(resources.files("budgetlib.catalog").joinpath("page_furniture.yaml")
                          .read_text(encoding="utf-8"))
     return tuple(FurnitureRule(g["name"], float(g["band"]), float(g.get("gap", 0.6)),
                                tuple(re.compile(p) for p in g["patterns"]))
