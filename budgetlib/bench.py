@@ -8,7 +8,10 @@
    is the whole pipeline a user runs (default engine + assembly into the document model);
    ``floor`` is PyMuPDF's own words + drawings of every page, the input any grid reader needs,
    and ``load`` ÷ ``floor`` is the figure issue 12 targets (≤ 2), for the Beijing corpus and,
-   when ../shared/corpus/national/ is beside the clone, the national corpus.
+   when ../shared/corpus/national/ is beside the clone, the national corpus. ``calls`` is the
+   PyMuPDF calls ``load`` itself makes (``pdf_mupdf.engine_calls``), so the ratio splits into
+   the library's part and ours; each ratio is given on wall-clock time and on the child's CPU
+   time (the steadier one when the machine is shared).
 2. The sample to all four HTML reports, as `budgetlib report` in a fresh process (cold cache).
 3. A batch of the ten corpus PDFs with --jobs 2 (cold cache).
 4. The corpus (issue 11): documents per minute into a fresh corpus (`budgetlib corpus add`, parse +
@@ -41,27 +44,48 @@ NATIONAL = sorted((PROJ_ROOT.parent / "shared" / "corpus" / "national").glob("*.
 
 def floor_ratio(df: pd.DataFrame) -> pd.DataFrame:
     """Per document and overall: floor and load ms/page, and load ÷ floor. A document whose
-    load failed has no ratio (its error is shown)."""
+    load failed has no ratio (its error is shown). When ``df`` has the ``calls`` engine (the
+    PyMuPDF calls load itself makes), its ms/page and load ÷ calls too: how much of the
+    ratio is the library's work that exact reading needs, and how much is ours."""
     rows = []
+    with_calls = "calls" in set(df.get("engine", ()))
     for doc, g in df.groupby("document", sort=False):
         by = {e: r for e, r in zip(g["engine"], g.to_dict("records"))}
-        f, l = by.get("floor", {}), by.get("load", {})
+        f, l, c = by.get("floor", {}), by.get("load", {}), by.get("calls", {})
         ok = pd.notna(f.get("ms_per_page")) and pd.notna(l.get("ms_per_page"))
-        rows.append({"document": doc, "pages": f.get("pages"), "floor_ms_per_page": f.get("ms_per_page"),
-                     "load_ms_per_page": l.get("ms_per_page"),
-                     "ratio": l["ms_per_page"] / f["ms_per_page"] if ok else None,
-                     "error": l.get("error") if not ok else None})
+        row = {"document": doc, "pages": f.get("pages"), "floor_ms_per_page": f.get("ms_per_page"),
+               "load_ms_per_page": l.get("ms_per_page"),
+               "ratio": l["ms_per_page"] / f["ms_per_page"] if ok else None,
+               "error": l.get("error") if not ok else None}
+        if with_calls:
+            row["calls_ms_per_page"] = c.get("ms_per_page")
+        if ok and pd.notna(f.get("cpu_ms_per_page")) and pd.notna(l.get("cpu_ms_per_page")):
+            row["cpu_floor"], row["cpu_load"] = f["cpu_ms_per_page"], l["cpu_ms_per_page"]
+            if with_calls:
+                row["cpu_calls"] = c.get("cpu_ms_per_page")
+        rows.append(row)
     r = pd.DataFrame(rows)
     ok = r.dropna(subset=["ratio"])
     if len(ok):
         pages = ok["pages"].sum()
-        fl = (ok["floor_ms_per_page"] * ok["pages"]).sum() / pages
-        lo = (ok["load_ms_per_page"] * ok["pages"]).sum() / pages
-        r = pd.concat([r, pd.DataFrame([{"document": f"all {len(ok)} read", "pages": pages,
-                                          "floor_ms_per_page": fl, "load_ms_per_page": lo, "ratio": lo / fl}])],
+        total = {k: (ok[k] * ok["pages"]).sum() / pages
+                 for k in ("floor_ms_per_page", "load_ms_per_page", "calls_ms_per_page",
+                           "cpu_floor", "cpu_load", "cpu_calls") if k in ok}
+        total["ratio"] = total["load_ms_per_page"] / total["floor_ms_per_page"]
+        r = pd.concat([r, pd.DataFrame([{"document": f"all {len(ok)} read", "pages": pages, **total}])],
                       ignore_index=True)
-    for c in ("floor_ms_per_page", "load_ms_per_page", "ratio"):
-        r[c] = r[c].astype(float).round(2)
+    if with_calls:
+        r["calls_ratio"] = r["calls_ms_per_page"] / r["floor_ms_per_page"]
+        r["load_over_calls"] = r["load_ms_per_page"] / r["calls_ms_per_page"]
+    if "cpu_load" in r:     # the same ratios on CPU time (wall-clock ones wobble when the machine is busy)
+        r["cpu_ratio"] = r["cpu_load"] / r["cpu_floor"]
+        if "cpu_calls" in r:
+            r["cpu_calls_ratio"] = r["cpu_calls"] / r["cpu_floor"]
+        r = r.drop(columns=[c for c in ("cpu_floor", "cpu_load", "cpu_calls") if c in r])
+    for c in ("floor_ms_per_page", "calls_ms_per_page", "load_ms_per_page", "ratio", "calls_ratio",
+              "load_over_calls", "cpu_ratio", "cpu_calls_ratio"):
+        if c in r:
+            r[c] = r[c].astype(float).round(2)
     return r
 
 
@@ -126,7 +150,7 @@ def _ratio_sections(per_doc: pd.DataFrame, repeats: int) -> list[tuple[str, pd.D
     ratios = [("Beijing corpus (tests/corpus)", floor_ratio(per_doc))]
     if NATIONAL:
         print(f"    national corpus: {len(NATIONAL)} PDFs (floor and load)…", flush=True)
-        nat = bench_engines(NATIONAL, engines=("floor", "load"), repeats=repeats)
+        nat = bench_engines(NATIONAL, engines=("floor", "calls", "load"), repeats=repeats)
         ratios.append((f"national corpus ({len(NATIONAL)} PDFs)", floor_ratio(nat)))
     return ratios
 
@@ -134,7 +158,11 @@ def _ratio_sections(per_doc: pd.DataFrame, repeats: int) -> list[tuple[str, pd.D
 def _ratio_markdown(title: str, r: pd.DataFrame) -> list[str]:
     return [f"## Reading against the floor: {title}\n",
             "floor = PyMuPDF words + drawings of every page, in the same child process kind; "
-            "ratio = `load` ms/page ÷ floor ms/page (target ≤ 2)\n", markdown_table(r), "\n"]
+            "ratio = `load` ms/page ÷ floor ms/page (target ≤ 2); calls = the PyMuPDF calls `load` "
+            "itself makes (the unclipped text page and its glyphs, the clipped text page's words, the "
+            "line art: `pdf_mupdf.engine_calls`), calls_ratio = calls ÷ floor, load_over_calls = "
+            "`load` ÷ calls (the share that is budgetlib's own Python); cpu_ratio and cpu_calls_ratio: "
+            "the same ratios on the child process's CPU time\n", markdown_table(r), "\n"]
 
 
 def _floor_only(repeats: int) -> int:
@@ -142,7 +170,7 @@ def _floor_only(repeats: int) -> int:
     print("floor and load per document (fresh process each)…", flush=True)
     out = [f"# Reading against the floor\n\n{time.strftime('%Y-%m-%d %H:%M')} · "
            f"`python -m budgetlib.bench --floor` · {repeats} reads per document\n"]
-    for title, r in _ratio_sections(bench_engines(CORPUS, engines=("floor", "load"), repeats=repeats), repeats):
+    for title, r in _ratio_sections(bench_engines(CORPUS, engines=("floor", "calls", "load"), repeats=repeats), repeats):
         out += _ratio_markdown(title, r)
         print(f"{title}:\n{r.tail(1).to_string(index=False)}", flush=True)
     REPORTS_DIR.mkdir(exist_ok=True)
@@ -183,7 +211,7 @@ def main(argv=None) -> int:
     out = [f"# budgetlib benchmark\n\n{time.strftime('%Y-%m-%d %H:%M')} · `python -m budgetlib.bench"
            f"{' --quick' if quick else ''}` · {len(CORPUS)} PDFs\n"]
     print("1/3 PDF reading per document and engine (fresh process each)…", flush=True)
-    per_doc = bench_engines(CORPUS, engines=("floor", "mupdf", "load"), repeats=1 if quick else 3)
+    per_doc = bench_engines(CORPUS, engines=("floor", "calls", "mupdf", "load"), repeats=1 if quick else 3)
     if not quick:
         per_doc = pd.concat([per_doc, bench_engines(CORPUS, engines=("tabula",), repeats=1)], ignore_index=True)
     per_doc["ms_per_page"] = per_doc["ms_per_page"].round(1)

@@ -23,9 +23,31 @@ def test_markdown_table_escapes_cells():
 
 
 def test_floor_ratio_is_load_over_floor():
-    df = bench_engines([CORPUS / "civil-military-office.pdf"], engines=("floor", "load"), repeats=1)
+    df = bench_engines([CORPUS / "civil-military-office.pdf"], engines=("floor", "calls", "load"), repeats=1)
     r = floor_ratio(df)
     doc, overall = r.iloc[0], r.iloc[-1]
     assert doc["floor_ms_per_page"] > 0 and doc["load_ms_per_page"] > doc["floor_ms_per_page"]
     assert abs(doc["ratio"] / (doc["load_ms_per_page"] / doc["floor_ms_per_page"]) - 1) < 0.01
     assert overall["document"] == "all 1 read" and overall["pages"] == 17
+    # load makes the calls and then does its own work on their results
+    assert 0 < doc["calls_ms_per_page"] < doc["load_ms_per_page"]
+    assert abs(doc["load_over_calls"] / (doc["load_ms_per_page"] / doc["calls_ms_per_page"]) - 1) < 0.02
+
+
+def test_engine_calls_are_the_calls_reading_makes():
+    """The bench's ``calls`` engine gets from PyMuPDF exactly what reading a page uses: the
+    same glyphs (unclipped, in order) and the same line art."""
+    import pymupdf
+
+    from budgetlib.readers import pdf_mupdf
+
+    with pymupdf.open(CORPUS / "healthcare-security.pdf") as doc:
+        page = doc[21]                            # p.22: clipped run-on text at the page foot
+        every, words, drawings = pdf_mupdf.engine_calls(page)
+        glyphs = [ch["c"] for b in every["blocks"] for ln in b.get("lines", ()) for sp in ln["spans"]
+                  for ch in sp["chars"]]
+        chars = pdf_mupdf.page_chars(page)
+        assert any(ch.hidden for ch in chars)
+        assert len(glyphs) == len(chars)
+        assert "".join(w[4] for w in words) == "".join(ch.c for ch in chars if not (ch.hidden or ch.c.isspace()))
+        assert len(drawings) == len(page.get_cdrawings()) > 0
