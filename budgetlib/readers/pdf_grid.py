@@ -379,7 +379,10 @@ class _Rulings:
                 self.spans[k].append((a - SNAP, b + SNAP))
 
     def covered(self, k: int, at: float) -> bool:
-        return any(a <= at <= b for a, b in self.spans[k])
+        for a, b in self.spans[k]:          # (a plain loop: called for every cell of a grid)
+            if a <= at <= b:
+                return True
+        return False
 
 
 def _nearest(lines: list[float], pos: float) -> int:
@@ -512,7 +515,10 @@ def _one_baseline(chars: list[Char]) -> bool:
     """All glyphs on the same centre line (and of a sensible height): ``text_lines`` would
     make them one line, sorted by x."""
     cy = chars[0].cy
-    return all(ch.cy == cy and ch.h >= 0 for ch in chars)
+    for ch in chars:                        # (a plain loop: called for every cell)
+        if ch.cy != cy or ch.h < 0:
+            return False
+    return True
 
 
 _BY_CY_X0 = attrgetter("cy", "x0")
