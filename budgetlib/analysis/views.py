@@ -375,7 +375,9 @@ WIDE_TEXT = {"project_name", "indicator", "function_name", "dept_economic_name",
 PAGE_HIDDEN = {"project_table": {"amounts", "unit_costs", "non_monetary", "largest_cap", "fiscal_funds"}}
 
 
-def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range) -> str:
+def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range, numeric: dict) -> list[str]:
+    """One <tr> per row of ``rows``; ``numeric``: column -> ``_numeric`` (taken once per
+    column, not per cell: it reads the whole column)."""
     e, body = html.escape, []
     for i in rows:
         cells = []
@@ -383,7 +385,7 @@ def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range) -> 
             key = _sort_key(raw.at[i, c])
             value = shown[c][i]
             text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-            if key is not None and _numeric(raw, c):
+            if key is not None and numeric[c]:
                 attrs = f' class="num" data-sort="{e(key)}"'
             elif c in WIDE_TEXT:  # names: room to read, never one character per line
                 attrs = ' class="name"'
@@ -394,7 +396,7 @@ def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range) -> 
                 attrs += f' title="{e(chr(10).join(map(str, tip)))}"' if tip else ""
             cells.append(f"<td{attrs}>{e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return "".join(body)
+    return body
 
 
 def html_table(finding: Finding, lang: str = "zh", *, head: int = 15, csv_name: str | None = None) -> HTMLTable | None:
@@ -411,16 +413,18 @@ def html_table(finding: Finding, lang: str = "zh", *, head: int = 15, csv_name: 
         return None
     kept = [c for c in _kept(raw, lang) if c not in PAGE_HIDDEN.get(finding.kind, ())]
     shown = {c: _format_column(raw, c, lang) for c in kept}
+    numeric = {c: _numeric(raw, c) for c in kept}
     e = html.escape
     num = ' class="num"'
-    header = "".join(f'<th onclick="budgetlibSort(this)"{num if _numeric(raw, c) else ""}>'
+    header = "".join(f'<th onclick="budgetlibSort(this)"{num if numeric[c] else ""}>'
                      f"{e(_label(c, lang, finding.bases, finding.kind))}</th>" for c in kept)
+    n = len(raw)
+    body = _html_rows(raw, kept, shown, range(n), numeric)  # the first rows shown reuse theirs
 
     def table(rows):
         return (f'<div class="budgetlib-scroll"><table class="budgetlib-sortable"><thead><tr>{header}</tr></thead>'
-                f"<tbody>{_html_rows(raw, kept, shown, rows)}</tbody></table></div>")
+                f"<tbody>{''.join(body[i] for i in rows)}</tbody></table></div>")
 
-    n = len(raw)
     link = (f'<a href="{e(csv_name)}">{e(csv_name)}</a>') if csv_name else ""
     if n <= head:
         text = table(range(n)) + (f'<p class="budgetlib-csv">{_pick(lang, "CSV（精确金额）：", "CSV (exact amounts): ")}'
