@@ -171,6 +171,24 @@ async def _shell_reply(kc, msg_id: str, timeout: float) -> dict:
             return msg
 
 
+_manager_class = None
+
+
+def _kernel_manager_class():
+    """jupyter_client's KernelManager, waiting 5 ms (not 100 ms) between its checks that a
+    killed kernel is gone: a report's last step is that kill."""
+    global _manager_class
+    if _manager_class is None:
+        from jupyter_client import KernelManager
+
+        class QuickKillKernelManager(KernelManager):
+            async def _async_wait(self, pollinterval: float = 0.005) -> None:
+                await super()._async_wait(pollinterval=pollinterval)
+
+        _manager_class = QuickKillKernelManager
+    return _manager_class
+
+
 class Kernel:
     """A Jupyter kernel running this interpreter (sys.executable), reusable across notebooks
     (and documents), with one client kept connected between them.
@@ -193,7 +211,6 @@ class Kernel:
         self.new_document = False  # the next reset also numbers cells from 1, as a new kernel
 
     def start(self):
-        from jupyter_client import KernelManager
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_core.utils import run_sync
 
@@ -201,7 +218,7 @@ class Kernel:
         # and ipykernel does not warn about unencrypted TCP on every start. Their path prefix
         # must be unique (the default, "kernel-ipc", lands in the current directory).
         self._sockets = tempfile.TemporaryDirectory(prefix="budget-kernel-")
-        self.km = KernelManager(
+        self.km = _kernel_manager_class()(
             kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[]),
             transport="ipc", ip=os.path.join(self._sockets.name, "k"),
             # nbclient drives the kernel from an event loop and expects an async client
@@ -707,7 +724,9 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
     ``summarise(source[, doc_dir=…])`` runs first: it parses the document (into the cache the
     notebooks then read), so an unreadable document is listed with its one-line error and its
     notebooks are skipped. Its keys are the index's columns, except ``_title`` (the
-    document's label in the pages) and ``_links`` ((text, path) pairs for the pages' header)."""
+    document's label in the pages), ``_links`` ((text, path) pairs for the pages' header),
+    ``_pending`` (futures to wait for, e.g. the workbook) and ``_summary`` (a future of more
+    index columns, worked out while the notebooks run)."""
     t0 = time.perf_counter()
     doc_dir = Path(out_dir).resolve() / name
     row = {"source": str(Path(source).resolve()), "document": name, "status": "ok",
@@ -725,6 +744,7 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
     row["title"] = info.pop("_title", None)
     links = info.pop("_links", ())
     pending = info.pop("_pending", ())
+    later = info.pop("_summary", None)
     row["summary"] = {k: v for k, v in info.items() if not str(k).startswith("_")}
     try:
         nb_params = {k: v for k, v in params.items() if not k.startswith("_")}
@@ -736,6 +756,11 @@ def _document_job(source, name, out_dir, notebooks, params, summarise) -> dict:
                           for r in results]
         row["links"] = [(text, str(path)) for text, path in links]
         errors = [f"{r['notebook']}: {r['error']}" for r in results if not r["ok"]]
+        if later is not None:  # the headline figures, worked out meanwhile
+            try:
+                row["summary"].update(later.result())
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"summary: {_one_line(exc)}")
         for fut in pending:  # the workbook, written meanwhile
             try:
                 fut.result()
@@ -1138,15 +1163,25 @@ def _background():
     return _pool
 
 
+def _background_done():
+    """Wait for this process's background work (the workbooks) and stop its thread."""
+    global _pool
+    if _pool is not None and _pool_pid == os.getpid():
+        _pool.shutdown(wait=True)
+        _pool = None
+
+
 def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None,
                      lang: str = "zh", strict: bool = False, companions=()) -> dict:
     """Parse (or read back from ``processed``) and give the index's headline figures:
     department, year, total expenditure (支出总计), personnel share, reconciliation status.
 
     With ``doc_dir``, also writes the document's Excel workbook there (every table, the facts,
-    the reconciliation: ``export.write_workbook``) and names it for the pages' header. The
-    workbook is written in a background thread (``_pending``: its future) while the notebooks
-    run in their kernel process: it costs 1-3 s on a large document, hidden that way.
+    the reconciliation: ``export.write_workbook``) and names it for the pages' header. Then
+    only the parse (and the title) happens here: the reconciliation, the headline figures
+    (``_summary``: their future) and the workbook (``_pending``) are worked out in a
+    background thread while the notebooks run in their kernel process (the workbook costs
+    1-3 s on a large document; the reconciliation ~0.2 s before the first notebook could start).
     Each cell, row or table that could not be read is one line on stderr. ``companions``:
     the batch's narrative PDFs (情况说明); the one printing this document's issuer and year is
     read into it (and its parse cache, which the notebooks read), so its claims are checked."""
@@ -1165,19 +1200,24 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
         with_narrative(doc, companion, processed)
     for p in doc.problems:
         print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
-    rec = reconciled(doc, lang=lang)
-    if processed is not None:
-        rec.write(Path(processed) / doc.meta["source_name"])
-    info = {**headline(doc, lang),
-            headline_keys(lang)["reconciliation"]:
-                reconciliation_cell(rec.summary().to_dict(), len(rec.defects), len(doc.problems), lang)}
-    info["_title"] = " ".join(str(x) for x in (doc.meta.get("department"), doc.meta.get("year")) if x) \
+    title = " ".join(str(x) for x in (doc.meta.get("department"), doc.meta.get("year")) if x) \
         or Path(source).stem
-    if doc_dir is not None:
-        book = Path(doc_dir) / f"{Path(doc_dir).name}.xlsx"
-        info["_pending"] = [_background().submit(write_workbook, doc, book, reconciliation=rec)]
-        info["_links"] = [(_PAGE_WORDS.get(lang, _PAGE_WORDS["en"])["workbook"], book)]
-    return info
+
+    def figures() -> dict:
+        rec = reconciled(doc, lang=lang)
+        if processed is not None:
+            rec.write(Path(processed) / doc.meta["source_name"])
+        return {**headline(doc, lang),
+                headline_keys(lang)["reconciliation"]:
+                    reconciliation_cell(rec.summary().to_dict(), len(rec.defects), len(doc.problems), lang)}
+
+    if doc_dir is None:
+        return {**figures(), "_title": title}
+    book = Path(doc_dir) / f"{Path(doc_dir).name}.xlsx"
+    background = _background()  # one thread: the workbook finds the reconciliation made
+    return {"_title": title, "_summary": background.submit(figures),
+            "_pending": [background.submit(lambda: write_workbook(doc, book, reconciliation=reconciled(doc, lang=lang)))],
+            "_links": [(_PAGE_WORDS.get(lang, _PAGE_WORDS["en"])["workbook"], book)]}
 
 
 def corpus_summary(source, doc_dir=None, *, corpus_dir, engine: str = "mupdf", processed=None,
@@ -1190,7 +1230,11 @@ def corpus_summary(source, doc_dir=None, *, corpus_dir, engine: str = "mupdf", p
                             companions=companions)
     row = corpus_db.ingest(source, corpus_dir=corpus_dir, engine=engine, processed=processed, lang=lang,
                            strict=strict)
-    return row | {k: v for k, v in mine.items() if k.startswith("_")}
+    extra = {k: v for k, v in mine.items() if k.startswith("_")}
+    # the corpus row is the index's: the headline figures are only waited for, as the workbook
+    if "_summary" in extra:
+        extra["_pending"] = [extra.pop("_summary"), *extra.get("_pending", ())]
+    return row | extra
 
 
 def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",
@@ -1238,6 +1282,7 @@ def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: 
                           executor=pool, index_links=links, skip=skip)
     finally:
         shutdown_process_kernels()
+        _background_done()
     corpus_ok = corpus is None or corpus_db.after_batch(corpus, out_dir, lang)
     failed = frame[frame["status"] != "ok"]
     index = Path(out_dir).resolve() / "index.html"
