@@ -377,22 +377,26 @@ PAGE_HIDDEN = {"project_table": {"amounts", "unit_costs", "non_monetary", "large
 
 def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range, numeric: dict) -> list[str]:
     """One <tr> per row of ``rows``; ``numeric``: column -> ``_numeric`` (taken once per
-    column, not per cell: it reads the whole column)."""
+    column, not per cell: it reads the whole column). The values are read column by column
+    (a list each), not cell by cell: a large table's thousands of cells."""
     e, body = html.escape, []
+    # (column, its values for a sort key when numeric, its shown texts, a name column)
+    columns = [(c, raw[c].tolist() if numeric[c] else None, shown[c], c in WIDE_TEXT) for c in kept]
+    goals = raw["goal"].tolist() if "project_name" in kept and "goal" in raw else None
     for i in rows:
         cells = []
-        for c in kept:
-            key = _sort_key(raw.at[i, c])
-            value = shown[c][i]
+        for c, values, texts, wide in columns:
+            key = _sort_key(values[i]) if values is not None else None
+            value = texts[i]
             text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-            if key is not None and numeric[c]:
+            if key is not None:
                 attrs = f' class="num" data-sort="{e(key)}"'
-            elif c in WIDE_TEXT:  # names: room to read, never one character per line
+            elif wide:  # names: room to read, never one character per line
                 attrs = ' class="name"'
             else:  # short words and codes stay on one line
                 attrs = ' class="short"' if len(text) <= 10 else ""
             if c == "project_name":
-                tip = [raw.at[i, k] for k in ("goal",) if k in raw and not pd.isna(raw.at[i, k])]
+                tip = [goals[i]] if goals is not None and not pd.isna(goals[i]) else []
                 attrs += f' title="{e(chr(10).join(map(str, tip)))}"' if tip else ""
             cells.append(f"<td{attrs}>{e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
