@@ -446,9 +446,10 @@ def run_notebook(notebook_path, parameters: dict, out_dir, stem: str, *,
 
 
 def _yield_cpu():
-    """In a background thread (pages exported, workbook written while the notebooks run): a
-    lower scheduling priority for this thread alone (Linux, nice +5), so that on a busy
-    machine the kernel running the notebooks, which the document waits for, comes first."""
+    """In the background thread (the workbook, written while the notebooks run): a lower
+    scheduling priority for this thread alone (Linux, nice +5), so that on a busy machine the
+    kernel running the notebooks, which the document waits for, comes first. (Not the pages'
+    export: the last page's is what a document's end waits for.)"""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)  # Linux: a thread id
@@ -523,7 +524,7 @@ def report_document(source, out_dir, notebooks: list, params: dict | None = None
         kernel.new_document = True
     results = []
     # one thread: the exporter is not shared between threads, and pages come out in order
-    exports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="budgetlib-html", initializer=_yield_cpu)
+    exports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="budgetlib-html")
     _import_notebook_stack(convert=False)
     exports.submit(_get_exporter)  # imports nbconvert while the first notebook runs
     try:
