@@ -1,5 +1,8 @@
 import sys
 
-from .cli import main
+from . import cli
 
-sys.exit(main())
+code = cli.main()
+if cli.last_command in cli.QUICK_EXIT:  # every file written: skip the interpreter's teardown
+    cli.quick_exit(code)
+sys.exit(code)

@@ -179,11 +179,14 @@ _last_read: tuple = (None, None)  # (folder's file stamps, document): see read_d
 
 
 def _stamps(folder: Path) -> tuple:
-    """Name, size and modification time of every file in ``folder``: a changed file, a
-    rewritten folder (write_document swaps in a new one) or another folder differ."""
+    """Name, size and modification time of every file in ``folder`` that ``read_document``
+    reads (document.json, the Parquet files): a changed file, a rewritten folder
+    (write_document swaps in a new one) or another folder differ. The reconciliation written
+    beside them (reconciliation.csv, .html) while the notebooks run is not read back."""
     with os.scandir(folder) as it:
         return (str(folder.resolve()),) + tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
-                                                       for e in it if e.is_file()))
+                                                       for e in it if e.is_file()
+                                                       and (e.name == "document.json" or e.name.endswith(".parquet"))))
 
 
 def read_document(folder: Path) -> BudgetDocument:

@@ -375,26 +375,32 @@ WIDE_TEXT = {"project_name", "indicator", "function_name", "dept_economic_name",
 PAGE_HIDDEN = {"project_table": {"amounts", "unit_costs", "non_monetary", "largest_cap", "fiscal_funds"}}
 
 
-def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range) -> str:
+def _html_rows(raw: pd.DataFrame, kept: list[str], shown: dict, rows: range, numeric: dict) -> list[str]:
+    """One <tr> per row of ``rows``; ``numeric``: column -> ``_numeric`` (taken once per
+    column, not per cell: it reads the whole column). The values are read column by column
+    (a list each), not cell by cell: a large table's thousands of cells."""
     e, body = html.escape, []
+    # (column, its values for a sort key when numeric, its shown texts, a name column)
+    columns = [(c, raw[c].tolist() if numeric[c] else None, shown[c], c in WIDE_TEXT) for c in kept]
+    goals = raw["goal"].tolist() if "project_name" in kept and "goal" in raw else None
     for i in rows:
         cells = []
-        for c in kept:
-            key = _sort_key(raw.at[i, c])
-            value = shown[c][i]
+        for c, values, texts, wide in columns:
+            key = _sort_key(values[i]) if values is not None else None
+            value = texts[i]
             text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-            if key is not None and _numeric(raw, c):
+            if key is not None:
                 attrs = f' class="num" data-sort="{e(key)}"'
-            elif c in WIDE_TEXT:  # names: room to read, never one character per line
+            elif wide:  # names: room to read, never one character per line
                 attrs = ' class="name"'
             else:  # short words and codes stay on one line
                 attrs = ' class="short"' if len(text) <= 10 else ""
             if c == "project_name":
-                tip = [raw.at[i, k] for k in ("goal",) if k in raw and not pd.isna(raw.at[i, k])]
+                tip = [goals[i]] if goals is not None and not pd.isna(goals[i]) else []
                 attrs += f' title="{e(chr(10).join(map(str, tip)))}"' if tip else ""
             cells.append(f"<td{attrs}>{e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return "".join(body)
+    return body
 
 
 def html_table(finding: Finding, lang: str = "zh", *, head: int = 15, csv_name: str | None = None) -> HTMLTable | None:
@@ -411,16 +417,18 @@ def html_table(finding: Finding, lang: str = "zh", *, head: int = 15, csv_name: 
         return None
     kept = [c for c in _kept(raw, lang) if c not in PAGE_HIDDEN.get(finding.kind, ())]
     shown = {c: _format_column(raw, c, lang) for c in kept}
+    numeric = {c: _numeric(raw, c) for c in kept}
     e = html.escape
     num = ' class="num"'
-    header = "".join(f'<th onclick="budgetlibSort(this)"{num if _numeric(raw, c) else ""}>'
+    header = "".join(f'<th onclick="budgetlibSort(this)"{num if numeric[c] else ""}>'
                      f"{e(_label(c, lang, finding.bases, finding.kind))}</th>" for c in kept)
+    n = len(raw)
+    body = _html_rows(raw, kept, shown, range(n), numeric)  # the first rows shown reuse theirs
 
     def table(rows):
         return (f'<div class="budgetlib-scroll"><table class="budgetlib-sortable"><thead><tr>{header}</tr></thead>'
-                f"<tbody>{_html_rows(raw, kept, shown, rows)}</tbody></table></div>")
+                f"<tbody>{''.join(body[i] for i in rows)}</tbody></table></div>")
 
-    n = len(raw)
     link = (f'<a href="{e(csv_name)}">{e(csv_name)}</a>') if csv_name else ""
     if n <= head:
         text = table(range(n)) + (f'<p class="budgetlib-csv">{_pick(lang, "CSV（精确金额）：", "CSV (exact amounts): ")}'
