@@ -1,8 +1,3 @@
-import sys
+from .cli import run
 
-from . import cli
-
-code = cli.main()
-if cli.last_command in cli.QUICK_EXIT:  # every file written: skip the interpreter's teardown
-    cli.quick_exit(code)
-sys.exit(code)
+run()

@@ -310,6 +310,15 @@ def quick_exit(code: int):
     os._exit(code if isinstance(code, int) else 0)
 
 
+def run():
+    """The ``budgetlib`` command and ``python -m budgetlib``: ``main`` on the command line, then
+    exit with its code (after ``report`` and ``batch`` without the interpreter's teardown)."""
+    code = main()
+    if last_command in QUICK_EXIT:  # every file written: skip the interpreter's teardown
+        quick_exit(code)
+    sys.exit(code)
+
+
 def main(argv=None) -> int:
     global last_command
     args = build_parser().parse_args(argv)  # a bad option: argparse's usage line, exit 2
