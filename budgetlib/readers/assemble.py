@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..catalog import (ColumnSpec, TableSpec, kind_by_signature, label_only, recognise_title, row_classification,
                        table_catalog)
@@ -74,37 +75,61 @@ def drop_subtotal_blocks(projects: list[dict], with_indicators: set) -> list[dic
 _STR_DTYPE = pd.Series([], dtype=object).astype(str).dtype
 
 
-def _typed_frame(records: list[dict], specs, cols: list[str], amounts: list[str]) -> pd.DataFrame | None:
-    """``Assembler.frame`` built column by column, each typed once (the same frame as building
-    it from the records and casting each column, at a fraction of the cost: issue 12). For
-    the usual records only, text cells str or None, amounts Decimal or None, page and line
-    int or None; None when a value is of another type, and the general path decides."""
-    if any(o in amounts for s in specs if s.kind != "amount" for o in s.outputs):
-        return None
-    columns: dict[str, list] = {}
-    for c in cols:
-        if c in amounts:
-            vals = [r.get(c, ZERO) for r in records]
-            if not all(v is None or type(v) is Decimal for v in vals):
-                return None
-        else:
-            vals = [r.get(c) for r in records]
-            kind = int if c in PROVENANCE else str
-            if not all(v is None or type(v) is kind for v in vals):
-                return None
-        columns[c] = vals
-    decimals = pd.DataFrame({s.name: _int_array(printed_decimals_list(columns[s.name]), np.int8)
-                             for s in specs if s.kind == "amount"}, index=pd.RangeIndex(len(records)),
-                            copy=False)
+def _typed_frame(columns: dict[str, list], amounts=(), ints=()) -> pd.DataFrame | None:
+    """A frame built column by column from its cells' Python values, each column typed once:
+    ``amounts`` (Decimal or None) as AMOUNT_DTYPE, ``ints`` (int or None) as Int64, the others
+    (str) as pandas' str. The frame ``DataFrame.from_records`` and a cast of each column give,
+    at a fraction of the cost (issue 12). None when a value is of another type: the caller's
+    general path decides."""
     typed = {}
     for c, vals in columns.items():
         if c in amounts:
-            typed[c] = pd.array(vals, dtype=AMOUNT_DTYPE)
-        elif c in PROVENANCE:
+            if not all(v is None or type(v) is Decimal for v in vals):
+                return None
+            # pyarrow's own conversion: what pd.array does for these values, without its checks
+            typed[c] = pd.arrays.ArrowExtensionArray(pa.array(vals, type=AMOUNT_DTYPE.pyarrow_dtype))
+        elif c in ints:
+            if not all(v is None or type(v) is int for v in vals):
+                return None
             typed[c] = _int_array(vals, np.int64)
         else:
-            typed[c] = pd.array(["" if v is None else v for v in vals], dtype=_STR_DTYPE)
-    return with_decimals(pd.DataFrame(typed, columns=cols, copy=False), decimals)
+            if not all(type(v) is str for v in vals):
+                return None
+            typed[c] = pd.array(vals, dtype=_STR_DTYPE)
+    n = len(next(iter(columns.values()), ()))
+    return pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)
+
+
+def _all_zero(records: list[dict], amounts: list[str]) -> bool:
+    """Is every amount of the records 0 or unread (NA), as the frame built from them says? Read
+    off the records: a pandas comparison per column costs more than most tables' rows."""
+    return all(v is None or v == 0 for r in records for v in (r.get(c, ZERO) for c in amounts))
+
+
+def _decimals_frame(amounts: dict[str, list], n: int) -> pd.DataFrame:
+    """The printed decimals (Int8) of each amount column, from its Decimal values: the frame
+    ``printed_decimals`` of each column gives, built at once."""
+    return pd.DataFrame({c: _int_array(printed_decimals_list(vals), np.int8) for c, vals in amounts.items()},
+                        index=pd.RangeIndex(n), copy=False)
+
+
+def _records_frame(records: list[dict], cols: list[str], amounts: tuple = (), ints: tuple = ()
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame of ``records`` (``cols`` in order) with ``amounts`` as AMOUNT_DTYPE and ``ints``
+    as Int64, the other columns as ``from_records`` gives them; and the amounts' printed decimals
+    (an Int8 frame, taken before the cast drops them)."""
+    columns = {c: [r.get(c) for r in records] for c in cols}
+    # no rows: from_records leaves the text columns object, which the general path keeps
+    fast = _typed_frame(columns, amounts, ints) if records else None
+    if fast is not None:
+        return fast, _decimals_frame({c: columns[c] for c in amounts}, len(records))
+    df = pd.DataFrame.from_records(records, columns=cols)
+    decimals = pd.DataFrame({c: printed_decimals(df[c]) for c in amounts}, index=df.index)
+    for c in amounts:
+        df[c] = df[c].astype(AMOUNT_DTYPE)
+    if ints:
+        df[list(ints)] = df[list(ints)].astype("Int64")
+    return df, decimals
 
 
 def _int_array(values: list, dtype) -> pd.arrays.IntegerArray:
@@ -633,9 +658,15 @@ class Assembler:
         cols = list(dict.fromkeys(o for s in specs for o in s.outputs)) + PROVENANCE
         amounts = list(dict.fromkeys(s.into or s.name for s in specs if s.kind == "amount"))
         # a column the table does not print is 0; a cell that could not be read (None) stays NA
-        fast = _typed_frame(records, specs, cols, amounts)
-        if fast is not None:
-            return fast
+        if not any(o in amounts for s in specs if s.kind != "amount" for o in s.outputs):
+            columns = {c: [r.get(c, ZERO) for r in records] if c in amounts
+                       else [r.get(c) for r in records] if c in PROVENANCE
+                       else ["" if (v := r.get(c)) is None else v for r in records] for c in cols}
+            fast = _typed_frame(columns, amounts, PROVENANCE)
+            if fast is not None:
+                decimals = _decimals_frame({s.name: columns[s.name] for s in specs if s.kind == "amount"},
+                                           len(records))
+                return with_decimals(fast, decimals)
         records = [{**dict.fromkeys(amounts, ZERO), **r} for r in records]
         df = pd.DataFrame.from_records(records, columns=cols)
         # decimals as printed (parse_amount keeps the exponent), before the cast drops them
@@ -758,8 +789,7 @@ class Assembler:
         specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
         amounts = [c for c in spec.amount_columns if c in data_df]
-        all_zero = all((data_df[c] == 0).all() for c in amounts) if len(data_df) else True
-        empty = (len(data_df) == 0 or all_zero) and all((total_df[c] == 0).all() for c in amounts)
+        empty = _all_zero(records, amounts) and _all_zero(totals, amounts)
         if spec.total_row and len(data_df) and total_df.empty and not empty:
             self.problem(seg, seg.rows[-1], "detail rows but no 合计 row (the table looks truncated); "
                          "check the file is complete", level="row")
@@ -1138,16 +1168,14 @@ class Assembler:
                 for r in head:
                     if r["line_kind"] == "sub_item":
                         r["line_kind"] = "item"
-        df = pd.DataFrame.from_records(records, columns=["side", "line_no", "item", "line_kind", "amount", *PROVENANCE])
-        decimals = pd.DataFrame({"amount": printed_decimals(df["amount"])}, index=df.index)
-        df["amount"] = df["amount"].astype(AMOUNT_DTYPE)
-        df[PROVENANCE] = df[PROVENANCE].astype("Int64")
+        df, decimals = _records_frame(records, ["side", "line_no", "item", "line_kind", "amount", *PROVENANCE],
+                                      amounts=("amount",), ints=tuple(PROVENANCE))
         empty_total = df.iloc[0:0].copy()
         with_decimals(df, decimals)
-        if not (df["line_kind"] == "grand_total").any():
+        if not any(r["line_kind"] == "grand_total" for r in records):
             self.problem(seg, seg.rows[-1] if seg.rows else seg.first, "no 收入总计/支出总计 line (the table "
                          "looks truncated); check the file is complete", level="row")
-        return Table(spec.id, seg.title, unit, df, empty_total, headers, empty=bool((df["amount"] == 0).all()),
+        return Table(spec.id, seg.title, unit, df, empty_total, headers, empty=_all_zero(records, ["amount"]),
                      note=self.notes(seg))
 
     def performance(self, seg: Segment, unit: str | None) -> tuple[Table, Table]:
@@ -1296,11 +1324,8 @@ class Assembler:
         # 财政资金 / 其他资金 not printed (Changsha, Changchun, Hangzhou): no column, never a 0
         unprinted = [c for c in ("fiscal_funds", "other_funds") if c not in funds_printed]
         proj, decimals, ind = self._project_frames(projects, indicators, unprinted)
-        ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
         ind["is_cost"] = ind["level1"] == "成本指标"
         ind["is_qualitative"] = ind["operator"] == "定性"
-        for df in (proj, ind):
-            df[["project_no", *PROVENANCE]] = df[["project_no", *PROVENANCE]].astype("Int64")
         headers = {c.name: c.zh for c in pcols}
         empty = proj.empty
         note = self.notes(seg)
@@ -1415,11 +1440,8 @@ class Assembler:
             unit = form_unit
         cost = [i["is_cost"] for i in indicators]
         proj, decimals, ind = self._project_frames(projects, indicators, unprinted)
-        ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
         ind["is_cost"] = [bool(x) for x in cost]   # 成本指标 as 一级 or as 二级 (Shanghai 万里 2023)
         ind["is_qualitative"] = ind["operator"] == "定性"
-        for df in (proj, ind):
-            df[["project_no", *PROVENANCE]] = df[["project_no", *PROVENANCE]].astype("Int64")
         headers = {c.name: c.zh for c in pcols}
         note = self.notes(seg)
         return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, proj.empty, note),
@@ -1428,16 +1450,16 @@ class Assembler:
     @staticmethod
     def _project_frames(projects: list[dict], indicators: list[dict], unprinted: list[str]):
         """The T12 project and indicator frames from their records: amounts typed, each cell's
-        printed decimals kept, the funding columns the table does not print left out."""
-        proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
-                                                            "fiscal_funds", "other_funds", "goal", *PROVENANCE])
-        decimals = pd.DataFrame({c: printed_decimals(proj[c]) for c in ("project_total", "fiscal_funds", "other_funds")},
-                                index=proj.index)
-        for c in ("project_total", "fiscal_funds", "other_funds"):
-            proj[c] = proj[c].astype(AMOUNT_DTYPE)
-        ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
-                                                             "operator", "value", "value_number", "unit", *PROVENANCE])
-        return proj.drop(columns=unprinted), decimals.drop(columns=unprinted), ind
+        printed decimals kept, the funding columns the table does not print left out; project
+        numbers and provenance Int64."""
+        ints = ("project_no", *PROVENANCE)
+        funds = tuple(c for c in ("project_total", "fiscal_funds", "other_funds") if c not in unprinted)
+        proj, decimals = _records_frame(projects, ["project_no", "project_code", "project_name", *funds, "goal",
+                                                   *PROVENANCE], amounts=funds, ints=ints)
+        ind, _ = _records_frame(indicators, ["project_no", "project_code", "level1", "level2", "level3", "operator",
+                                             "value", "value_number", "unit", *PROVENANCE],
+                                amounts=("value_number",), ints=ints)
+        return proj, decimals, ind
 
     @staticmethod
     def _recode(indicators: list[dict], project: dict) -> None:
@@ -1472,9 +1494,8 @@ class Assembler:
         cols = [f"c{j + 1}" for j in range(ncols)]
         records = [dict(zip(cols, [clean_text(c) for c in l.cells] + [""] * ncols), page=l.page, line=l.line)
                    for l in seg.rows]
-        df = pd.DataFrame.from_records(records, columns=cols + PROVENANCE)
+        df, _ = _records_frame(records, cols + PROVENANCE, ints=tuple(PROVENANCE))
         df[cols] = df[cols].fillna("")
-        df[PROVENANCE] = df[PROVENANCE].astype("Int64")
         return Table(spec.id, seg.title, unit, df, df.iloc[0:0], {}, empty=df.empty)
 
     # -- driver -------------------------------------------------------------------------------
