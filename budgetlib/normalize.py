@@ -90,8 +90,9 @@ def printed_decimals_list(values) -> list:
     """``printed_decimals`` as a list (int or pd.NA), for a frame built column by column."""
     out = []
     for v in values:
-        if isinstance(v, Decimal) and not (v == 0 and v.as_tuple().exponent == 0):
-            out.append(max(0, -v.as_tuple().exponent))
+        exponent = v.as_tuple().exponent if isinstance(v, Decimal) else None
+        if exponent is not None and not (exponent == 0 and v == 0):
+            out.append(max(0, -exponent))
         else:
             out.append(pd.NA)
     return out

@@ -95,7 +95,8 @@ def _typed_frame(columns: dict[str, list], amounts=(), ints=()) -> pd.DataFrame 
         else:
             if not all(type(v) is str for v in vals):
                 return None
-            typed[c] = pd.array(vals, dtype=_STR_DTYPE)
+            # what pd.array(vals, dtype=str) builds for str values, without its per-value checks
+            typed[c] = pd.arrays.ArrowStringArray(pa.array(vals, type=pa.large_string()), dtype=_STR_DTYPE)
     n = len(next(iter(columns.values()), ()))
     return pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)
 
@@ -788,7 +789,8 @@ class Assembler:
             printed.add("unit_name")  # no 预算单位 column, but the code column heads units' blocks
         specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
-        amounts = [c for c in spec.amount_columns if c in data_df]
+        printed_columns = {o for cs in specs for o in cs.outputs}   # the frames' columns (a set: issue 12)
+        amounts = [c for c in spec.amount_columns if c in printed_columns]
         empty = _all_zero(records, amounts) and _all_zero(totals, amounts)
         if spec.total_row and len(data_df) and total_df.empty and not empty:
             self.problem(seg, seg.rows[-1], "detail rows but no 合计 row (the table looks truncated); "
