@@ -14,6 +14,8 @@ from .normalize import clean_text, fold
 from .readers.assemble import Assembler
 from .readers.base import Line, ReadError
 
+_YEAR = re.compile(r"(20\d\d)\s*年")
+_WHITESPACE = re.compile(r"\s+")
 PDF_ENGINES = ("mupdf", "tabula")
 DEFAULT_ENGINE = "mupdf"
 TEXT_SUFFIXES = {".txt", ".tsv", ".tab"}
@@ -73,7 +75,7 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
         for i, c in enumerate(cells):
             if dept is None and fold(c) == "部门名称" and i + 1 < len(cells):
                 dept = cells[i + 1]
-            if year is None and (m := re.search(r"(20\d\d)\s*年", c)):
+            if year is None and (m := _YEAR.search(c)):
                 year = int(m.group(1))
     return dept, year
 
@@ -97,7 +99,7 @@ def _meta_phrases() -> dict:
 
 
 def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", clean_text(text))
+    return _WHITESPACE.sub("", clean_text(text))
 
 
 def _issuer_name(name: str, ph: dict) -> str | None:

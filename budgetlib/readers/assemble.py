@@ -8,7 +8,7 @@ and turns rows into tidy DataFrames with exact amounts and provenance.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -35,6 +35,8 @@ _ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s
 
 
 _COLNUM_LABELS = {"栏次", "行次", "*", "**", "***", "栏", "次"}
+_COLNUM = re.compile(r"\d{1,2}")
+_PAGE_NUMBER = re.compile(r"\d{1,3}")
 
 
 _OPERATOR_VALUE = re.compile(r"^(>=|<=|≥|≤|≧|≦|＞|＜|>|<|=|＝)\s*([-+]?[\d,]*\.?\d+)\s*(.*)$")
@@ -148,12 +150,21 @@ def is_column_numbers(cells: list[str]) -> bool:
         f = fold(c)
         if f in _COLNUM_LABELS:
             labels += 1
-        elif re.fullmatch(r"\d{1,2}", f):
+        elif _COLNUM.fullmatch(f):
             nums.append(int(f))
         else:
             return False
     return len(nums) >= 2 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1 \
         or (labels >= 1 and len(nums) >= 1 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1)
+
+
+def _above_on_page(lines: list[Line], i: int) -> Iterator[int]:
+    """The indices of the lines above ``lines[i]`` on its page, nearest first (a page's lines
+    are consecutive: the scan stops at the page before)."""
+    for k in range(i - 1, -1, -1):
+        if lines[k].page != lines[i].page:
+            return
+        yield k
 
 
 def realign(line: Line, header: list[Line]) -> Line:
@@ -267,7 +278,7 @@ class Assembler:
                 self.adopt_title(segs[-1], under)  # the title printed under the body it names
                 continue
             if title is None and one and (one in running or any(r.search(one) for r in rec["furniture"]) or (
-                    re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
+                    _PAGE_NUMBER.fullmatch(one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
                 continue  # a running header or a printed page number
             if title is not None:
                 title_page, title_at = line.page, i
@@ -286,8 +297,8 @@ class Assembler:
                 continue  # "四、财政拨款收支预算总表" over "2026 年度财政拨款收支预算总表"
             if line.page != title_page and self.untitled_start(lines, i):
                 kind = self.signature([l for l in lines[i: i + 20] if l.page == line.page])
-                unit_k = next((k for k in range(i - 1, -1, -1) if lines[k].page == line.page
-                               and self.unit_in(lines[k].nonempty()) is not None), None)
+                unit_k = next((k for k in _above_on_page(lines, i) if self.unit_in(lines[k].nonempty()) is not None),
+                              None)
                 if kind and kind not in {s.table_id for s in segs} and not (segs and self.signature(segs[-1].rows) == kind):
                     # a table printed without a title (or with it after the body): its header names it
                     spec = self.catalog["tables"][kind]
@@ -376,15 +387,10 @@ class Assembler:
 
     def untitled_start(self, lines: list[Line], i: int) -> bool:
         """Does the line open the first header of its page (a table with no title above it)?"""
-        line = lines[i]
-        if not self.header_start(line):
+        if not self.header_start(lines[i]):
             return False
-        for k in range(i - 1, -1, -1):  # the first line of several cells on its page
-            if lines[k].page != line.page:
-                break
-            if self.header_start(lines[k]):
-                return False
-        return True
+        # the first line of several cells on its page
+        return not any(self.header_start(lines[k]) for k in _above_on_page(lines, i))
 
     def repeats_header(self, seg: Segment, lines: list[Line], i: int) -> bool:
         """Is the header that opens at ``lines[i]`` the segment's own header, printed again
