@@ -121,9 +121,9 @@ class Table:
 
     @property
     def pages(self) -> list[int]:
-        # (value by value: this runs for every table of every load)
-        return sorted({int(p) for f in (self.data, self.total) if len(f) for p in f["page"].tolist()
-                       if not pd.isna(p)})
+        # (value by value: this runs for every table of every load; each distinct value tested once)
+        pages = {p for f in (self.data, self.total) if len(f) for p in set(f["page"].tolist())}
+        return sorted({int(p) for p in pages if not pd.isna(p)})
 
     @property
     def amount_columns(self) -> list[str]:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -99,8 +100,7 @@ def _typed_frame(columns: dict[str, list], amounts=(), ints=()) -> pd.DataFrame 
                 return None
             # what pd.array(vals, dtype=str) builds for str values, without its per-value checks
             typed[c] = pd.arrays.ArrowStringArray(pa.array(vals, type=pa.large_string()), dtype=_STR_DTYPE)
-    n = len(next(iter(columns.values()), ()))
-    return pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)
+    return _frame(typed, len(next(iter(columns.values()), ())))
 
 
 def _all_zero(records: list[dict], amounts: list[str]) -> bool:
@@ -112,8 +112,20 @@ def _all_zero(records: list[dict], amounts: list[str]) -> bool:
 def _decimals_frame(amounts: dict[str, list], n: int) -> pd.DataFrame:
     """The printed decimals (Int8) of each amount column, from its Decimal values: the frame
     ``printed_decimals`` of each column gives, built at once."""
-    return pd.DataFrame({c: _int_array(printed_decimals_list(vals), np.int8) for c, vals in amounts.items()},
-                        index=pd.RangeIndex(n), copy=False)
+    return _frame({c: _int_array(printed_decimals_list(vals), np.int8) for c, vals in amounts.items()}, n)
+
+
+def _frame(arrays: dict[str, pd.api.extensions.ExtensionArray], n: int) -> pd.DataFrame:
+    """``pd.DataFrame(arrays, index=pd.RangeIndex(n))``, built the way pandas' own from_records
+    builds a frame from its columns, with the Index of column labels made once per set of
+    labels: a DataFrame from a dict infers that Index (pandas' str) anew every time, which costs
+    more than a small table's cells (issue 12)."""
+    return pd.DataFrame._from_arrays(list(arrays.values()), columns=_labels(tuple(arrays)), index=pd.RangeIndex(n))
+
+
+@lru_cache(maxsize=None)
+def _labels(names: tuple[str, ...]) -> pd.Index:
+    return pd.Index(list(names))
 
 
 def _records_frame(records: list[dict], cols: list[str], amounts: tuple = (), ints: tuple = ()
