@@ -69,7 +69,9 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
     t13 = doc_tables.get("T13")
     rows = [[clean_text(c) for c in l.cells] for l in lines]
     if t13 is not None:
-        rows += t13.data.drop(columns=["page", "line"]).values.tolist()
+        # its cells without the provenance columns (dropping those makes a new frame: issue 12)
+        cells = [j for j, c in enumerate(t13.data.columns) if c not in ("page", "line")]
+        rows += [[row[j] for j in cells] for row in t13.data.values.tolist()]
     for row in rows:
         cells = [c for c in row if c]
         for i, c in enumerate(cells):

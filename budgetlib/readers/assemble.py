@@ -271,7 +271,7 @@ class Assembler:
         # a one-cell line printed at the top of three or more pages is a running header
         tops: dict[str, set] = {}
         for k, l in enumerate(lines):
-            if len(l.nonempty()) == 1 and (k == 0 or lines[k - 1].page != l.page):
+            if (k == 0 or lines[k - 1].page != l.page) and len(l.nonempty()) == 1:
                 tops.setdefault(fold(l.nonempty()[0]), set()).add(l.page)
         running = {t for t, pages in tops.items() if len(pages) >= 3}
         segs: list[Segment] = []
@@ -1512,10 +1512,10 @@ class Assembler:
         """Tables kept as text (部门整体支出绩效目标表 and the like): rows of cleaned cells."""
         ncols = max((len(l.cells) for l in seg.rows), default=0)
         cols = [f"c{j + 1}" for j in range(ncols)]
+        # every row has every column, its missing cells "" (no NA to fill)
         records = [dict(zip(cols, [clean_text(c) for c in l.cells] + [""] * ncols), page=l.page, line=l.line)
                    for l in seg.rows]
         df, _ = _records_frame(records, cols + PROVENANCE, ints=tuple(PROVENANCE))
-        df[cols] = df[cols].fillna("")
         return Table(spec.id, seg.title, unit, df, df.iloc[0:0], {}, empty=df.empty)
 
     # -- driver -------------------------------------------------------------------------------
