@@ -12,7 +12,7 @@ from pathlib import Path
 from .model import BudgetDocument
 from .normalize import clean_text, fold
 from .readers.assemble import Assembler
-from .readers.base import Line, ReadError
+from .readers.base import Line, ReadError, cycle_collection_paused
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
 _WHITESPACE = re.compile(r"\s+")
@@ -278,7 +278,8 @@ def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
                 labelled += 1
             yield line
 
-    result = assembler.run(keep(lines_iter))
+    with cycle_collection_paused():
+        result = assembler.run(keep(lines_iter))
     manifest = _manifest_entry(path)
     printed = document_meta(kept)
     dept, year = _department_and_year(result.preamble + kept[:10], result.tables)
