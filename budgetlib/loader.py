@@ -69,9 +69,10 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
     t13 = doc_tables.get("T13")
     rows = [[clean_text(c) for c in l.cells] for l in lines]
     if t13 is not None:
-        # its cells without the provenance columns (dropping those makes a new frame: issue 12)
-        cells = [j for j, c in enumerate(t13.data.columns) if c not in ("page", "line")]
-        rows += [[row[j] for j in cells] for row in t13.data.values.tolist()]
+        # its text cells row by row, read column by column (its text columns are str, and a
+        # frame's .values or .drop convert or copy the whole frame: issue 12)
+        columns = [t13.data[c].tolist() for c in t13.data.columns if c not in ("page", "line")]
+        rows += [list(row) for row in zip(*columns)]
     for row in rows:
         cells = [c for c in row if c]
         for i, c in enumerate(cells):
@@ -190,8 +191,7 @@ def _meta_line(line: Line) -> bool:
     """A line that may name the issuer: a labelled one ("预算单位：…", a cell 部门名称)."""
     ph = _meta_phrases()
     cells = line.nonempty()
-    return len(cells) <= 4 and any(ph["labelled"].match(_squeeze(c)) or ph["label_cell"].match(_squeeze(c))
-                                   for c in cells)
+    return len(cells) <= 4 and any(ph["labelled"].match(c) or ph["label_cell"].match(c) for c in map(_squeeze, cells))
 
 
 def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False, narrative=None) -> BudgetDocument:

@@ -170,6 +170,20 @@ def is_column_numbers(cells: list[str]) -> bool:
         or (labels >= 1 and len(nums) >= 1 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1)
 
 
+def _folded_cells(line: Line) -> tuple[str, ...]:
+    return tuple(fold(c) for c in line.cells if c.strip())
+
+
+def _prints_again(line: Line, key: tuple[str, ...] | None) -> bool:
+    """Does the line print again the header line whose folded cells are ``key``? Its first
+    cell is compared first: most lines asked are data rows, and folding all their cells costs
+    more than the rest of splitting a table into blocks."""
+    if not key:
+        return key is not None and _folded_cells(line) == key
+    first = next((c for c in line.cells if c.strip()), None)
+    return first is not None and fold(first) == key[0] and _folded_cells(line) == key
+
+
 def _above_on_page(lines: list[Line], i: int) -> Iterator[int]:
     """The indices of the lines above ``lines[i]`` on its page, nearest first (a page's lines
     are consecutive: the scan stops at the page before)."""
@@ -605,9 +619,8 @@ class Assembler:
         data: list[Line] = []
         first_header_key = None
         for line in seg.rows:
-            key = tuple(fold(c) for c in line.cells if c.strip())
             new_page = bool(data) and line.page is not None and line.page != data[-1].page
-            if data and (key == first_header_key or (
+            if data and (_prints_again(line, first_header_key) or (
                     new_page and specs and not self.looks_like_data(line, level1)
                     and self.header_like(line, specs))):
                 out.append((header, data))
@@ -618,7 +631,7 @@ class Assembler:
             if not data and not self.looks_like_data(line, level1):
                 header.append(line)
                 if first_header_key is None:
-                    first_header_key = key
+                    first_header_key = _folded_cells(line)
                 continue
             data.append(line)
         if header or data:
