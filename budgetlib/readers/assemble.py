@@ -170,6 +170,20 @@ def is_column_numbers(cells: list[str]) -> bool:
         or (labels >= 1 and len(nums) >= 1 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1)
 
 
+@lru_cache(maxsize=None)
+def _codes_by_name(kind: str) -> tuple[dict, dict, dict]:
+    """The classification list (codes.csv) of one kind (function, dept_economic) by folded
+    name: 类 codes by name, 款 codes by (类 code, name), 项 codes by (款 code, name). Made once:
+    the list has thousands of rows, and tables printing names without codes ask for it."""
+    from ..catalog import classification
+    codes = classification()
+    codes = codes[codes["kind"] == kind]
+    classes = dict(zip(codes.loc[codes["level"] == "类", "name"].map(fold), codes.loc[codes["level"] == "类", "code"]))
+    kuans = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"]) if len(c) == 5}
+    items = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"]) if len(c) == 7}
+    return classes, kuans, items
+
+
 def _folded_cells(line: Line) -> tuple[str, ...]:
     return tuple(fold(c) for c in line.cells if c.strip())
 
@@ -465,7 +479,7 @@ class Assembler:
         """Could the line open a table's header: several cells, not data, not a unit or
         编制单位 line (a two-cell top header row: 本年收入 | 本年支出, 项目 | 支出预算)."""
         cells = line.nonempty()
-        if len(cells) < 2 or self.looks_like_data(line):
+        if len(cells) < 2 or self.cells_look_like_data(cells):
             return False
         return len(cells) >= 3 or (self.unit_in(cells) is None and not any(
             r.search(fold(c)) for c in cells for r in self.catalog["recognition"]["meta_lines"]))
@@ -590,7 +604,11 @@ class Assembler:
     # -- rows -----------------------------------------------------------------------------
     @staticmethod
     def looks_like_data(line: Line, level1: tuple[str, ...] = ()) -> bool:
-        cells = [c for c in line.cells if c.strip()]
+        return Assembler.cells_look_like_data(line.nonempty(), level1)
+
+    @staticmethod
+    def cells_look_like_data(cells: list[str], level1: tuple[str, ...] = ()) -> bool:
+        """``looks_like_data`` of a line's non-empty cells (for a caller that has them already)."""
         if not cells:
             return False
         if any(is_amount(c) for c in cells):
@@ -1016,13 +1034,7 @@ class Assembler:
         field, code_field = f"{kind}_name", f"{kind}_code"
         if not records or any(r.get(code_field) for r in records) or not any(r.get(field) for r in records):
             return records, []
-        from ..catalog import classification
-        codes = classification()
-        codes = codes[codes["kind"] == kind]
-        classes = dict(zip(codes.loc[codes["level"] == "类", "name"].map(fold), codes.loc[codes["level"] == "类", "code"]))
-        kuans = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"])
-                 if len(c) == 5}
-        items = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"]) if len(c) == 7}
+        classes, kuans, items = _codes_by_name(kind)
         levels, current, kuan, prev, found = [], None, None, None, {}
         for r in records:
             name = fold(r.get(field, ""))
@@ -1168,9 +1180,7 @@ class Assembler:
             top = min((r["_level"] for r in items), default=1)
             if side == "expenditure" and all(r["_level"] == 4 for r in items):
                 # no numbering at all (Hangzhou): the lines named like a function 类 are the items
-                from ..catalog import classification
-                codes = classification()
-                classes = set(codes.loc[(codes["kind"] == "function") & (codes["level"] == "类"), "name"].map(fold))
+                classes = _codes_by_name("function")[0]
                 if any(fold(r["item"]) in classes for r in items):
                     for r in items:
                         r["_level"] = 1 if fold(r["item"]) in classes else 4
