@@ -124,6 +124,8 @@ def split_code_name(value: str) -> tuple[str, str]:
     """'2010301-行政运行' -> ('2010301', '行政运行'); a wrapped '11000024T0000 02780436- 12345对外
     宣传 经费' -> ('11000024T000002780436', '12345对外宣传经费'). No code -> ('', name)."""
     text = clean_text(value)
+    if not text:
+        return "", ""               # most cells asked are blank (the project column of T12's indicator rows)
     if m := _BRACKETED_CODE.match(text):
         return m.group(1), join_wrapped(m.group(2))  # "[2010301]行政运行"
     m = _CODE_NAME.match(text)

@@ -86,17 +86,19 @@ def _typed_frame(columns: dict[str, list], amounts=(), ints=()) -> pd.DataFrame 
     general path decides."""
     typed = {}
     for c, vals in columns.items():
+        # the types a column holds, each value's type taken in C (a test per value costs more)
+        types = set(map(type, vals))
         if c in amounts:
-            if not all(v is None or type(v) is Decimal for v in vals):
+            if not types <= {Decimal, type(None)}:
                 return None
             # pyarrow's own conversion: what pd.array does for these values, without its checks
             typed[c] = pd.arrays.ArrowExtensionArray(pa.array(vals, type=AMOUNT_DTYPE.pyarrow_dtype))
         elif c in ints:
-            if not all(v is None or type(v) is int for v in vals):
+            if not types <= {int, type(None)}:
                 return None
             typed[c] = _int_array(vals, np.int64)
         else:
-            if not all(type(v) is str for v in vals):
+            if not types <= {str}:
                 return None
             # what pd.array(vals, dtype=str) builds for str values, without its per-value checks
             typed[c] = pd.arrays.ArrowStringArray(pa.array(vals, type=pa.large_string()), dtype=_STR_DTYPE)
@@ -150,6 +152,8 @@ def _records_frame(records: list[dict], cols: list[str], amounts: tuple = (), in
 def _int_array(values: list, dtype) -> pd.arrays.IntegerArray:
     """A nullable integer column (Int8, Int64) from ints and None/NA, built from its values and
     its mask (``pd.array`` infers and checks each value: several times slower, issue 12)."""
+    if set(map(type, values)) <= {int}:                 # no value missing (page, line)
+        return pd.arrays.IntegerArray(np.array(values, dtype), np.zeros(len(values), bool))
     mask = np.fromiter((v is None or v is pd.NA for v in values), bool, len(values))
     data = np.fromiter((0 if m else v for v, m in zip(values, mask)), dtype, len(values))
     return pd.arrays.IntegerArray(data, mask)
