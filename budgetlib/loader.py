@@ -14,12 +14,12 @@ from .normalize import clean_text, fold
 from .readers.assemble import Assembler
 from .readers.base import Line, ReadError, cycle_collection_paused
 
-_YEAR = re.compile(r"(20\d\d)\s*年")
-_WHITESPACE = re.compile(r"\s+")
 PDF_ENGINES = ("mupdf", "tabula")
 DEFAULT_ENGINE = "mupdf"
 TEXT_SUFFIXES = {".txt", ".tsv", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+_YEAR = re.compile(r"(20\d\d)\s*年")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def sha256_of(path: Path) -> str:

@@ -76,6 +76,7 @@ def drop_subtotal_blocks(projects: list[dict], with_indicators: set) -> list[dic
 
 # the dtype a text column ends with (pandas' str); see _typed_frame
 _STR_DTYPE = pd.Series([], dtype=object).astype(str).dtype
+_ARROW_STR = isinstance(_STR_DTYPE, pd.StringDtype) and _STR_DTYPE.storage == "pyarrow"
 
 
 def _typed_frame(columns: dict[str, list], amounts=(), ints=()) -> pd.DataFrame | None:
@@ -100,9 +101,16 @@ def _typed_frame(columns: dict[str, list], amounts=(), ints=()) -> pd.DataFrame 
         else:
             if not types <= {str}:
                 return None
-            # what pd.array(vals, dtype=str) builds for str values, without its per-value checks
-            typed[c] = pd.arrays.ArrowStringArray(pa.array(vals, type=pa.large_string()), dtype=_STR_DTYPE)
+            typed[c] = _text_array(vals)
     return _frame(typed, len(next(iter(columns.values()), ())))
+
+
+def _text_array(values: list[str]):
+    """A pandas str column of str values: where pandas' str is Arrow-backed (pandas 3), the
+    array pd.array builds, made from pyarrow directly without pd.array's per-value checks."""
+    if _ARROW_STR:
+        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_STR_DTYPE)
+    return pd.array(values, dtype=_STR_DTYPE)
 
 
 def _all_zero(records: list[dict], amounts: list[str]) -> bool:
@@ -713,9 +721,14 @@ class Assembler:
         amounts = list(dict.fromkeys(s.into or s.name for s in specs if s.kind == "amount"))
         # a column the table does not print is 0; a cell that could not be read (None) stays NA
         if not any(o in amounts for s in specs if s.kind != "amount" for o in s.outputs):
-            columns = {c: [r.get(c, ZERO) for r in records] if c in amounts
-                       else [r.get(c) for r in records] if c in PROVENANCE
-                       else ["" if (v := r.get(c)) is None else v for r in records] for c in cols}
+            columns: dict[str, list] = {}
+            for c in cols:
+                if c in amounts:
+                    columns[c] = [r.get(c, ZERO) for r in records]
+                elif c in PROVENANCE:
+                    columns[c] = [r.get(c) for r in records]
+                else:
+                    columns[c] = ["" if r.get(c) is None else r[c] for r in records]
             fast = _typed_frame(columns, amounts, PROVENANCE)
             if fast is not None:
                 decimals = _decimals_frame({s.name: columns[s.name] for s in specs if s.kind == "amount"},
