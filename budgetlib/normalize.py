@@ -120,9 +120,11 @@ def with_decimals(df: pd.DataFrame, decimals: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@lru_cache(maxsize=1 << 14)
 def split_code_name(value: str) -> tuple[str, str]:
     """'2010301-行政运行' -> ('2010301', '行政运行'); a wrapped '11000024T0000 02780436- 12345对外
-    宣传 经费' -> ('11000024T000002780436', '12345对外宣传经费'). No code -> ('', name)."""
+    宣传 经费' -> ('11000024T000002780436', '12345对外宣传经费'). No code -> ('', name).
+    (Remembered per cell text: a document prints the same codes and names in several tables.)"""
     text = clean_text(value)
     if not text:
         return "", ""               # most cells asked are blank (the project column of T12's indicator rows)

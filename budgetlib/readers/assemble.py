@@ -210,6 +210,18 @@ def _prints_again(line: Line, key: tuple[str, ...] | None) -> bool:
     return first is not None and fold(first) == key[0] and _folded_cells(line) == key
 
 
+def _only_cell(line: Line) -> str | None:
+    """The line's one non-empty cell; None when it has none or several (it stops at the second:
+    most lines asked are rows of many cells)."""
+    found = None
+    for c in line.cells:
+        if c.strip():
+            if found is not None:
+                return None
+            found = c
+    return found
+
+
 def _above_on_page(lines: list[Line], i: int) -> Iterator[int]:
     """The indices of the lines above ``lines[i]`` on its page, nearest first (a page's lines
     are consecutive: the scan stops at the page before)."""
@@ -672,10 +684,10 @@ class Assembler:
         """Is the line a note printed with the table (注：本部门无相关内容。, 本表无数据, …)? Its
         only text matches one of the catalogue's ``note_patterns`` or, with a 注：/说明： prefix,
         ``recognition.notes`` (those segments() has already set aside)."""
-        cells = line.nonempty()
-        if len(cells) != 1:
+        only = _only_cell(line)
+        if only is None:
             return False
-        text = fold(clean_text(cells[0]))
+        text = fold(clean_text(only))
         return any(p.search(text) for p in (*self.catalog["note_patterns"], *self.catalog["recognition"]["notes"]))
 
     def notes(self, seg: Segment) -> str | None:
@@ -1384,8 +1396,9 @@ class Assembler:
         # 财政资金 / 其他资金 not printed (Changsha, Changchun, Hangzhou): no column, never a 0
         unprinted = [c for c in ("fiscal_funds", "other_funds") if c not in funds_printed]
         proj, decimals, ind = self._project_frames(projects, indicators, unprinted)
-        ind["is_cost"] = ind["level1"] == "成本指标"
-        ind["is_qualitative"] = ind["operator"] == "定性"
+        # from the records (the frame's rows, in order): comparing a str column costs more
+        ind["is_cost"] = np.array([i["level1"] == "成本指标" for i in indicators], dtype=bool)
+        ind["is_qualitative"] = np.array([i["operator"] == "定性" for i in indicators], dtype=bool)
         headers = {c.name: c.zh for c in pcols}
         empty = proj.empty
         note = self.notes(seg)
