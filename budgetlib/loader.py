@@ -12,12 +12,14 @@ from pathlib import Path
 from .model import BudgetDocument
 from .normalize import clean_text, fold
 from .readers.assemble import Assembler
-from .readers.base import Line, ReadError
+from .readers.base import Line, ReadError, cycle_collection_paused
 
 PDF_ENGINES = ("mupdf", "tabula")
 DEFAULT_ENGINE = "mupdf"
 TEXT_SUFFIXES = {".txt", ".tsv", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+_YEAR = re.compile(r"(20\d\d)\s*年")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def sha256_of(path: Path) -> str:
@@ -67,13 +69,16 @@ def _department_and_year(lines: list[Line], doc_tables) -> tuple[str | None, int
     t13 = doc_tables.get("T13")
     rows = [[clean_text(c) for c in l.cells] for l in lines]
     if t13 is not None:
-        rows += t13.data.drop(columns=["page", "line"]).values.tolist()
+        # its text cells row by row, read column by column (its text columns are str, and a
+        # frame's .values or .drop convert or copy the whole frame: issue 12)
+        columns = [t13.data[c].tolist() for c in t13.data.columns if c not in ("page", "line")]
+        rows += [list(row) for row in zip(*columns)]
     for row in rows:
         cells = [c for c in row if c]
         for i, c in enumerate(cells):
             if dept is None and fold(c) == "部门名称" and i + 1 < len(cells):
                 dept = cells[i + 1]
-            if year is None and (m := re.search(r"(20\d\d)\s*年", c)):
+            if year is None and (m := _YEAR.search(c)):
                 year = int(m.group(1))
     return dept, year
 
@@ -97,7 +102,7 @@ def _meta_phrases() -> dict:
 
 
 def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", clean_text(text))
+    return _WHITESPACE.sub("", clean_text(text))
 
 
 def _issuer_name(name: str, ph: dict) -> str | None:
@@ -186,8 +191,7 @@ def _meta_line(line: Line) -> bool:
     """A line that may name the issuer: a labelled one ("预算单位：…", a cell 部门名称)."""
     ph = _meta_phrases()
     cells = line.nonempty()
-    return len(cells) <= 4 and any(ph["labelled"].match(_squeeze(c)) or ph["label_cell"].match(_squeeze(c))
-                                   for c in cells)
+    return len(cells) <= 4 and any(ph["labelled"].match(c) or ph["label_cell"].match(c) for c in map(_squeeze, cells))
 
 
 def load(path, engine: str = DEFAULT_ENGINE, cache=None, strict: bool = False, narrative=None) -> BudgetDocument:
@@ -274,7 +278,8 @@ def _parse(path: Path, engine: str, sha: str | None = None) -> BudgetDocument:
                 labelled += 1
             yield line
 
-    result = assembler.run(keep(lines_iter))
+    with cycle_collection_paused():
+        result = assembler.run(keep(lines_iter))
     manifest = _manifest_entry(path)
     printed = document_meta(kept)
     dept, year = _department_and_year(result.preamble + kept[:10], result.tables)

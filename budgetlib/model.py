@@ -109,7 +109,10 @@ class Table:
         for part, frame in (("data", self.data), ("total", self.total)):
             dec = frame.attrs.pop("decimals", None) if isinstance(frame, pd.DataFrame) else None
             if dec is not None and part not in self.decimals:
-                self.decimals[part] = dec.frame.reindex(frame.index)  # a slice of data carries its attrs
+                # a slice of data carries its attrs: aligned with the slice (a frame built with
+                # its decimals is aligned already, and reindexing copies it)
+                aligned = dec.frame.index.equals(frame.index)
+                self.decimals[part] = dec.frame if aligned else dec.frame.reindex(frame.index)
 
     def printed_decimals(self, part: str, column: str) -> pd.Series:
         """Decimals printed for ``column`` of ``data`` or ``total``, aligned with its rows (NA: exact)."""
@@ -121,9 +124,9 @@ class Table:
 
     @property
     def pages(self) -> list[int]:
-        # (value by value: this runs for every table of every load)
-        return sorted({int(p) for f in (self.data, self.total) if len(f) for p in f["page"].tolist()
-                       if not pd.isna(p)})
+        # (value by value: this runs for every table of every load; each distinct value tested once)
+        pages = {p for f in (self.data, self.total) if len(f) for p in set(f["page"].tolist())}
+        return sorted({int(p) for p in pages if not pd.isna(p)})
 
     @property
     def amount_columns(self) -> list[str]:

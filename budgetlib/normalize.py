@@ -27,6 +27,9 @@ _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》"
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _AMOUNT = re.compile(r"^[-+]?\d{1,3}(,\d{3})*(\.\d+)?$|^[-+]?\d+(\.\d+)?$")
 _CODE_NAME = re.compile(r"^([0-9A-Za-z][0-9A-Za-z\s]*?)\s*[-－—]\s*(.*)$", re.S)
+_BRACKETED_CODE = re.compile(r"^[\[【]\s*([0-9]{3,})\s*[\]】]\s*(.*)$", re.S)
+_ONE_LETTER = re.compile(r"[A-Z]")
+_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 
 
 def clean_text(value: str) -> str:
@@ -90,8 +93,9 @@ def printed_decimals_list(values) -> list:
     """``printed_decimals`` as a list (int or pd.NA), for a frame built column by column."""
     out = []
     for v in values:
-        if isinstance(v, Decimal) and not (v == 0 and v.as_tuple().exponent == 0):
-            out.append(max(0, -v.as_tuple().exponent))
+        exponent = v.as_tuple().exponent if isinstance(v, Decimal) else None
+        if exponent is not None and not (exponent == 0 and v == 0):
+            out.append(max(0, -exponent))
         else:
             out.append(pd.NA)
     return out
@@ -116,19 +120,23 @@ def with_decimals(df: pd.DataFrame, decimals: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@lru_cache(maxsize=1 << 14)
 def split_code_name(value: str) -> tuple[str, str]:
     """'2010301-行政运行' -> ('2010301', '行政运行'); a wrapped '11000024T0000 02780436- 12345对外
-    宣传 经费' -> ('11000024T000002780436', '12345对外宣传经费'). No code -> ('', name)."""
+    宣传 经费' -> ('11000024T000002780436', '12345对外宣传经费'). No code -> ('', name).
+    (Remembered per cell text: a document prints the same codes and names in several tables.)"""
     text = clean_text(value)
-    if m := re.match(r"^[\[【]\s*([0-9]{3,})\s*[\]】]\s*(.*)$", text, re.S):
+    if not text:
+        return "", ""               # most cells asked are blank (the project column of T12's indicator rows)
+    if m := _BRACKETED_CODE.match(text):
         return m.group(1), join_wrapped(m.group(2))  # "[2010301]行政运行"
     m = _CODE_NAME.match(text)
     if not m:
         return "", join_wrapped(text)
-    code = re.sub(r"\s+", "", m.group(1))
+    code = _SPACES.sub("", m.group(1))
     # A code is mostly digits ("01-公共服务" in the service catalogue has two); "A-货物"
     # (procurement category) is the one-letter exception.
-    if not (sum(ch.isdigit() for ch in code) >= 2 or re.fullmatch(r"[A-Z]", code)):
+    if not (sum(ch.isdigit() for ch in code) >= 2 or _ONE_LETTER.fullmatch(code)):
         return "", join_wrapped(text)
     return code, join_wrapped(m.group(2))
 
@@ -146,6 +154,6 @@ def indicator_value(value: str) -> Decimal | None:
     """An indicator's 指标值 as a number where it is one ('99.99', '≥95' after the operator is
     split, '1,040'); None for text such as '优' or '有'."""
     v = fold(clean_text(value)).replace(",", "")
-    if re.fullmatch(r"[-+]?\d+(\.\d+)?", v):
+    if _NUMBER.fullmatch(v):
         return Decimal(v)
     return None

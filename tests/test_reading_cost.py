@@ -65,6 +65,29 @@ def test_reading_a_page_leaves_the_cycle_collector_as_the_caller_had_it():
             gc.enable()
 
 
+def test_a_document_is_read_and_assembled_with_the_cycle_collector_paused(monkeypatch):
+    """load() reads and assembles a document with the cycle collector off (on, it walks every
+    object of the process now and then: base.cycle_collection_paused), then leaves it as the
+    caller had it: on stays on, off stays off."""
+    seen = []
+    real = assemble.Assembler.table
+
+    def table(self, *args):
+        seen.append(gc.isenabled())
+        return real(self, *args)
+
+    monkeypatch.setattr(assemble.Assembler, "table", table)
+    assert gc.isenabled()
+    budgetlib.load(PDF)
+    assert len(seen) >= 9 and not any(seen) and gc.isenabled()
+    gc.disable()
+    try:
+        budgetlib.load(PDF)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_table_groups_match_every_pair_compared():
     """The vertical-ruling index finds the same connected rulings as comparing every
     horizontal with every vertical, on every page of a real document."""

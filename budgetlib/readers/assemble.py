@@ -8,12 +8,14 @@ and turns rows into tidy DataFrames with exact amounts and provenance.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..catalog import (ColumnSpec, TableSpec, kind_by_signature, label_only, recognise_title, row_classification,
                        table_catalog)
@@ -34,6 +36,8 @@ _ENUMERATED = re.compile(r"^\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s
 
 
 _COLNUM_LABELS = {"栏次", "行次", "*", "**", "***", "栏", "次"}
+_COLNUM = re.compile(r"\d{1,2}")
+_PAGE_NUMBER = re.compile(r"\d{1,3}")
 
 
 _OPERATOR_VALUE = re.compile(r"^(>=|<=|≥|≤|≧|≦|＞|＜|>|<|=|＝)\s*([-+]?[\d,]*\.?\d+)\s*(.*)$")
@@ -72,44 +76,92 @@ def drop_subtotal_blocks(projects: list[dict], with_indicators: set) -> list[dic
 
 # the dtype a text column ends with (pandas' str); see _typed_frame
 _STR_DTYPE = pd.Series([], dtype=object).astype(str).dtype
+_ARROW_STR = isinstance(_STR_DTYPE, pd.StringDtype) and _STR_DTYPE.storage == "pyarrow"
 
 
-def _typed_frame(records: list[dict], specs, cols: list[str], amounts: list[str]) -> pd.DataFrame | None:
-    """``Assembler.frame`` built column by column, each typed once (the same frame as building
-    it from the records and casting each column, at a fraction of the cost: issue 12). For
-    the usual records only, text cells str or None, amounts Decimal or None, page and line
-    int or None; None when a value is of another type, and the general path decides."""
-    if any(o in amounts for s in specs if s.kind != "amount" for o in s.outputs):
-        return None
-    columns: dict[str, list] = {}
-    for c in cols:
-        if c in amounts:
-            vals = [r.get(c, ZERO) for r in records]
-            if not all(v is None or type(v) is Decimal for v in vals):
-                return None
-        else:
-            vals = [r.get(c) for r in records]
-            kind = int if c in PROVENANCE else str
-            if not all(v is None or type(v) is kind for v in vals):
-                return None
-        columns[c] = vals
-    decimals = pd.DataFrame({s.name: _int_array(printed_decimals_list(columns[s.name]), np.int8)
-                             for s in specs if s.kind == "amount"}, index=pd.RangeIndex(len(records)),
-                            copy=False)
+def _typed_frame(columns: dict[str, list], amounts=(), ints=()) -> pd.DataFrame | None:
+    """A frame built column by column from its cells' Python values, each column typed once:
+    ``amounts`` (Decimal or None) as AMOUNT_DTYPE, ``ints`` (int or None) as Int64, the others
+    (str) as pandas' str. The frame ``DataFrame.from_records`` and a cast of each column give,
+    at a fraction of the cost (issue 12). None when a value is of another type: the caller's
+    general path decides."""
     typed = {}
     for c, vals in columns.items():
+        # the types a column holds, each value's type taken in C (a test per value costs more)
+        types = set(map(type, vals))
         if c in amounts:
-            typed[c] = pd.array(vals, dtype=AMOUNT_DTYPE)
-        elif c in PROVENANCE:
+            if not types <= {Decimal, type(None)}:
+                return None
+            # pyarrow's own conversion: what pd.array does for these values, without its checks
+            typed[c] = pd.arrays.ArrowExtensionArray(pa.array(vals, type=AMOUNT_DTYPE.pyarrow_dtype))
+        elif c in ints:
+            if not types <= {int, type(None)}:
+                return None
             typed[c] = _int_array(vals, np.int64)
         else:
-            typed[c] = pd.array(["" if v is None else v for v in vals], dtype=_STR_DTYPE)
-    return with_decimals(pd.DataFrame(typed, columns=cols, copy=False), decimals)
+            if not types <= {str}:
+                return None
+            typed[c] = _text_array(vals)
+    return _frame(typed, len(next(iter(columns.values()), ())))
+
+
+def _text_array(values: list[str]):
+    """A pandas str column of str values: where pandas' str is Arrow-backed (pandas 3), the
+    array pd.array builds, made from pyarrow directly without pd.array's per-value checks."""
+    if _ARROW_STR:
+        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_STR_DTYPE)
+    return pd.array(values, dtype=_STR_DTYPE)
+
+
+def _all_zero(records: list[dict], amounts: list[str]) -> bool:
+    """Is every amount of the records 0 or unread (NA), as the frame built from them says? Read
+    off the records: a pandas comparison per column costs more than most tables' rows."""
+    return all(v is None or v == 0 for r in records for v in (r.get(c, ZERO) for c in amounts))
+
+
+def _decimals_frame(amounts: dict[str, list], n: int) -> pd.DataFrame:
+    """The printed decimals (Int8) of each amount column, from its Decimal values: the frame
+    ``printed_decimals`` of each column gives, built at once."""
+    return _frame({c: _int_array(printed_decimals_list(vals), np.int8) for c, vals in amounts.items()}, n)
+
+
+def _frame(arrays: dict[str, pd.api.extensions.ExtensionArray], n: int) -> pd.DataFrame:
+    """``pd.DataFrame(arrays, index=pd.RangeIndex(n))``, built the way pandas' own from_records
+    builds a frame from its columns, with the Index of column labels made once per set of
+    labels: a DataFrame from a dict infers that Index (pandas' str) anew every time, which costs
+    more than a small table's cells (issue 12)."""
+    return pd.DataFrame._from_arrays(list(arrays.values()), columns=_labels(tuple(arrays)), index=pd.RangeIndex(n))
+
+
+@lru_cache(maxsize=None)
+def _labels(names: tuple[str, ...]) -> pd.Index:
+    return pd.Index(list(names))
+
+
+def _records_frame(records: list[dict], cols: list[str], amounts: tuple = (), ints: tuple = ()
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame of ``records`` (``cols`` in order) with ``amounts`` as AMOUNT_DTYPE and ``ints``
+    as Int64, the other columns as ``from_records`` gives them; and the amounts' printed decimals
+    (an Int8 frame, taken before the cast drops them)."""
+    columns = {c: [r.get(c) for r in records] for c in cols}
+    # no rows: from_records leaves the text columns object, which the general path keeps
+    fast = _typed_frame(columns, amounts, ints) if records else None
+    if fast is not None:
+        return fast, _decimals_frame({c: columns[c] for c in amounts}, len(records))
+    df = pd.DataFrame.from_records(records, columns=cols)
+    decimals = pd.DataFrame({c: printed_decimals(df[c]) for c in amounts}, index=df.index)
+    for c in amounts:
+        df[c] = df[c].astype(AMOUNT_DTYPE)
+    if ints:
+        df[list(ints)] = df[list(ints)].astype("Int64")
+    return df, decimals
 
 
 def _int_array(values: list, dtype) -> pd.arrays.IntegerArray:
     """A nullable integer column (Int8, Int64) from ints and None/NA, built from its values and
     its mask (``pd.array`` infers and checks each value: several times slower, issue 12)."""
+    if set(map(type, values)) <= {int}:                 # no value missing (page, line)
+        return pd.arrays.IntegerArray(np.array(values, dtype), np.zeros(len(values), bool))
     mask = np.fromiter((v is None or v is pd.NA for v in values), bool, len(values))
     data = np.fromiter((0 if m else v for v, m in zip(values, mask)), dtype, len(values))
     return pd.arrays.IntegerArray(data, mask)
@@ -122,12 +174,61 @@ def is_column_numbers(cells: list[str]) -> bool:
         f = fold(c)
         if f in _COLNUM_LABELS:
             labels += 1
-        elif re.fullmatch(r"\d{1,2}", f):
+        elif _COLNUM.fullmatch(f):
             nums.append(int(f))
         else:
             return False
     return len(nums) >= 2 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1 \
         or (labels >= 1 and len(nums) >= 1 and nums == list(range(nums[0], nums[0] + len(nums))) and nums[0] <= 1)
+
+
+@lru_cache(maxsize=None)
+def _codes_by_name(kind: str) -> tuple[dict, dict, dict]:
+    """The classification list (codes.csv) of one kind (function, dept_economic) by folded
+    name: 类 codes by name, 款 codes by (类 code, name), 项 codes by (款 code, name). Made once:
+    the list has thousands of rows, and tables printing names without codes ask for it."""
+    from ..catalog import classification
+    codes = classification()
+    codes = codes[codes["kind"] == kind]
+    classes = dict(zip(codes.loc[codes["level"] == "类", "name"].map(fold), codes.loc[codes["level"] == "类", "code"]))
+    kuans = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"]) if len(c) == 5}
+    items = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"]) if len(c) == 7}
+    return classes, kuans, items
+
+
+def _folded_cells(line: Line) -> tuple[str, ...]:
+    return tuple(fold(c) for c in line.cells if c.strip())
+
+
+def _prints_again(line: Line, key: tuple[str, ...] | None) -> bool:
+    """Does the line print again the header line whose folded cells are ``key``? Its first
+    cell is compared first: most lines asked are data rows, and folding all their cells costs
+    more than the rest of splitting a table into blocks."""
+    if not key:
+        return key is not None and _folded_cells(line) == key
+    first = next((c for c in line.cells if c.strip()), None)
+    return first is not None and fold(first) == key[0] and _folded_cells(line) == key
+
+
+def _only_cell(line: Line) -> str | None:
+    """The line's one non-empty cell; None when it has none or several (it stops at the second:
+    most lines asked are rows of many cells)."""
+    found = None
+    for c in line.cells:
+        if c.strip():
+            if found is not None:
+                return None
+            found = c
+    return found
+
+
+def _above_on_page(lines: list[Line], i: int) -> Iterator[int]:
+    """The indices of the lines above ``lines[i]`` on its page, nearest first (a page's lines
+    are consecutive: the scan stops at the page before)."""
+    for k in range(i - 1, -1, -1):
+        if lines[k].page != lines[i].page:
+            return
+        yield k
 
 
 def realign(line: Line, header: list[Line]) -> Line:
@@ -222,7 +323,7 @@ class Assembler:
         # a one-cell line printed at the top of three or more pages is a running header
         tops: dict[str, set] = {}
         for k, l in enumerate(lines):
-            if len(l.nonempty()) == 1 and (k == 0 or lines[k - 1].page != l.page):
+            if (k == 0 or lines[k - 1].page != l.page) and len(l.nonempty()) == 1:
                 tops.setdefault(fold(l.nonempty()[0]), set()).add(l.page)
         running = {t for t, pages in tops.items() if len(pages) >= 3}
         segs: list[Segment] = []
@@ -241,7 +342,7 @@ class Assembler:
                 self.adopt_title(segs[-1], under)  # the title printed under the body it names
                 continue
             if title is None and one and (one in running or any(r.search(one) for r in rec["furniture"]) or (
-                    re.fullmatch(r"\d{1,3}", one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
+                    _PAGE_NUMBER.fullmatch(one) and (i + 1 == len(lines) or lines[i + 1].page != line.page))):
                 continue  # a running header or a printed page number
             if title is not None:
                 title_page, title_at = line.page, i
@@ -260,8 +361,8 @@ class Assembler:
                 continue  # "四、财政拨款收支预算总表" over "2026 年度财政拨款收支预算总表"
             if line.page != title_page and self.untitled_start(lines, i):
                 kind = self.signature([l for l in lines[i: i + 20] if l.page == line.page])
-                unit_k = next((k for k in range(i - 1, -1, -1) if lines[k].page == line.page
-                               and self.unit_in(lines[k].nonempty()) is not None), None)
+                unit_k = next((k for k in _above_on_page(lines, i) if self.unit_in(lines[k].nonempty()) is not None),
+                              None)
                 if kind and kind not in {s.table_id for s in segs} and not (segs and self.signature(segs[-1].rows) == kind):
                     # a table printed without a title (or with it after the body): its header names it
                     spec = self.catalog["tables"][kind]
@@ -350,15 +451,10 @@ class Assembler:
 
     def untitled_start(self, lines: list[Line], i: int) -> bool:
         """Does the line open the first header of its page (a table with no title above it)?"""
-        line = lines[i]
-        if not self.header_start(line):
+        if not self.header_start(lines[i]):
             return False
-        for k in range(i - 1, -1, -1):  # the first line of several cells on its page
-            if lines[k].page != line.page:
-                break
-            if self.header_start(lines[k]):
-                return False
-        return True
+        # the first line of several cells on its page
+        return not any(self.header_start(lines[k]) for k in _above_on_page(lines, i))
 
     def repeats_header(self, seg: Segment, lines: list[Line], i: int) -> bool:
         """Is the header that opens at ``lines[i]`` the segment's own header, printed again
@@ -407,7 +503,7 @@ class Assembler:
         """Could the line open a table's header: several cells, not data, not a unit or
         编制单位 line (a two-cell top header row: 本年收入 | 本年支出, 项目 | 支出预算)."""
         cells = line.nonempty()
-        if len(cells) < 2 or self.looks_like_data(line):
+        if len(cells) < 2 or self.cells_look_like_data(cells):
             return False
         return len(cells) >= 3 or (self.unit_in(cells) is None and not any(
             r.search(fold(c)) for c in cells for r in self.catalog["recognition"]["meta_lines"]))
@@ -532,7 +628,11 @@ class Assembler:
     # -- rows -----------------------------------------------------------------------------
     @staticmethod
     def looks_like_data(line: Line, level1: tuple[str, ...] = ()) -> bool:
-        cells = [c for c in line.cells if c.strip()]
+        return Assembler.cells_look_like_data(line.nonempty(), level1)
+
+    @staticmethod
+    def cells_look_like_data(cells: list[str], level1: tuple[str, ...] = ()) -> bool:
+        """``looks_like_data`` of a line's non-empty cells (for a caller that has them already)."""
         if not cells:
             return False
         if any(is_amount(c) for c in cells):
@@ -561,9 +661,8 @@ class Assembler:
         data: list[Line] = []
         first_header_key = None
         for line in seg.rows:
-            key = tuple(fold(c) for c in line.cells if c.strip())
             new_page = bool(data) and line.page is not None and line.page != data[-1].page
-            if data and (key == first_header_key or (
+            if data and (_prints_again(line, first_header_key) or (
                     new_page and specs and not self.looks_like_data(line, level1)
                     and self.header_like(line, specs))):
                 out.append((header, data))
@@ -574,7 +673,7 @@ class Assembler:
             if not data and not self.looks_like_data(line, level1):
                 header.append(line)
                 if first_header_key is None:
-                    first_header_key = key
+                    first_header_key = _folded_cells(line)
                 continue
             data.append(line)
         if header or data:
@@ -585,10 +684,10 @@ class Assembler:
         """Is the line a note printed with the table (注：本部门无相关内容。, 本表无数据, …)? Its
         only text matches one of the catalogue's ``note_patterns`` or, with a 注：/说明： prefix,
         ``recognition.notes`` (those segments() has already set aside)."""
-        cells = line.nonempty()
-        if len(cells) != 1:
+        only = _only_cell(line)
+        if only is None:
             return False
-        text = fold(clean_text(cells[0]))
+        text = fold(clean_text(only))
         return any(p.search(text) for p in (*self.catalog["note_patterns"], *self.catalog["recognition"]["notes"]))
 
     def notes(self, seg: Segment) -> str | None:
@@ -633,9 +732,20 @@ class Assembler:
         cols = list(dict.fromkeys(o for s in specs for o in s.outputs)) + PROVENANCE
         amounts = list(dict.fromkeys(s.into or s.name for s in specs if s.kind == "amount"))
         # a column the table does not print is 0; a cell that could not be read (None) stays NA
-        fast = _typed_frame(records, specs, cols, amounts)
-        if fast is not None:
-            return fast
+        if not any(o in amounts for s in specs if s.kind != "amount" for o in s.outputs):
+            columns: dict[str, list] = {}
+            for c in cols:
+                if c in amounts:
+                    columns[c] = [r.get(c, ZERO) for r in records]
+                elif c in PROVENANCE:
+                    columns[c] = [r.get(c) for r in records]
+                else:
+                    columns[c] = ["" if r.get(c) is None else r[c] for r in records]
+            fast = _typed_frame(columns, amounts, PROVENANCE)
+            if fast is not None:
+                decimals = _decimals_frame({s.name: columns[s.name] for s in specs if s.kind == "amount"},
+                                           len(records))
+                return with_decimals(fast, decimals)
         records = [{**dict.fromkeys(amounts, ZERO), **r} for r in records]
         df = pd.DataFrame.from_records(records, columns=cols)
         # decimals as printed (parse_amount keeps the exponent), before the cast drops them
@@ -757,9 +867,9 @@ class Assembler:
             printed.add("unit_name")  # no 预算单位 column, but the code column heads units' blocks
         specs = tuple(cs for cs in specs if not cs.when_printed or cs.name in printed)
         data_df, total_df = self.frame(records, specs), self.frame(totals, specs)
-        amounts = [c for c in spec.amount_columns if c in data_df]
-        all_zero = all((data_df[c] == 0).all() for c in amounts) if len(data_df) else True
-        empty = (len(data_df) == 0 or all_zero) and all((total_df[c] == 0).all() for c in amounts)
+        printed_columns = {o for cs in specs for o in cs.outputs}   # the frames' columns (a set: issue 12)
+        amounts = [c for c in spec.amount_columns if c in printed_columns]
+        empty = _all_zero(records, amounts) and _all_zero(totals, amounts)
         if spec.total_row and len(data_df) and total_df.empty and not empty:
             self.problem(seg, seg.rows[-1], "detail rows but no 合计 row (the table looks truncated); "
                          "check the file is complete", level="row")
@@ -953,13 +1063,7 @@ class Assembler:
         field, code_field = f"{kind}_name", f"{kind}_code"
         if not records or any(r.get(code_field) for r in records) or not any(r.get(field) for r in records):
             return records, []
-        from ..catalog import classification
-        codes = classification()
-        codes = codes[codes["kind"] == kind]
-        classes = dict(zip(codes.loc[codes["level"] == "类", "name"].map(fold), codes.loc[codes["level"] == "类", "code"]))
-        kuans = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"])
-                 if len(c) == 5}
-        items = {(p, fold(n)): c for p, n, c in zip(codes["parent"], codes["name"], codes["code"]) if len(c) == 7}
+        classes, kuans, items = _codes_by_name(kind)
         levels, current, kuan, prev, found = [], None, None, None, {}
         for r in records:
             name = fold(r.get(field, ""))
@@ -1105,9 +1209,7 @@ class Assembler:
             top = min((r["_level"] for r in items), default=1)
             if side == "expenditure" and all(r["_level"] == 4 for r in items):
                 # no numbering at all (Hangzhou): the lines named like a function 类 are the items
-                from ..catalog import classification
-                codes = classification()
-                classes = set(codes.loc[(codes["kind"] == "function") & (codes["level"] == "类"), "name"].map(fold))
+                classes = _codes_by_name("function")[0]
                 if any(fold(r["item"]) in classes for r in items):
                     for r in items:
                         r["_level"] = 1 if fold(r["item"]) in classes else 4
@@ -1138,16 +1240,14 @@ class Assembler:
                 for r in head:
                     if r["line_kind"] == "sub_item":
                         r["line_kind"] = "item"
-        df = pd.DataFrame.from_records(records, columns=["side", "line_no", "item", "line_kind", "amount", *PROVENANCE])
-        decimals = pd.DataFrame({"amount": printed_decimals(df["amount"])}, index=df.index)
-        df["amount"] = df["amount"].astype(AMOUNT_DTYPE)
-        df[PROVENANCE] = df[PROVENANCE].astype("Int64")
+        df, decimals = _records_frame(records, ["side", "line_no", "item", "line_kind", "amount", *PROVENANCE],
+                                      amounts=("amount",), ints=tuple(PROVENANCE))
         empty_total = df.iloc[0:0].copy()
         with_decimals(df, decimals)
-        if not (df["line_kind"] == "grand_total").any():
+        if not any(r["line_kind"] == "grand_total" for r in records):
             self.problem(seg, seg.rows[-1] if seg.rows else seg.first, "no 收入总计/支出总计 line (the table "
                          "looks truncated); check the file is complete", level="row")
-        return Table(spec.id, seg.title, unit, df, empty_total, headers, empty=bool((df["amount"] == 0).all()),
+        return Table(spec.id, seg.title, unit, df, empty_total, headers, empty=_all_zero(records, ["amount"]),
                      note=self.notes(seg))
 
     def performance(self, seg: Segment, unit: str | None) -> tuple[Table, Table]:
@@ -1296,11 +1396,9 @@ class Assembler:
         # 财政资金 / 其他资金 not printed (Changsha, Changchun, Hangzhou): no column, never a 0
         unprinted = [c for c in ("fiscal_funds", "other_funds") if c not in funds_printed]
         proj, decimals, ind = self._project_frames(projects, indicators, unprinted)
-        ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
-        ind["is_cost"] = ind["level1"] == "成本指标"
-        ind["is_qualitative"] = ind["operator"] == "定性"
-        for df in (proj, ind):
-            df[["project_no", *PROVENANCE]] = df[["project_no", *PROVENANCE]].astype("Int64")
+        # from the records (the frame's rows, in order): comparing a str column costs more
+        ind["is_cost"] = np.array([i["level1"] == "成本指标" for i in indicators], dtype=bool)
+        ind["is_qualitative"] = np.array([i["operator"] == "定性" for i in indicators], dtype=bool)
         headers = {c.name: c.zh for c in pcols}
         empty = proj.empty
         note = self.notes(seg)
@@ -1415,11 +1513,8 @@ class Assembler:
             unit = form_unit
         cost = [i["is_cost"] for i in indicators]
         proj, decimals, ind = self._project_frames(projects, indicators, unprinted)
-        ind["value_number"] = ind["value_number"].astype(AMOUNT_DTYPE)
         ind["is_cost"] = [bool(x) for x in cost]   # 成本指标 as 一级 or as 二级 (Shanghai 万里 2023)
         ind["is_qualitative"] = ind["operator"] == "定性"
-        for df in (proj, ind):
-            df[["project_no", *PROVENANCE]] = df[["project_no", *PROVENANCE]].astype("Int64")
         headers = {c.name: c.zh for c in pcols}
         note = self.notes(seg)
         return (Table("T12", seg.title, unit, with_decimals(proj, decimals), proj.iloc[0:0], headers, proj.empty, note),
@@ -1428,16 +1523,16 @@ class Assembler:
     @staticmethod
     def _project_frames(projects: list[dict], indicators: list[dict], unprinted: list[str]):
         """The T12 project and indicator frames from their records: amounts typed, each cell's
-        printed decimals kept, the funding columns the table does not print left out."""
-        proj = pd.DataFrame.from_records(projects, columns=["project_no", "project_code", "project_name", "project_total",
-                                                            "fiscal_funds", "other_funds", "goal", *PROVENANCE])
-        decimals = pd.DataFrame({c: printed_decimals(proj[c]) for c in ("project_total", "fiscal_funds", "other_funds")},
-                                index=proj.index)
-        for c in ("project_total", "fiscal_funds", "other_funds"):
-            proj[c] = proj[c].astype(AMOUNT_DTYPE)
-        ind = pd.DataFrame.from_records(indicators, columns=["project_no", "project_code", "level1", "level2", "level3",
-                                                             "operator", "value", "value_number", "unit", *PROVENANCE])
-        return proj.drop(columns=unprinted), decimals.drop(columns=unprinted), ind
+        printed decimals kept, the funding columns the table does not print left out; project
+        numbers and provenance Int64."""
+        ints = ("project_no", *PROVENANCE)
+        funds = tuple(c for c in ("project_total", "fiscal_funds", "other_funds") if c not in unprinted)
+        proj, decimals = _records_frame(projects, ["project_no", "project_code", "project_name", *funds, "goal",
+                                                   *PROVENANCE], amounts=funds, ints=ints)
+        ind, _ = _records_frame(indicators, ["project_no", "project_code", "level1", "level2", "level3", "operator",
+                                             "value", "value_number", "unit", *PROVENANCE],
+                                amounts=("value_number",), ints=ints)
+        return proj, decimals, ind
 
     @staticmethod
     def _recode(indicators: list[dict], project: dict) -> None:
@@ -1470,11 +1565,10 @@ class Assembler:
         """Tables kept as text (部门整体支出绩效目标表 and the like): rows of cleaned cells."""
         ncols = max((len(l.cells) for l in seg.rows), default=0)
         cols = [f"c{j + 1}" for j in range(ncols)]
+        # every row has every column, its missing cells "" (no NA to fill)
         records = [dict(zip(cols, [clean_text(c) for c in l.cells] + [""] * ncols), page=l.page, line=l.line)
                    for l in seg.rows]
-        df = pd.DataFrame.from_records(records, columns=cols + PROVENANCE)
-        df[cols] = df[cols].fillna("")
-        df[PROVENANCE] = df[PROVENANCE].astype("Int64")
+        df, _ = _records_frame(records, cols + PROVENANCE, ints=tuple(PROVENANCE))
         return Table(spec.id, seg.title, unit, df, df.iloc[0:0], {}, empty=df.empty)
 
     # -- driver -------------------------------------------------------------------------------
