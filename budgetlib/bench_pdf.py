@@ -40,11 +40,12 @@ elif engine == "floor":  # what any grid reader needs from PyMuPDF: each page's 
 elif engine == "calls":  # the PyMuPDF calls load itself makes (two text pages, glyphs, line art)
     import pymupdf
     from budgetlib.readers import pdf_mupdf
+    from budgetlib.readers.base import cycle_collection_paused
     def read():
         out = []
         with pymupdf.open(path) as doc:
             for page in doc:
-                with pdf_mupdf._no_cycle_collection():   # as page_result reads a page
+                with cycle_collection_paused():   # as page_result reads a page
                     out.append(pdf_mupdf.engine_calls(page))
         return out
 else:

@@ -51,7 +51,7 @@ def test_each_page_is_interpreted_for_text_twice_and_its_glyphs_listed_once_unle
 
 
 def test_reading_a_page_leaves_the_cycle_collector_as_the_caller_had_it():
-    """The cycle collector is paused while a page is read (pdf_mupdf._no_cycle_collection),
+    """The cycle collector is paused while a page is read (base.cycle_collection_paused),
     then left as it was: on stays on, and a caller that turned it off finds it off."""
     with pymupdf.open(PDF) as doc:
         assert gc.isenabled()

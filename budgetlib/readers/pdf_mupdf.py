@@ -11,13 +11,11 @@ one-line ``ReadError`` messages before any engine starts.
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from .base import Line, ReadError
+from .base import Line, ReadError, cycle_collection_paused
 from .pdf_grid import (SAME_GLYPH, Char, PageResult, Seg, grid_page, is_invisible,
                        line_to_seg, rect_to_segs, stitch_pages)
 
@@ -271,7 +269,7 @@ def _glyph_places(textpage) -> Iterator[tuple]:
 def page_result(page, pno: int | None = None, prose: dict | None = None) -> PageResult:
     """One page through ``pdf_grid`` (for engines that fall back on PyMuPDF geometry);
     ``prose``: see ``_page_chars``."""
-    with _no_cycle_collection():
+    with cycle_collection_paused():         # a page: some ten thousand objects in no cycle
         dirs: dict = {}
         chars = page_chars(page, dirs, prose)
         m = _display(page, dirs)
@@ -279,22 +277,6 @@ def page_result(page, pno: int | None = None, prose: dict | None = None) -> Page
         r = r if m is None else r * m
         return grid_page(page_segs(page, m), chars, pno or page.number + 1,
                          clip=(r.x0, r.y0, r.x1, r.y1))
-
-
-@contextmanager
-def _no_cycle_collection():
-    """Python's cycle collector paused while one page is read. A page allocates some ten
-    thousand short-lived objects (a dict per glyph from MuPDF, the glyphs, the rulings),
-    none in a reference cycle, so reference counting frees them all; left on, the collector
-    runs dozens of times per page and walks every long-lived object of the process (a third
-    of the glyph extraction's time). It is back on, as it was, when the page is done."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _pages(doc, pages, prose: dict | None = None) -> Iterator[Line]:
