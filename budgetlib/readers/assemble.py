@@ -129,8 +129,14 @@ def _frame(arrays: dict[str, pd.api.extensions.ExtensionArray], n: int) -> pd.Da
     """``pd.DataFrame(arrays, index=pd.RangeIndex(n))``, built the way pandas' own from_records
     builds a frame from its columns, with the Index of column labels made once per set of
     labels: a DataFrame from a dict infers that Index (pandas' str) anew every time, which costs
-    more than a small table's cells (issue 12)."""
-    return pd.DataFrame._from_arrays(list(arrays.values()), columns=_labels(tuple(arrays)), index=pd.RangeIndex(n))
+    more than a small table's cells (issue 12). (``_from_arrays`` is pandas' own, private: a
+    pandas without it gets the public constructor, the same frame more slowly.)"""
+    if _FROM_ARRAYS is None:
+        return pd.DataFrame(arrays, index=pd.RangeIndex(n))
+    return _FROM_ARRAYS(list(arrays.values()), columns=_labels(tuple(arrays)), index=pd.RangeIndex(n))
+
+
+_FROM_ARRAYS = getattr(pd.DataFrame, "_from_arrays", None)
 
 
 @lru_cache(maxsize=None)
