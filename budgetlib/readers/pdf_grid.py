@@ -100,7 +100,10 @@ def is_invisible(color) -> bool:
     white lines cross titles and notes, so they must not make grid boundaries."""
     if color is None:
         return True
-    return all(v >= WHITE for v in color[:3])
+    for v in color[:3]:                     # (a plain loop: asked for every drawn path)
+        if v < WHITE:
+            return False
+    return True
 
 
 def rect_to_segs(x0: float, y0: float, x1: float, y1: float) -> list[Seg]:
@@ -142,7 +145,7 @@ def clean_segs(segs: Iterable[Seg], clip: tuple[float, float, float, float] | No
                 s = Seg(max(s.x0, cx0), max(s.y0, cy0), min(s.x1, cx1), min(s.y1, cy1))
             if s.x0 > s.x1 or s.y0 > s.y1:
                 continue                            # entirely off the page
-        if (s.x1 - s.x0 if s.horizontal else s.y1 - s.y0) >= MIN_RULE:
+        if (s.x1 - s.x0 if s.y0 == s.y1 else s.y1 - s.y0) >= MIN_RULE:    # (horizontal, inline)
             out.append(s)
     return out
 

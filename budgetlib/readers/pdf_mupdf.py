@@ -149,12 +149,13 @@ def _unrotated_segs(page) -> list[Seg]:
             continue
         for item in path["items"]:
             op = item[0]
-            if op == "re":
-                segs.extend(rect_to_segs(*item[1][:4]))
-            elif op == "l":
-                seg = line_to_seg(item[1][0], item[1][1], item[2][0], item[2][1])
+            if op == "l":                           # (the commonest first)
+                (xa, ya), (xb, yb) = item[1], item[2]
+                seg = line_to_seg(xa, ya, xb, yb)
                 if seg is not None:
                     segs.append(seg)
+            elif op == "re":
+                segs.extend(rect_to_segs(*item[1][:4]))
             elif op == "qu":                        # an axis-parallel quad is a rect
                 pts = item[1]
                 xs = [p[0] for p in pts]
