@@ -48,8 +48,15 @@ class Char:
 
     def __init__(self, x0: float, y0: float, x1: float, y1: float, c: str,
                  size: float = 0.0, hidden: bool = False, seq: int = -1):
-        self.x0, self.y0, self.x1, self.y1, self.c = x0, y0, x1, y1, c
-        self.size, self.hidden, self.seq = size, hidden, seq
+        # (one assignment each: a page builds a thousand glyphs or more)
+        self.x0 = x0
+        self.y0 = y0
+        self.x1 = x1
+        self.y1 = y1
+        self.c = c
+        self.size = size
+        self.hidden = hidden
+        self.seq = seq
         self.cx = (x0 + x1) / 2
         self.cy = (y0 + y1) / 2
         self.h = size or (y1 - y0)

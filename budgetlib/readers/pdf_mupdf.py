@@ -178,19 +178,22 @@ def _raw_chars(textpage, dirs: dict | None = None) -> list[Char]:
     """Every glyph of a MuPDF text page, ``seq`` numbering its text lines in content-stream
     order; ``dirs`` (if given) counts the glyphs per text direction. (One plain loop: a page
     has about a thousand glyphs.)"""
-    chars = []
+    chars: list[Char] = []
+    append = chars.append
     seq = 0
     same = _SAME_GLYPH_STR
     for block in textpage.extractRAWDICT()["blocks"]:
         for line in block.get("lines", ()):
+            spans = line["spans"]
             if dirs is not None:
                 d = (round(line["dir"][0]), round(line["dir"][1]))
-                dirs[d] = dirs.get(d, 0) + sum(len(span["chars"]) for span in line["spans"])
-            for span in line["spans"]:
+                dirs[d] = dirs.get(d, 0) + sum(len(span["chars"]) for span in spans)
+            for span in spans:
                 size = span["size"]
                 for ch in span["chars"]:
                     c = ch["c"]
-                    chars.append(Char(*ch["bbox"], same.get(c, c), size, False, seq))
+                    x0, y0, x1, y1 = ch["bbox"]
+                    append(Char(x0, y0, x1, y1, same.get(c, c), size, False, seq))
             seq += 1
         seq += 1                                    # a new block never continues a line
     return chars
