@@ -335,17 +335,17 @@ def main(argv=None) -> int:
     except ReadError as exc:
         _err(str(exc))
         return EXIT_ERROR
+    except BrokenPipeError:  # `budgetlib check … | head`: the reader left, not an error
+        import os                # (before OSError, of which it is one)
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:  # an output folder that cannot be written: a file there, no permission, disk full
         where = f"{exc.filename}: " if exc.filename else ""
         _err(f"{where}{exc.strerror or exc}; check --out and that the folder can be written")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # `budgetlib check … | head`: the reader left, not an error
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
 
 
 if __name__ == "__main__":

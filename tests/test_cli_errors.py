@@ -191,3 +191,15 @@ def test_a_folder_is_every_document_in_it(tmp_path, capsys, sample_path):
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a", "b"]
     assert cli._expand([docs]) == [docs / "a.txt", docs / "b.txt"]
+
+
+def test_a_reader_that_leaves_early_is_not_an_error():
+    """`budgetlib check … | head -0`: the pipe's reader is gone before anything is written. The
+    command ends quietly with exit 0, not "error: Broken pipe; check --out" (BrokenPipeError is
+    an OSError, so its handler must come first)."""
+    proc = subprocess.Popen([sys.executable, "-m", "budgetlib", "check", str(config.SAMPLE)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=config.PROJ_ROOT)
+    proc.stdout.close()                  # before the child has imported anything
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "error" not in err
