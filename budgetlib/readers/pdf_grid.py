@@ -66,7 +66,8 @@ class Char:
 
 
 class Seg(NamedTuple):
-    """An axis-parallel ruling segment: horizontal if ``y0 == y1`` else vertical. (A named
+    """An axis-parallel ruling segment: horizontal if ``y0 == y1`` else vertical (the hot
+    loops compare the two themselves, a property costs more than the comparison). (A named
     tuple, not a frozen dataclass: pages have thousands and it is built several times faster.)"""
 
     x0: float
@@ -130,17 +131,6 @@ def rect_to_segs(x0: float, y0: float, x1: float, y1: float) -> list[Seg]:
     return [Seg(x0, y0, x1, y0), Seg(x0, y1, x1, y1), Seg(x0, y0, x0, y1), Seg(x1, y0, x1, y1)]
 
 
-def line_to_seg(xa: float, ya: float, xb: float, yb: float) -> Seg | None:
-    """A stroked line as a ruling if it is (nearly) horizontal or vertical."""
-    if abs(ya - yb) <= 0.5:
-        y = (ya + yb) / 2
-        return Seg(min(xa, xb), y, max(xa, xb), y)
-    if abs(xa - xb) <= 0.5:
-        x = (xa + xb) / 2
-        return Seg(x, min(ya, yb), x, max(ya, yb))
-    return None                                     # oblique: not a table ruling
-
-
 def clean_segs(segs: Iterable[Seg], clip: tuple[float, float, float, float] | None = None) -> list[Seg]:
     """Cut rulings to the page (a merged cell continued from the previous page is drawn
     from above the page top) and drop those too short to separate anything."""
@@ -192,12 +182,12 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
     parent = list(range(n))
     near = _VerticalIndex(segs)
     for i, h in enumerate(segs):
-        if h.horizontal:
+        if h.y0 == h.y1:
             for j in near.crossing(h):
                 _union(parent, i, j)
     # a floor drawn in pieces end to end is one ruling (the pieces break at hidden sheet
     # columns, where no wall stands: xian-2026-4 p.43, 150-298-365-432-491)
-    hs = sorted((i for i in range(n) if segs[i].horizontal), key=lambda i: (segs[i].y0, segs[i].x0))
+    hs = sorted((i for i in range(n) if segs[i].y0 == segs[i].y1), key=lambda i: (segs[i].y0, segs[i].x0))
     for a, b in zip(hs, hs[1:]):
         if abs(segs[b].y0 - segs[a].y0) <= 0.3 and -0.3 <= segs[b].x0 - segs[a].x1 <= 0.3:
             _union(parent, a, b)
@@ -206,13 +196,13 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
         groups.setdefault(_find(parent, i), []).append(segs[i])
     # a table needs both directions; a stray underline or a lone box edge is not one
     tables = [g for g in groups.values()
-              if sum(s.horizontal for s in g) >= 2 and sum(not s.horizontal for s in g) >= 2]
-    tables = _join_floor_pieces(tables, [g[0] for g in groups.values() if len(g) == 1 and g[0].horizontal])
+              if sum(s.y0 == s.y1 for s in g) >= 2 and sum(s.y0 != s.y1 for s in g) >= 2]
+    tables = _join_floor_pieces(tables, [g[0] for g in groups.values() if len(g) == 1 and g[0].y0 == g[0].y1])
     # again while any is adopted: a border adopted widens the table, so the one beyond it
     # comes within reach, and one between two adopted borders is a column wall (finance-
     # bureau p.23: five bare verticals left of the indicator grid, the walls of the project
     # name, amount and goal columns of a block that fills the page)
-    lone = [g[0] for g in groups.values() if len(g) == 1 and not g[0].horizontal]
+    lone = [g[0] for g in groups.values() if len(g) == 1 and g[0].y0 != g[0].y1]
     bounds = [_table_bounds(t) for t in tables]     # kept up to date as borders are adopted
     while lone:
         left = [v for v in lone if not _adopt_border(tables, bounds, v)]
@@ -227,10 +217,10 @@ def _join_vertical_pieces(segs: list[Seg]) -> list[Seg]:
     crosses the gap (a header cell spanning two rows), the pieces would touch nothing: the
     columns beside the two-row cells lost their walls and the whole header fused into one
     cell (shanghai-final-4 p.10, 支出决算表: pieces 145.58-168.02 and 168.99-191.57)."""
-    vs = sorted((s for s in segs if not s.horizontal), key=attrgetter("x0"))
+    vs = sorted((s for s in segs if s.y0 != s.y1), key=attrgetter("x0"))
     if len(vs) < 2:
         return segs
-    out = [s for s in segs if s.horizontal]
+    out = [s for s in segs if s.y0 == s.y1]
     walls: list[list[Seg]] = []                 # the verticals of one x (within 0.3 pt)
     for s in vs:
         if walls and s.x0 - walls[-1][0].x0 <= 0.3:
@@ -258,7 +248,7 @@ class _VerticalIndex:
     def __init__(self, segs: list[Seg]):
         by_x: dict[float, list[int]] = {}
         for j, s in enumerate(segs):
-            if not s.horizontal:
+            if s.y0 != s.y1:
                 by_x.setdefault(s.x0, []).append(j)
         self.segs = segs
         self.xs = sorted(by_x)
@@ -297,7 +287,7 @@ def _join_floor_pieces(tables: list[list[Seg]], pieces: list[Seg]) -> list[list[
 
     for k, t in enumerate(tables):
         for s in t:
-            if s.horizontal:
+            if s.y0 == s.y1:
                 add_ends(s, k)
     while pieces:
         left = []
@@ -324,7 +314,7 @@ def _join_floor_pieces(tables: list[list[Seg]], pieces: list[Seg]) -> list[list[
 
 def _table_bounds(t: list[Seg]) -> tuple[float, float, float, float]:
     """(top, bottom) of a table's verticals and (left, right) of all its rulings."""
-    return (min(s.y0 for s in t if not s.horizontal), max(s.y1 for s in t if not s.horizontal),
+    return (min(s.y0 for s in t if s.y0 != s.y1), max(s.y1 for s in t if s.y0 != s.y1),
             min(s.x0 for s in t), max(s.x1 for s in t))
 
 
@@ -383,7 +373,7 @@ class _Rulings:
         self.lines = lines
         self.spans: list[list[tuple[float, float]]] = [[] for _ in lines]
         for s in segs:
-            pos, a, b = (s.y0, s.x0, s.x1) if s.horizontal else (s.x0, s.y0, s.y1)
+            pos, a, b = (s.y0, s.x0, s.x1) if s.y0 == s.y1 else (s.x0, s.y0, s.y1)
             k = _nearest(lines, pos)
             if abs(lines[k] - pos) <= SNAP:
                 self.spans[k].append((a - SNAP, b + SNAP))
@@ -429,8 +419,8 @@ def _floor_guide(hr: _Rulings, xs: list[float]) -> dict[int, float]:
 
 def build_grid(segs: list[Seg]) -> Grid:
     """Grid boundaries from the rulings, then merged cells from the missing separators."""
-    hs = [s for s in segs if s.horizontal]
-    vs = [s for s in segs if not s.horizontal]
+    hs = [s for s in segs if s.y0 == s.y1]
+    vs = [s for s in segs if s.y0 != s.y1]
     xs = cluster([s.x0 for s in vs])
     ys = cluster([s.y0 for s in hs])
     # a table drawn without its outer left/right (top/bottom) border still ends where the
@@ -562,11 +552,15 @@ def split_free_line(chars: list[Char]) -> list[list[Char]]:
     """Free text on one visual line split at wide gaps (a unit line printed far right of a
     department name is two pieces of text, not one)."""
     parts: list[list[Char]] = []
-    for ch in chars:
-        if parts and ch.x0 - parts[-1][-1].x1 <= 3 * max(ch.h, 4.0):
-            parts[-1].append(ch)
+    part: list[Char] = []
+    end = 0.0
+    for ch in chars:                        # (a plain loop: every glyph outside the grids)
+        if part and ch.x0 - end <= 3 * (ch.h if ch.h > 4.0 else 4.0):
+            part.append(ch)
         else:
-            parts.append([ch])
+            part = [ch]
+            parts.append(part)
+        end = ch.x1
     return parts
 
 
@@ -639,14 +633,21 @@ def drop_furniture(free: list[Char], chars: list[Char], page_box) -> list[Char]:
             if rule.band < rel < 1 - rule.band or not any(p.fullmatch(text) for p in rule.patterns):
                 continue
             ids = {id(ch) for ch in line}
-            lo, hi = y0 - rule.gap * h, y1 + rule.gap * h
-            if not any(ch.y1 > lo and ch.y0 < hi and id(ch) not in ids
-                       for ch in chars if not (ch.hidden or ch.c.isspace())):
+            if _alone(chars, ids, y0 - rule.gap * h, y1 + rule.gap * h):
                 drop |= ids
             break
     if not drop:
         return free
     return [ch for ch in free if id(ch) not in drop]
+
+
+def _alone(chars: list[Char], ids: set[int], lo: float, hi: float) -> bool:
+    """No visible glyph of the page but those of ``ids`` reaches into ``lo``..``hi``. (A plain
+    loop, the place test first: it scans the whole page for each furniture line.)"""
+    for ch in chars:
+        if ch.y1 > lo and ch.y0 < hi and not ch.hidden and not ch.c.isspace() and id(ch) not in ids:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- page
@@ -700,9 +701,13 @@ class _Row:
     opens: frozenset[int] | None = None                # columns whose cell begins on this row
 
 
-def _overlaps(grid: Grid, ch: Char) -> bool:
-    x0, y0, x1, y1 = grid.bbox
-    return ch.x0 < x1 and ch.x1 > x0 and ch.y0 < y1 - 0.05 and ch.y1 > y0 + 0.05
+def _overlaps_any(boxes: list[tuple[float, float, float, float]], ch: Char) -> bool:
+    """Does the glyph overlap any of the grids' boxes? (A plain loop: asked for every glyph
+    outside the grids.)"""
+    for x0, y0, x1, y1 in boxes:
+        if ch.x0 < x1 and ch.x1 > x0 and ch.y0 < y1 - 0.05 and ch.y1 > y0 + 0.05:
+            return True
+    return False
 
 
 def _attach_hidden(grids: list[Grid], ch: Char) -> tuple[int, tuple[int, int], bool] | None:
@@ -1058,11 +1063,12 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
                 tails[i].add(anchor)
     # hidden glyphs on each visual line: a visible sliver on such a line is clipped too
     clipped_ys = [(ch.cy, ch.h) for ch in outside if ch.hidden]
+    boxes = [g.bbox for g in grids]
     for ch in outside:
         # a glyph poking into a grid from outside, or sharing a line with clipped glyphs
         # at a grid edge, is clipped overflow of a cell even if the engine called it visible
-        clipped = ch.hidden or any(_overlaps(g, ch) for g in grids) or (
-            any(_touches(g, ch) for g in grids)
+        clipped = ch.hidden or _overlaps_any(boxes, ch) or (
+            clipped_ys and any(_touches(g, ch) for g in grids)
             and any(abs(ch.cy - y) < 0.3 * min(h, ch.h) for y, h in clipped_ys))
         if not clipped:
             free.append(ch)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from operator import attrgetter
 from pathlib import Path
 
 from .base import Line, ReadError, cycle_collection_paused
-from .pdf_grid import (SAME_GLYPH, Char, PageResult, Seg, grid_page, is_invisible,
-                       line_to_seg, rect_to_segs, stitch_pages)
+from .pdf_grid import (SAME_GLYPH, Char, PageResult, Seg, grid_page, is_invisible, rect_to_segs,
+                       stitch_pages)
 
 
 # PyMuPDF 2 imports, when installed (it is by default), its layout analyser and pymupdf4llm
@@ -149,11 +150,15 @@ def _unrotated_segs(page) -> list[Seg]:
             continue
         for item in path["items"]:
             op = item[0]
-            if op == "l":                           # (the commonest first)
+            if op == "l":                           # (the commonest first): a stroked line is a ruling if
+                # (nearly) horizontal or vertical; an oblique one is not
                 (xa, ya), (xb, yb) = item[1], item[2]
-                seg = line_to_seg(xa, ya, xb, yb)
-                if seg is not None:
-                    segs.append(seg)
+                if -0.5 <= ya - yb <= 0.5:
+                    y = (ya + yb) / 2
+                    segs.append(Seg(xa, y, xb, y) if xa <= xb else Seg(xb, y, xa, y))
+                elif -0.5 <= xa - xb <= 0.5:
+                    x = (xa + xb) / 2
+                    segs.append(Seg(x, ya, x, yb) if ya <= yb else Seg(x, yb, x, ya))
             elif op == "re":
                 segs.extend(rect_to_segs(*item[1][:4]))
             elif op == "qu":                        # an axis-parallel quad is a rect
@@ -199,6 +204,8 @@ def _raw_chars(textpage, dirs: dict | None = None) -> list[Char]:
     return chars
 
 
+_TEXT = attrgetter("c")
+
 # SAME_GLYPH keyed by the character: one dict look-up per glyph instead of a translate
 _SAME_GLYPH_STR = {chr(k): v for k, v in SAME_GLYPH.items()}
 
@@ -207,12 +214,16 @@ def page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> lis
     """Every glyph of the page (see ``_page_chars``), turned so that its text runs left to
     right (see ``_display``; ``dirs`` receives the glyph count per direction, ``prose`` the
     page's text if it has a sentence end)."""
-    dirs = {} if dirs is None else dirs
+    return _turned_chars(page, {} if dirs is None else dirs, prose)[0]
+
+
+def _turned_chars(page, dirs: dict, prose: dict | None) -> tuple[list[Char], object]:
+    """``page_chars`` and the turn it made (``_display``), worked out once."""
     chars = _page_chars(page, dirs, prose)
     m = _display(page, dirs)
     if m is None:
-        return chars
-    return [Char(*_turn(m, ch.x0, ch.y0, ch.x1, ch.y1), ch.c, ch.size, ch.hidden, ch.seq) for ch in chars]
+        return chars, m
+    return [Char(*_turn(m, ch.x0, ch.y0, ch.x1, ch.y1), ch.c, ch.size, ch.hidden, ch.seq) for ch in chars], m
 
 
 def _page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> list[Char]:
@@ -231,7 +242,7 @@ def _page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> li
     shown = "".join(w[4] for w in visible.extractWORDS(None))
     if prose is not None and "。" in shown:
         prose[page.number + 1] = visible.extractText()
-    if len(shown) >= sum(not ch.c.isspace() for ch in every):
+    if len(shown) >= len(every) - sum(map(str.isspace, map(_TEXT, every))):
         return every                                # nothing clipped (most pages)
     # (the same glyph comes out of both extractions with the very same numbers, so the
     # rounded places are only needed for the glyphs not found exactly: the hidden ones)
@@ -274,9 +285,7 @@ def page_result(page, pno: int | None = None, prose: dict | None = None) -> Page
     """One page through ``pdf_grid`` (for engines that fall back on PyMuPDF geometry);
     ``prose``: see ``_page_chars``."""
     with cycle_collection_paused():         # a page: some ten thousand objects in no cycle
-        dirs: dict = {}
-        chars = page_chars(page, dirs, prose)
-        m = _display(page, dirs)
+        chars, m = _turned_chars(page, {}, prose)
         r = page.rect * page.derotation_matrix           # the unrotated page box, then turned as read
         r = r if m is None else r * m
         return grid_page(page_segs(page, m), chars, pno or page.number + 1,
