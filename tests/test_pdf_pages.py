@@ -106,6 +106,48 @@ def test_header_words_never_fuse_into_a_data_cell(tmp_path, drawn_at):
     assert not [c for c in every if "项目总额" in c and c != "项目总额"]
 
 
+def _clipped_pages(path, pages):
+    """(every glyph, the clipped page's words, the clipped text page) of pages with text
+    clipped away: the two inputs of the word walk and of its glyph-by-glyph fallback."""
+    doc = pymupdf.open(path)
+    for pno in pages:
+        page = doc[pno - 1]
+        every = pdf_mupdf._raw_chars(page.get_textpage(flags=pdf_mupdf._KEEP_WS))
+        visible = page.get_textpage(flags=pdf_mupdf._KEEP_WS | pdf_mupdf._clip_flag())
+        yield every, visible.extractWORDS(None), visible
+
+
+def test_the_word_walk_hides_exactly_what_glyph_by_glyph_hides(tmp_path):
+    """The clipped page's words, walked in stream order, mark the same glyphs hidden as
+    comparing every glyph's place with the clipped page's glyphs: on real run-on pages
+    (healthcare-security pp.20-24: goals cut at page breaks, one drawn over a header) and
+    on the synthetic run-on block."""
+    cases = [*_clipped_pages(CORPUS / "healthcare-security.pdf", range(20, 25)),
+             *_clipped_pages(build_runon_block(tmp_path / "runon.pdf", 41), [2])]
+    walked = 0
+    for every, words, visible in cases:
+        reference = [pdf_mupdf.Char(c.x0, c.y0, c.x1, c.y1, c.c, c.size, False, c.seq) for c in every]
+        pdf_mupdf._hide_by_places(reference, visible)
+        if not any(c.hidden for c in reference):
+            continue
+        assert pdf_mupdf._hide_clipped(every, words)
+        assert [c.hidden for c in every] == [c.hidden for c in reference]
+        walked += 1
+    assert walked >= 3
+
+
+def test_words_that_do_not_line_up_mark_nothing():
+    """When the words cannot be paired with the glyphs in order (here: a word's letters
+    changed, or two words swapped), the walk marks nothing and says so, and reading falls
+    back to the glyph-by-glyph comparison."""
+    every, words, _ = next(_clipped_pages(CORPUS / "healthcare-security.pdf", [24]))
+    changed = [words[0][:4] + ("乙" * len(words[0][4]),) + words[0][5:], *words[1:]]
+    swapped = [words[1], words[0], *words[2:]]
+    for bad in (changed, swapped):
+        assert not pdf_mupdf._hide_clipped(every, bad)
+        assert not any(c.hidden for c in every)
+
+
 # --------------------------------------------------------------------------- page furniture
 
 PAGE_NUMBER = re.compile(r"[-－—–]?\s*\d{1,3}\s*[-－—–]?|第\s*\d+\s*页.*")

@@ -230,20 +230,30 @@ def _page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> li
     """Every glyph of the page with its box and font size; glyphs drawn but clipped away
     (the run-on text of a merged cell cut by a page break) are marked ``hidden``.
     The cheap word extraction tells whether anything is clipped at all (most pages: no);
-    then a glyph is visible when the clipped extraction has the same glyph at the same
-    place. (Testing whether a visible word's box covers the glyph's centre is not enough:
-    clipped text drawn over a header marked the glyphs under 绩效目标 visible,
-    healthcare-security p.24.)
+    then the visible words are matched to the glyphs in stream order (``_hide_clipped``),
+    and only if they do not line up exactly, a glyph is visible when the clipped
+    extraction has the same glyph at the same place. (Testing whether a visible word's box
+    covers the glyph's centre is not enough: clipped text drawn over a header marked the
+    glyphs under 绩效目标 visible, healthcare-security p.24.)
     ``prose`` (a dict) receives, under the page number, the page's plain text (what
     ``get_text("text")`` gives: the visible glyphs) when it has a sentence end (。): the
     narrative's pages (``narrative_text.prose_pages``) without extracting them again."""
     every = _raw_chars(page.get_textpage(flags=_KEEP_WS), dirs)
     visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())   # its words, then maybe its glyphs
-    shown = "".join(w[4] for w in visible.extractWORDS(None))
+    words = visible.extractWORDS(None)
+    shown = "".join(w[4] for w in words)
     if prose is not None and "。" in shown:
         prose[page.number + 1] = visible.extractText()
     if len(shown) >= len(every) - sum(map(str.isspace, map(_TEXT, every))):
         return every                                # nothing clipped (most pages)
+    if not _hide_clipped(every, words):
+        _hide_by_places(every, visible)
+    return every
+
+
+def _hide_by_places(every: list[Char], visible) -> None:
+    """Mark ``hidden`` the glyphs of ``every`` that the clipped text page ``visible`` does
+    not have at the same place (glyph by glyph: ``_hide_clipped``'s fallback)."""
     # (the same glyph comes out of both extractions with the very same numbers, so the
     # rounded places are only needed for the glyphs not found exactly: the hidden ones)
     exact = set(_glyph_places(visible))
@@ -253,7 +263,50 @@ def _page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> li
             if shown is None:
                 shown = {(c, round(x0, 1), round(y0, 1)) for c, x0, y0 in exact}
             ch.hidden = _glyph_key(ch) not in shown
-    return every
+
+
+def _hide_clipped(every: list[Char], words: list) -> bool:
+    """Mark ``hidden`` the glyphs that the clipped text page's words leave out. Both text
+    pages come from one content stream in one order, the clipped one without the glyphs
+    clipped away, so one walk pairs each visible word's letters with glyphs (the same
+    character, its centre in the word's box) and the glyphs left unpaired are the hidden
+    ones. The pairing must account for every word, each word's box must be exactly that
+    of its paired glyphs (MuPDF builds it from the same glyph boxes); otherwise nothing is
+    marked and False is returned (then ``_page_chars`` compares glyph by glyph).
+    (Matched on all 201 clipped pages of the corpus; the clipped page's own glyphs cost
+    it a second glyph extraction and a set of every glyph's place.)"""
+    same = _SAME_GLYPH_STR
+    words = [w for w in words if w[4]]
+    n = len(words)
+    wi = k = 0
+    box = None
+    hidden: list[Char] = []
+    for ch in every:
+        c = ch.c
+        if c.isspace():
+            continue
+        if wi < n:
+            w = words[wi]
+            wc = w[4][k]
+            if same.get(wc, wc) == c and w[0] - 0.01 <= ch.cx <= w[2] + 0.01 \
+                    and w[1] - 0.01 <= ch.cy <= w[3] + 0.01:
+                if box is None:
+                    box = [ch.x0, ch.y0, ch.x1, ch.y1]
+                else:
+                    box = [min(box[0], ch.x0), min(box[1], ch.y0), max(box[2], ch.x1), max(box[3], ch.y1)]
+                k += 1
+                if k == len(w[4]):
+                    if any(abs(a - b) > 0.01 for a, b in zip(box, w[:4])):
+                        break                   # a letter paired with the wrong glyph
+                    wi, k, box = wi + 1, 0, None
+                continue
+        ch.hidden = True
+        hidden.append(ch)
+    if wi == n:
+        return True
+    for ch in hidden:
+        ch.hidden = False
+    return False
 
 
 def engine_calls(page) -> tuple:
