@@ -270,6 +270,67 @@ def _hide_clipped(every: list[Char], words: list) -> bool:
     pages come from one content stream in one order, the clipped one without the glyphs
     clipped away, so one walk pairs each visible word's letters with glyphs (the same
     character, its centre in the word's box) and the glyphs left unpaired are the hidden
+    ones. The pairing must account for every word, and each word's box must be exactly
+    that of its first and last glyphs (MuPDF builds it from the same glyph boxes);
+    otherwise nothing is marked and False is returned (then ``_page_chars`` compares glyph
+    by glyph). (It pairs all 201 clipped pages of the corpus; the clipped page's own glyphs
+    would cost a second glyph extraction and a set of every glyph's place.)"""
+    same = _SAME_GLYPH_STR
+    words = [w for w in words if w[4]]
+    todo = iter(words)
+    hidden: list[Char] = []
+    word = next(todo, None)
+    if word is not None:
+        x0, y0, x1, y1, text = word[:5]
+        k, first = 0, None
+    for ch in every:                        # (a plain loop: every glyph of the page)
+        c = ch.c
+        if c.isspace():
+            continue
+        if word is not None:
+            wc = text[k]
+            if (wc == c or same.get(wc) == c) and x0 - 0.01 <= ch.cx <= x1 + 0.01 \
+                    and y0 - 0.01 <= ch.cy <= y1 + 0.01:
+                if first is None:
+                    first = ch
+                k += 1
+                if k == len(text):
+                    if (abs(min(first.x0, ch.x0) - x0) > 0.01 or abs(min(first.y0, ch.y0) - y0) > 0.01
+                            or abs(max(first.x1, ch.x1) - x1) > 0.01 or abs(max(first.y1, ch.y1) - y1) > 0.01):
+                        break                   # a letter paired with the wrong glyph
+                    word = next(todo, None)
+                    if word is not None:
+                        x0, y0, x1, y1, text = word[:5]
+                        k, first = 0, None
+                continue
+        ch.hidden = True
+        hidden.append(ch)
+    if word is None:
+        return True
+    for ch in hidden:
+        ch.hidden = False
+    return False
+
+
+def _hide_by_places(every: list[Char], visible) -> None:
+    """Mark ``hidden`` the glyphs of ``every`` that the clipped text page ``visible`` does
+    not have at the same place (glyph by glyph: ``_hide_clipped``'s fallback)."""
+    # (the same glyph comes out of both extractions with the very same numbers, so the
+    # rounded places are only needed for the glyphs not found exactly: the hidden ones)
+    exact = set(_glyph_places(visible))
+    shown = None
+    for ch in every:
+        if not ch.c.isspace() and (ch.c, ch.x0, ch.y0) not in exact:
+            if shown is None:
+                shown = {(c, round(x0, 1), round(y0, 1)) for c, x0, y0 in exact}
+            ch.hidden = _glyph_key(ch) not in shown
+
+
+def _hide_clipped(every: list[Char], words: list) -> bool:
+    """Mark ``hidden`` the glyphs that the clipped text page's words leave out. Both text
+    pages come from one content stream in one order, the clipped one without the glyphs
+    clipped away, so one walk pairs each visible word's letters with glyphs (the same
+    character, its centre in the word's box) and the glyphs left unpaired are the hidden
     ones. The pairing must account for every word, each word's box must be exactly that
     of its paired glyphs (MuPDF builds it from the same glyph boxes); otherwise nothing is
     marked and False is returned (then ``_page_chars`` compares glyph by glyph).
