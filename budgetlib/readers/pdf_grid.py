@@ -1051,14 +1051,19 @@ def grid_page(segs: Iterable[Seg], chars: Iterable[Char], page: int,
         _wrapped_in_one_column(g, placed[i])
         moves = _overflow_lines(g, placed[i])
         top, bottom = g.ys[0], g.ys[-1]
-        for ch, r, c in placed[i]:
-            anchor = moves.get(ch.seq) or g.anchor[r][c]
-            buckets[i].setdefault(anchor, []).append(ch)
+        cells, floor, bucket = g.anchor, g.anchor[-1], buckets[i]
+        for ch, r, c in placed[i]:                  # (every glyph in the grid)
+            anchor = (moves.get(ch.seq) or cells[r][c]) if moves else cells[r][c]
+            held = bucket.get(anchor)
+            if held is None:
+                bucket[anchor] = [ch]
+            else:
+                held.append(ch)
             # text cut by (or sticking out of) the grid's top/bottom edge: the cell runs
             # across the page break
             if anchor[0] == 0 and (ch.y0 < top - 0.5 or ch.hidden and ch.cy < top + ch.h):
                 heads[i].add(anchor)
-            elif g.anchor[-1][c] == anchor and (
+            elif floor[c] == anchor and (
                     ch.y1 > bottom + 0.5 or ch.hidden and ch.cy > bottom - ch.h):
                 tails[i].add(anchor)
     # hidden glyphs on each visual line: a visible sliver on such a line is clipped too
