@@ -183,8 +183,13 @@ def table_groups(segs: list[Seg]) -> list[list[Seg]]:
     near = _VerticalIndex(segs)
     for i, h in enumerate(segs):
         if h.y0 == h.y1:
-            for j in near.crossing(h):
-                _union(parent, i, j)
+            root = _find(parent, i)                 # (_union written out: a page of cells
+            for j in near.crossing(h):              # drawn one by one has thousands)
+                other = _find(parent, j)
+                if other > root:
+                    parent[other] = root
+                elif other < root:
+                    parent[root] = root = other
     # a floor drawn in pieces end to end is one ruling (the pieces break at hidden sheet
     # columns, where no wall stands: xian-2026-4 p.43, 150-298-365-432-491)
     hs = sorted((i for i in range(n) if segs[i].y0 == segs[i].y1), key=lambda i: (segs[i].y0, segs[i].x0))
@@ -259,7 +264,7 @@ class _VerticalIndex:
             self.cols.append((ids, [segs[j].y0 for j in ids], tallest))
 
     def crossing(self, h: Seg) -> list[int]:
-        """The verticals ``h`` crosses or touches (within TOUCH), in index order."""
+        """The verticals ``h`` crosses or touches (within TOUCH)."""
         out = []
         y = h.y0
         for ids, tops, tallest in self.cols[bisect_left(self.xs, h.x0 - TOUCH):bisect_right(self.xs, h.x1 + TOUCH)]:
@@ -267,7 +272,7 @@ class _VerticalIndex:
                 v = self.segs[j]
                 if v.y0 - TOUCH <= y <= v.y1 + TOUCH:
                     out.append(j)
-        return sorted(out)
+        return out
 
 
 def _join_floor_pieces(tables: list[list[Seg]], pieces: list[Seg]) -> list[list[Seg]]:

@@ -150,8 +150,8 @@ def _unrotated_segs(page) -> list[Seg]:
             continue
         for item in path["items"]:
             op = item[0]
-            if op == "l":                           # (the commonest first): a stroked line is a ruling if
-                # (nearly) horizontal or vertical; an oblique one is not
+            if op == "l":                           # (the commonest first)
+                # a stroked line is a ruling if (nearly) horizontal or vertical
                 (xa, ya), (xb, yb) = item[1], item[2]
                 if -0.5 <= ya - yb <= 0.5:
                     y = (ya + yb) / 2
