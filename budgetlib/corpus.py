@@ -496,21 +496,29 @@ def summary_row(rec: dict, lang: str = "zh") -> dict:
 
 
 def ingest(source, corpus_dir=None, engine: str | None = None, processed=None, lang: str = "zh",
-           force: bool = False, strict: bool = False) -> dict:
+           force: bool = False, strict: bool = False, doc: BudgetDocument | None = None,
+           started: float | None = None) -> dict:
     """One document into the corpus: parse (or read back from ``processed``), reconcile, write
     its records; skipped when the corpus already holds it (same sha256 and engine). Returns the
-    index row (``summary_row``). Runs in a worker: a local process or a Dask worker."""
+    index row (``summary_row``). Runs in a worker: a local process or a Dask worker.
+
+    ``doc``: the document, read already (`batch --corpus`: for its pages; its unreadable cells
+    reported there): not loaded again, and its reconciliation and facts, when made already,
+    are not made again. ``started``: when its reading began (``time.perf_counter()``), for
+    the record's seconds."""
     from .loader import DEFAULT_ENGINE, load, sha256_of
     from .reconcile import reconciled
 
     engine = engine or DEFAULT_ENGINE
     source = Path(source)
-    if not force and source.exists() and (rec := is_current(corpus_dir, source, engine, sha256_of(source))):
+    if not force and source.exists() and (rec := is_current(
+            corpus_dir, source, engine, doc.meta["sha256"] if doc is not None else sha256_of(source))):
         return summary_row(rec, lang) | {_corpus_key(lang): _corpus_word("unchanged", lang)}
-    t0 = time.perf_counter()
-    doc = load(source, engine=engine, cache=processed, strict=strict)
-    for p in getattr(doc, "problems", []):
-        print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
+    t0 = time.perf_counter() if started is None else started
+    if doc is None:
+        doc = load(source, engine=engine, cache=processed, strict=strict)
+        for p in getattr(doc, "problems", []):
+            print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
     report = reconciled(doc, lang=lang)  # shared with the batch's pages of the same document
     if processed is not None:
         report.write(Path(processed) / doc.meta["source_name"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import pickle
 import re
 import sys
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import handover
 from .catalog import class_codes, classification, load_yaml, table_catalog
 from .model import BudgetDocument, frame_values, key_columns as _key_columns
 from .normalize import AMOUNT_DTYPE, ZERO, fold
@@ -1111,18 +1113,38 @@ _REPORTS_KEPT = 8
 _REPORTS_LOCK = threading.Lock()
 
 
+def _plain_pickle(obj) -> bytes:
+    """``obj`` pickled without pickle's memo: equal values give equal bytes whether or not they
+    share objects (a parse holds one string where its read-back from the cache holds two equal
+    ones, and a memo writes the second as a reference to the first)."""
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=5)
+    pickler.fast = True  # no memo (a self-referencing value raises: then no digest)
+    pickler.dump(obj)
+    return buf.getvalue()
+
+
+def _known_decimals(decimals: dict) -> list:
+    """A table's printed decimals, for a digest: a part where no cell's decimals are known is
+    left out, as no part at all (both mean every amount exact; the parse cache keeps only
+    the cells whose decimals are known)."""
+    return [(part, frame_values(d)) for part, d in sorted(decimals.items())
+            if d is not None and d.notna().to_numpy().any()]
+
+
 def document_digest(doc: BudgetDocument) -> str | None:
     """A digest of everything ``reconcile`` reads from `doc` (meta, problems, narrative, the
     tables not recognised, and each table's attributes and rows, value by value): the same
-    for two loads of one file, another once any value changes (an edited document is never
-    given the original's report). None when it cannot be taken."""
+    for two loads of one file (parsed, or read back from the parse cache), another once any
+    value changes (an edited document is never given the original's report). None when it
+    cannot be taken."""
     h = hashlib.blake2b(digest_size=16)
     try:
-        h.update(pickle.dumps((doc.meta, doc.problems, doc.narrative, doc.raw_tables, doc.warnings), protocol=5))
+        h.update(_plain_pickle((doc.meta, doc.problems, doc.narrative, doc.raw_tables, doc.warnings)))
         for tid, t in doc.tables.items():
             attrs = {k: v for k, v in vars(t).items() if k not in ("data", "total", "decimals")}
-            h.update(pickle.dumps((tid, attrs, frame_values(t.data), frame_values(t.total),
-                                   [(part, frame_values(d)) for part, d in sorted(t.decimals.items())]), protocol=5))
+            h.update(_plain_pickle((tid, attrs, frame_values(t.data), frame_values(t.total),
+                                    _known_decimals(t.decimals))))
     except Exception:  # noqa: BLE001  (something unpicklable: no sharing, not an error)
         return None
     return h.hexdigest()
@@ -1131,7 +1153,11 @@ def document_digest(doc: BudgetDocument) -> str | None:
 def reconciled(doc: BudgetDocument, lang: str = "zh") -> ReconciliationReport:
     """``reconcile(doc, lang)`` once per document per process: the report is kept (the last
     few documents) under the digest of the document's content, so every caller in a report
-    shares one run. The report is shared: read it, do not change it."""
+    shares one run. The report is shared: read it, do not change it.
+
+    Across processes too: a report made here is handed to the report kernels this process
+    started, and a report kernel takes the one its parent made (``handover``), under the same
+    key: the pages' banners do not reconcile the document the index row reconciled."""
     digest = document_digest(doc)
     if digest is None:
         return reconcile(doc, lang)
@@ -1139,7 +1165,10 @@ def reconciled(doc: BudgetDocument, lang: str = "zh") -> ReconciliationReport:
     with _REPORTS_LOCK:
         report = _REPORTS.get(key)
     if report is None:
-        report = reconcile(doc, lang)
+        report = handover.take("reconciliation", key)
+        if report is None:
+            report = reconcile(doc, lang)
+            handover.give("reconciliation", key, report)
         with _REPORTS_LOCK:
             _REPORTS[key] = report
             while len(_REPORTS) > _REPORTS_KEPT:

@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from . import handover
+
 __all__ = ["Kernel", "NotebookError", "batch", "report_document", "run_notebook",
            "screenshot", "write_index"]
 
@@ -223,8 +225,11 @@ class Kernel:
             transport="ipc", ip=os.path.join(self._sockets.name, "k"),
             # nbclient drives the kernel from an event loop and expects an async client
             client_class="jupyter_client.asynchronous.AsyncKernelClient")
+        # Its private folder also carries what this process hands to it (``handover``: the
+        # documents' reconciliations, not made again in the kernel).
+        handover.register(self._sockets.name)
         # In-memory history: parallel kernels would otherwise contend for one sqlite file.
-        self.km.start_kernel(cwd=self.cwd, env=_kernel_env(),
+        self.km.start_kernel(cwd=self.cwd, env={**_kernel_env(), handover.ENV: self._sockets.name},
                              extra_arguments=["--HistoryManager.hist_file=:memory:"])
         self.ready = self.dirty = False
 
@@ -303,6 +308,7 @@ class Kernel:
             with contextlib.suppress(Exception):
                 self.km.shutdown_kernel(now=True)
             self.km = None
+            handover.unregister(self._sockets.name)
             self._sockets.cleanup()
 
     def __enter__(self):
@@ -1181,26 +1187,13 @@ def _background_done():
         _pool = None
 
 
-def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None,
-                     lang: str = "zh", strict: bool = False, companions=()) -> dict:
-    """Parse (or read back from ``processed``) and give the index's headline figures:
-    department, year, total expenditure (支出总计), personnel share, reconciliation status.
-
-    With ``doc_dir``, also writes the document's Excel workbook there (every table, the facts,
-    the reconciliation: ``export.write_workbook``) and names it for the pages' header. Then
-    only the parse (and the title) happens here: the reconciliation, the headline figures
-    (``_summary``: their future) and the workbook (``_pending``) are worked out in a
-    background thread while the notebooks run in their kernel process (the workbook costs
-    1-3 s on a large document; the reconciliation ~0.2 s before the first notebook could start).
-    Each cell, row or table that could not be read is one line on stderr. ``companions``:
-    the batch's narrative PDFs (情况说明); the one printing this document's issuer and year is
-    read into it (and its parse cache, which the notebooks read), so its claims are checked."""
+def _read_for_pages(source, engine: str, processed, strict: bool, companions) -> tuple:
+    """The document for its pages, parsed (or read back from ``processed``), with its
+    companion narrative read in, and its title; each cell, row or table that could not be
+    read is one line on stderr."""
     import budgetlib
-    from .analysis.overview import headline, headline_keys, reconciliation_cell
-    from .export import write_workbook
     from .loader import with_narrative
     from .readers.narrative_text import match_companion
-    from .reconcile import reconciled
 
     doc = budgetlib.load(source, engine=engine, cache=processed, strict=strict)
     companion = match_companion(doc, list(companions)) if companions else None
@@ -1212,6 +1205,40 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
         print(f"unreadable: {p.line()}", file=sys.stderr, flush=True)
     title = " ".join(str(x) for x in (doc.meta.get("department"), doc.meta.get("year")) if x) \
         or Path(source).stem
+    return doc, title
+
+
+def _with_workbook(doc, title: str, doc_dir, lang: str) -> dict:
+    """The pages' title, and the document's workbook: written in the background thread
+    (``_pending``), linked from the pages' header (``_links``)."""
+    from .export import write_workbook
+    from .reconcile import reconciled
+
+    book = Path(doc_dir) / f"{Path(doc_dir).name}.xlsx"
+    job = _background().submit(lambda: write_workbook(doc, book, reconciliation=reconciled(doc, lang=lang)))
+    return {"_title": title, "_pending": [job],
+            "_links": [(_PAGE_WORDS.get(lang, _PAGE_WORDS["en"])["workbook"], book)]}
+
+
+def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None,
+                     lang: str = "zh", strict: bool = False, companions=()) -> dict:
+    """Parse (or read back from ``processed``) and give the index's headline figures:
+    department, year, total expenditure (支出总计), personnel share, reconciliation status.
+
+    With ``doc_dir``, also writes the document's Excel workbook there (every table, the facts,
+    the reconciliation: ``export.write_workbook``) and names it for the pages' header. Then
+    only the parse (and the title) and the reconciliation happen here, the latter handed to
+    the notebooks' kernel (``handover``: the pages do not reconcile the document again); the
+    headline figures (``_summary``: their future) and the workbook (``_pending``) are worked
+    out in a background thread while the notebooks run in their kernel process (the workbook
+    costs 1-3 s on a large document).
+    Each cell, row or table that could not be read is one line on stderr. ``companions``:
+    the batch's narrative PDFs (情况说明); the one printing this document's issuer and year is
+    read into it (and its parse cache, which the notebooks read), so its claims are checked."""
+    from .analysis.overview import headline, headline_keys, reconciliation_cell
+    from .reconcile import reconciled
+
+    doc, title = _read_for_pages(source, engine, processed, strict, companions)
 
     def figures() -> dict:
         rec = reconciled(doc, lang=lang)
@@ -1223,28 +1250,27 @@ def document_summary(source, doc_dir=None, engine: str = "mupdf", processed=None
 
     if doc_dir is None:
         return {**figures(), "_title": title}
-    book = Path(doc_dir) / f"{Path(doc_dir).name}.xlsx"
-    background = _background()  # one thread: the workbook finds the reconciliation made
-    return {"_title": title, "_summary": background.submit(figures),
-            "_pending": [background.submit(lambda: write_workbook(doc, book, reconciliation=reconciled(doc, lang=lang)))],
-            "_links": [(_PAGE_WORDS.get(lang, _PAGE_WORDS["en"])["workbook"], book)]}
+    # Now, not in the background: made there, it was handed over too late for the kernel's
+    # first page (which then reconciled the document itself) on most documents of a batch.
+    reconciled(doc, lang=lang)
+    summary = _background().submit(figures)  # one thread: the headline figures, then the workbook
+    return {"_summary": summary, **_with_workbook(doc, title, doc_dir, lang)}
 
 
 def corpus_summary(source, doc_dir=None, *, corpus_dir, engine: str = "mupdf", processed=None,
                    lang: str = "zh", strict: bool = False, companions=()) -> dict:
     """`batch --corpus`: the document into the corpus (its index row: ``corpus.ingest``), and
-    the pages' title and workbook (``document_summary``; the parse is cached between them)."""
+    the pages' title and workbook. The corpus takes the document read for the pages, not a
+    second load: its reconciliation (made here, handed to the notebooks' kernel) and its facts
+    (computed once, shared with the parse cache and the workbook) serve the corpus records too."""
     from . import corpus as corpus_db
 
-    mine = document_summary(source, doc_dir, engine=engine, processed=processed, lang=lang, strict=strict,
-                            companions=companions)
+    started = time.perf_counter()
+    doc, title = _read_for_pages(source, engine, processed, strict, companions)
     row = corpus_db.ingest(source, corpus_dir=corpus_dir, engine=engine, processed=processed, lang=lang,
-                           strict=strict)
-    extra = {k: v for k, v in mine.items() if k.startswith("_")}
-    # the corpus row is the index's: the headline figures are only waited for, as the workbook
-    if "_summary" in extra:
-        extra["_pending"] = [extra.pop("_summary"), *extra.get("_pending", ())]
-    return row | extra
+                           strict=strict, doc=doc, started=started)
+    # after the corpus records: the workbook's thread and this one never hold the document at once
+    return row | (_with_workbook(doc, title, doc_dir, lang) if doc_dir is not None else {"_title": title})
 
 
 def report_cli(sources, out_dir: Path, jobs: int = 2, lang: str = "zh", engine: str = "mupdf",

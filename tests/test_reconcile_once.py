@@ -116,3 +116,57 @@ def test_a_report_computes_the_facts_once(tmp_path, monkeypatch):
     t05.data.loc[t05.data.index[0], "total"] += 1
     again = doc.facts()
     assert len(runs) == 3 and not again.equals(first)
+
+
+def _kernel_state(kernel, folder) -> dict:
+    """What the report kernel holds, read by a notebook run in it: how often it loaded the rule
+    catalogue (every reconciliation run starts there) and its reconciliations, by document
+    digest, as counts by status."""
+    import nbformat
+
+    from budgetlib import report
+
+    probe = folder / "probe.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import json, sys\nreconcile = sys.modules['budgetlib.reconcile']\n"
+        "print(json.dumps({'rule_loads': reconcile._default_rules.cache_info().misses,\n"
+        "                  'reports': {k[0]: r.summary().to_dict() for k, r in reconcile._REPORTS.items()}}))")]),
+        probe)
+    ipynb, _ = report.run_notebook(probe, {}, folder, f"probe-{len(list(folder.glob('probe-*')))}", kernel=kernel)
+    return json.loads(nbformat.read(ipynb, as_version=4).cells[0].outputs[0]["text"])
+
+
+def test_the_report_kernel_takes_its_parents_reconciliation_never_a_stale_one(tmp_path, sample_path):
+    """A real report (the overview notebook in a real kernel, after ``document_summary`` as a
+    batch runs them, cold parse cache): the page's banner and reconciliation section take the
+    reconciliation the parent made (handed over: the kernel never even loads the rule
+    catalogue). Then the file changes and is parsed again without the parent reconciling it:
+    the kernel is not given the old report; it reconciles the changed document itself."""
+    from budgetlib import report
+
+    source = tmp_path / "hotline.txt"
+    source.write_text(sample_path.read_text(encoding="utf-8"), encoding="utf-8")
+    processed, out = tmp_path / "processed", tmp_path / "out"
+    overview = [nb for nb in _notebooks() if nb.name.startswith("01_")]
+    params = {"lang": "zh", "engine": "mupdf", "processed_dir": str(processed)}
+    with report.Kernel(cwd=NOTEBOOKS_DIR, warm_up=report.notebook_imports(overview)) as kernel:
+        info = document_summary(source, out / "hotline", processed=processed)
+        for job in [info["_summary"], *info["_pending"]]:
+            job.result()
+        rows = report.report_document(source, out, overview, params, kernel=kernel)
+        assert [r["ok"] for r in rows] == [True]
+        first = _kernel_state(kernel, tmp_path)
+        expected = reconcile_module.reconcile(budgetlib.load(source)).summary().to_dict()
+        assert first["rule_loads"] == 0
+        assert list(first["reports"].values()) == [expected]
+
+        # one amount of 收支总表 edited (教育支出 3.86 -> 4.86): T01 no longer adds up
+        source.write_text(source.read_text(encoding="utf-8").replace("3.860000", "4.860000", 1), encoding="utf-8")
+        budgetlib.load(source, cache=processed)  # the cache the kernel reads, re-parsed; not reconciled here
+        rows = report.report_document(source, out, overview, params, kernel=kernel)
+        assert [r["ok"] for r in rows] == [True]
+        second = _kernel_state(kernel, tmp_path)
+    assert second["rule_loads"] == 1
+    (digest, changed), = [(k, v) for k, v in second["reports"].items() if k not in first["reports"]]
+    assert changed["mismatch"] > expected["mismatch"]
+    assert changed == reconcile_module.reconcile(budgetlib.load(source)).summary().to_dict()
