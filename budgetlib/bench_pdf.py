@@ -37,16 +37,18 @@ elif engine == "floor":  # what any grid reader needs from PyMuPDF: each page's 
     def read():
         with pymupdf.open(path) as doc:
             return [(page.get_text("words"), page.get_drawings()) for page in doc]
-elif engine == "calls":  # the PyMuPDF calls load itself makes (two text pages, glyphs, line art)
+elif engine == "calls":  # the PyMuPDF calls load itself makes (text pages, glyphs, line art)
     import pymupdf
     from budgetlib.readers import pdf_mupdf
     from budgetlib.readers.base import cycle_collection_paused
+    with pymupdf.open(path) as doc:             # which pages have rulings: decided by our code, untimed
+        has_rulings = [pdf_mupdf.ruled(pdf_mupdf._unrotated_segs(page)) for page in doc]
     def read():
         out = []
         with pymupdf.open(path) as doc:
-            for page in doc:
+            for page, rulings in zip(doc, has_rulings):
                 with cycle_collection_paused():   # as page_result reads a page
-                    every, words, drawings = pdf_mupdf.engine_calls(page)
+                    every, words, drawings = pdf_mupdf.engine_calls(page, rulings)
                 # dropped with the page, as load drops them (kept, 500 MB of glyph dicts)
                 out.append((len(every["blocks"]), len(words), len(drawings)))
         return out

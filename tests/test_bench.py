@@ -51,3 +51,13 @@ def test_engine_calls_are_the_calls_reading_makes():
         assert len(glyphs) == len(chars)
         assert "".join(w[4] for w in words) == "".join(ch.c for ch in chars if not (ch.hidden or ch.c.isspace()))
         assert len(drawings) == len(page.get_cdrawings()) > 0
+        assert pdf_mupdf.ruled(pdf_mupdf._unrotated_segs(page))
+    # a page without rulings for a table: the clipped text page's glyphs alone, as reading
+    with pymupdf.open(CORPUS / "national" / "changsha-2026-budget-1.pdf") as doc:
+        page = doc[2]
+        assert not pdf_mupdf.ruled(pdf_mupdf._unrotated_segs(page))
+        every, words, drawings = pdf_mupdf.engine_calls(page, has_rulings=False)
+        glyphs = [ch["c"] for b in every["blocks"] for ln in b.get("lines", ()) for sp in ln["spans"]
+                  for ch in sp["chars"]]
+        chars, _ = pdf_mupdf._turned_chars(page, {}, None, False)
+        assert glyphs and len(glyphs) == len(chars) and words == []

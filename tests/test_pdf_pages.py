@@ -12,7 +12,7 @@ import re
 import pymupdf
 import pytest
 
-from budgetlib.readers import pdf_mupdf
+from budgetlib.readers import pdf_grid, pdf_mupdf
 
 from conftest import CORPUS
 
@@ -146,6 +146,30 @@ def test_words_that_do_not_line_up_mark_nothing():
     for bad in (changed, swapped):
         assert not pdf_mupdf._hide_clipped(every, bad)
         assert not any(c.hidden for c in every)
+
+
+@pytest.mark.parametrize("name", ["fuzhou-2026-budget-1.pdf", "changsha-2026-budget-1.pdf"])
+def test_a_page_without_rulings_reads_the_same_from_its_clipped_text_page_alone(name):
+    """A page whose line art cannot make a table (``ruled``) is read from its clipped text
+    page alone: its lines and its prose are those that reading both text pages gives."""
+    doc = pymupdf.open(CORPUS / "national" / name)
+    bare = 0
+    for page in doc:
+        segs = pdf_mupdf._unrotated_segs(page)
+        if pdf_mupdf.ruled(segs):
+            continue
+        bare += 1
+        read = []
+        for both in (True, False):
+            prose: dict = {}
+            chars, m = pdf_mupdf._turned_chars(page, {}, prose, both)
+            r = page.rect * page.derotation_matrix
+            r = r if m is None else r * m
+            result = pdf_grid.grid_page(pdf_mupdf._turned_segs(segs, m), chars, page.number + 1,
+                                        clip=(r.x0, r.y0, r.x1, r.y1))
+            read.append(([ln.cells for ln in result.lines], prose))
+        assert read[0] == read[1], f"{name} p.{page.number + 1}"
+    assert bare >= 10
 
 
 # --------------------------------------------------------------------------- page furniture

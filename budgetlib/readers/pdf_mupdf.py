@@ -128,8 +128,10 @@ def _turn(m, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, 
 def page_segs(page, m=False) -> list[Seg]:
     """Visible axis-parallel ruling segments of a page (thin rects, lines, fill edges), in
     the page's displayed orientation (or through ``m``, see ``_display``)."""
-    segs = _unrotated_segs(page)
-    m = _display(page) if m is False else m
+    return _turned_segs(_unrotated_segs(page), _display(page) if m is False else m)
+
+
+def _turned_segs(segs: list[Seg], m) -> list[Seg]:
     if m is None:
         return segs
     turned = []
@@ -138,6 +140,18 @@ def page_segs(page, m=False) -> list[Seg]:
         # a horizontal turns vertical and back: snap the thin side to one coordinate
         turned.append(Seg(x0, y0, x1, y0) if y1 - y0 < x1 - x0 else Seg(x0, y0, x0, y1))
     return turned
+
+
+def ruled(segs: list[Seg]) -> bool:
+    """Can the page's rulings (``_unrotated_segs``) make a table at all: two horizontals and
+    two verticals, in either direction? A page without (a page of prose) has no cell, so a
+    glyph clipped away there belongs to nothing and is dropped (``grid_page``): its clipped
+    text page alone is read (``_page_chars``)."""
+    flat = 0
+    for sg in segs:
+        if sg.y0 == sg.y1:
+            flat += 1
+    return flat >= 2 and len(segs) - flat >= 2
 
 
 def _unrotated_segs(page) -> list[Seg]:
@@ -217,9 +231,10 @@ def page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> lis
     return _turned_chars(page, {} if dirs is None else dirs, prose)[0]
 
 
-def _turned_chars(page, dirs: dict, prose: dict | None) -> tuple[list[Char], object]:
-    """``page_chars`` and the turn it made (``_display``), worked out once."""
-    chars = _page_chars(page, dirs, prose)
+def _turned_chars(page, dirs: dict, prose: dict | None, ruled: bool = True) -> tuple[list[Char], object]:
+    """``page_chars`` and the turn it made (``_display``), worked out once; without ``ruled``
+    (see ``ruled``) the visible glyphs only."""
+    chars = _page_chars(page, dirs, prose) if ruled else _visible_chars(page, dirs, prose)
     m = _display(page, dirs)
     if m is None:
         return chars, m
@@ -249,6 +264,16 @@ def _page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> li
     if not _hide_clipped(every, words):
         _hide_by_places(every, visible)
     return every
+
+
+def _visible_chars(page, dirs: dict | None = None, prose: dict | None = None) -> list[Char]:
+    """The glyphs of the clipped text page, all visible: ``_page_chars`` for a page that has
+    no table (``ruled``), where a clipped glyph would be dropped anyway."""
+    visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())
+    chars = _raw_chars(visible, dirs)
+    if prose is not None and "。" in "".join(map(_TEXT, chars)):
+        prose[page.number + 1] = visible.extractText()
+    return chars
 
 
 def _hide_by_places(every: list[Char], visible) -> None:
@@ -312,6 +337,16 @@ def _hide_clipped(every: list[Char], words: list) -> bool:
     return False
 
 
+def _visible_chars(page, dirs: dict | None = None, prose: dict | None = None) -> list[Char]:
+    """The glyphs of the clipped text page, all visible: ``_page_chars`` for a page that has
+    no table (``ruled``), where a clipped glyph would be dropped anyway."""
+    visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())
+    chars = _raw_chars(visible, dirs)
+    if prose is not None and "。" in "".join(map(_TEXT, chars)):
+        prose[page.number + 1] = visible.extractText()
+    return chars
+
+
 def _hide_by_places(every: list[Char], visible) -> None:
     """Mark ``hidden`` the glyphs of ``every`` that the clipped text page ``visible`` does
     not have at the same place (glyph by glyph: ``_hide_clipped``'s fallback)."""
@@ -370,13 +405,18 @@ def _hide_clipped(every: list[Char], words: list) -> bool:
     return False
 
 
-def engine_calls(page) -> tuple:
+def engine_calls(page, has_rulings: bool = True) -> tuple:
     """The PyMuPDF calls reading a page makes (``_page_chars`` and ``page_segs``), and nothing
-    of ours: every glyph of the unclipped text page, the clipped text page's words, the line
-    art. ``make bench`` times it as ``calls``: the part of ``load`` that is the library's."""
+    of ours: the line art, every glyph of the unclipped text page and the clipped text page's
+    words; on a page without rulings for a table (``has_rulings``: ``ruled``, which the caller
+    works out beforehand) the clipped text page's glyphs alone. ``make bench`` times it as
+    ``calls``: the part of ``load`` that is the library's."""
+    drawings = page.get_cdrawings()
+    if not has_rulings:
+        return page.get_textpage(flags=_KEEP_WS | _clip_flag()).extractRAWDICT(), [], drawings
     every = page.get_textpage(flags=_KEEP_WS).extractRAWDICT()
     visible = page.get_textpage(flags=_KEEP_WS | _clip_flag()).extractWORDS(None)
-    return every, visible, page.get_cdrawings()
+    return every, visible, drawings
 
 
 def _glyph_key(ch: Char) -> tuple:
@@ -399,10 +439,11 @@ def page_result(page, pno: int | None = None, prose: dict | None = None) -> Page
     """One page through ``pdf_grid`` (for engines that fall back on PyMuPDF geometry);
     ``prose``: see ``_page_chars``."""
     with cycle_collection_paused():         # a page: some ten thousand objects in no cycle
-        chars, m = _turned_chars(page, {}, prose)
+        segs = _unrotated_segs(page)
+        chars, m = _turned_chars(page, {}, prose, ruled(segs))
         r = page.rect * page.derotation_matrix           # the unrotated page box, then turned as read
         r = r if m is None else r * m
-        return grid_page(page_segs(page, m), chars, pno or page.number + 1,
+        return grid_page(_turned_segs(segs, m), chars, pno or page.number + 1,
                          clip=(r.x0, r.y0, r.x1, r.y1))
 
 
