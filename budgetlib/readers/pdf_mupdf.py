@@ -296,37 +296,33 @@ def _hide_clipped(every: list[Char], words: list) -> bool:
     clipped away, so one walk pairs each visible word's letters with glyphs (the same
     character, its centre in the word's box) and the glyphs left unpaired are the hidden
     ones. The pairing must account for every word, and each word's box must be exactly
-    that of its first and last glyphs (MuPDF builds it from the same glyph boxes);
-    otherwise nothing is marked and False is returned (then ``_page_chars`` compares glyph
-    by glyph). (It pairs all 201 clipped pages of the corpus; the clipped page's own glyphs
-    would cost a second glyph extraction and a set of every glyph's place.)"""
+    that of its paired glyphs (MuPDF builds it from the same glyph boxes); otherwise
+    nothing is marked and False is returned (then ``_page_chars`` compares glyph by glyph).
+    (It pairs all 201 clipped pages of the corpus; the clipped page's own glyphs would cost
+    a second glyph extraction and a set of every glyph's place.)"""
     same = _SAME_GLYPH_STR
-    words = [w for w in words if w[4]]
-    todo = iter(words)
+    todo = iter([w for w in words if w[4]])
     hidden: list[Char] = []
+    paired: list[Char] = []                 # the current word's glyphs
     word = next(todo, None)
     if word is not None:
         x0, y0, x1, y1, text = word[:5]
-        k, first = 0, None
     for ch in every:                        # (a plain loop: every glyph of the page)
         c = ch.c
         if c.isspace():
             continue
         if word is not None:
-            wc = text[k]
+            wc = text[len(paired)]
             if (wc == c or same.get(wc) == c) and x0 - 0.01 <= ch.cx <= x1 + 0.01 \
                     and y0 - 0.01 <= ch.cy <= y1 + 0.01:
-                if first is None:
-                    first = ch
-                k += 1
-                if k == len(text):
-                    if (abs(min(first.x0, ch.x0) - x0) > 0.01 or abs(min(first.y0, ch.y0) - y0) > 0.01
-                            or abs(max(first.x1, ch.x1) - x1) > 0.01 or abs(max(first.y1, ch.y1) - y1) > 0.01):
+                paired.append(ch)
+                if len(paired) == len(text):
+                    if not _box_of(paired, word):
                         break                   # a letter paired with the wrong glyph
                     word = next(todo, None)
                     if word is not None:
                         x0, y0, x1, y1, text = word[:5]
-                        k, first = 0, None
+                    paired = []
                 continue
         ch.hidden = True
         hidden.append(ch)
@@ -337,72 +333,16 @@ def _hide_clipped(every: list[Char], words: list) -> bool:
     return False
 
 
-def _visible_chars(page, dirs: dict | None = None, prose: dict | None = None) -> list[Char]:
-    """The glyphs of the clipped text page, all visible: ``_page_chars`` for a page that has
-    no table (``ruled``), where a clipped glyph would be dropped anyway."""
-    visible = page.get_textpage(flags=_KEEP_WS | _clip_flag())
-    chars = _raw_chars(visible, dirs)
-    if prose is not None and "。" in "".join(map(_TEXT, chars)):
-        prose[page.number + 1] = visible.extractText()
-    return chars
-
-
-def _hide_by_places(every: list[Char], visible) -> None:
-    """Mark ``hidden`` the glyphs of ``every`` that the clipped text page ``visible`` does
-    not have at the same place (glyph by glyph: ``_hide_clipped``'s fallback)."""
-    # (the same glyph comes out of both extractions with the very same numbers, so the
-    # rounded places are only needed for the glyphs not found exactly: the hidden ones)
-    exact = set(_glyph_places(visible))
-    shown = None
-    for ch in every:
-        if not ch.c.isspace() and (ch.c, ch.x0, ch.y0) not in exact:
-            if shown is None:
-                shown = {(c, round(x0, 1), round(y0, 1)) for c, x0, y0 in exact}
-            ch.hidden = _glyph_key(ch) not in shown
-
-
-def _hide_clipped(every: list[Char], words: list) -> bool:
-    """Mark ``hidden`` the glyphs that the clipped text page's words leave out. Both text
-    pages come from one content stream in one order, the clipped one without the glyphs
-    clipped away, so one walk pairs each visible word's letters with glyphs (the same
-    character, its centre in the word's box) and the glyphs left unpaired are the hidden
-    ones. The pairing must account for every word, each word's box must be exactly that
-    of its paired glyphs (MuPDF builds it from the same glyph boxes); otherwise nothing is
-    marked and False is returned (then ``_page_chars`` compares glyph by glyph).
-    (Matched on all 201 clipped pages of the corpus; the clipped page's own glyphs cost
-    it a second glyph extraction and a set of every glyph's place.)"""
-    same = _SAME_GLYPH_STR
-    words = [w for w in words if w[4]]
-    n = len(words)
-    wi = k = 0
-    box = None
-    hidden: list[Char] = []
-    for ch in every:
-        c = ch.c
-        if c.isspace():
-            continue
-        if wi < n:
-            w = words[wi]
-            wc = w[4][k]
-            if same.get(wc, wc) == c and w[0] - 0.01 <= ch.cx <= w[2] + 0.01 \
-                    and w[1] - 0.01 <= ch.cy <= w[3] + 0.01:
-                if box is None:
-                    box = [ch.x0, ch.y0, ch.x1, ch.y1]
-                else:
-                    box = [min(box[0], ch.x0), min(box[1], ch.y0), max(box[2], ch.x1), max(box[3], ch.y1)]
-                k += 1
-                if k == len(w[4]):
-                    if any(abs(a - b) > 0.01 for a, b in zip(box, w[:4])):
-                        break                   # a letter paired with the wrong glyph
-                    wi, k, box = wi + 1, 0, None
-                continue
-        ch.hidden = True
-        hidden.append(ch)
-    if wi == n:
+def _box_of(glyphs: list[Char], word) -> bool:
+    """Is ``word``'s box (x0, y0, x1, y1) that of ``glyphs`` (to 0.01 pt)? The first and
+    last glyph decide a line of one height; the rest are looked at only if they do not."""
+    first, last = glyphs[0], glyphs[-1]
+    box = (min(first.x0, last.x0), min(first.y0, last.y0), max(first.x1, last.x1), max(first.y1, last.y1))
+    if all(abs(a - b) <= 0.01 for a, b in zip(box, word[:4])):
         return True
-    for ch in hidden:
-        ch.hidden = False
-    return False
+    box = (min(ch.x0 for ch in glyphs), min(ch.y0 for ch in glyphs),
+           max(ch.x1 for ch in glyphs), max(ch.y1 for ch in glyphs))
+    return all(abs(a - b) <= 0.01 for a, b in zip(box, word[:4]))
 
 
 def engine_calls(page, has_rulings: bool = True) -> tuple:
