@@ -4,6 +4,7 @@ leaves any earlier folder as it was and no half-written one."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import table_catalog
-from .model import BudgetDocument, Narrative, Problem, Table
+from .model import BudgetDocument, Narrative, Problem, RawTable, Table
 from .normalize import AMOUNT_DTYPE
 
 # Bumped whenever the folder's layout or the model changes, so old caches are re-parsed.
@@ -21,7 +22,9 @@ from .normalize import AMOUNT_DTYPE
 # 5: document.json keeps the narrative (情况说明): its source, page texts and sections.
 # 6: T12 blocks across page breaks (indicators moved to their own block), notes never rows.
 # 7: tables keep their standard kind (收支总表 …) and printed label (表3 …).
-FORMAT_VERSION = 7
+# 8: document.json keeps the tables not recognised (raw_tables: title, rows, page, line, kind),
+#    which the claims check reads: a document read back equals its fresh parse.
+FORMAT_VERSION = 8
 
 _FIELD_DOC = {"page": "PDF page (1-based) the row was read from; empty for text sources",
               "line": "line of the text file, or row on the PDF page, the row was read from"}
@@ -92,6 +95,7 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
             json.dumps({**doc.meta, "warnings": doc.warnings,
                         "problems": [p.to_dict() for p in doc.problems],
                         "unrecognised_tables": [r.title for r in doc.raw_tables],
+                        "raw_tables": [dataclasses.asdict(r) for r in doc.raw_tables],
                         "tables_meta": tables_meta, "format_version": FORMAT_VERSION,
                         "narrative": _narrative_json(doc)},
                        ensure_ascii=False, indent=2), encoding="utf-8")
@@ -221,10 +225,12 @@ def _read_document(folder: Path) -> BudgetDocument:
     warnings = meta.pop("warnings", [])
     problems = [Problem(**p) for p in meta.pop("problems", [])]
     n = meta.pop("narrative", None)
+    raw_tables = [RawTable(**r) for r in meta.pop("raw_tables", [])]
     for key in ("unrecognised_tables", "format_version"):
         meta.pop(key, None)
     narrative = Narrative(n["source"], {int(p): t for p, t in n["pages"].items()}, n["sections"]) if n else None
-    return BudgetDocument(meta=meta, tables=tables, warnings=warnings, problems=problems, narrative=narrative)
+    return BudgetDocument(meta=meta, tables=tables, raw_tables=raw_tables, warnings=warnings, problems=problems,
+                          narrative=narrative)
 
 
 # ------------------------------------------------------------------------------ Excel workbook

@@ -170,3 +170,32 @@ def test_the_report_kernel_takes_its_parents_reconciliation_never_a_stale_one(tm
     (digest, changed), = [(k, v) for k, v in second["reports"].items() if k not in first["reports"]]
     assert changed["mismatch"] > expected["mismatch"]
     assert changed == reconcile_module.reconcile(budgetlib.load(source)).summary().to_dict()
+
+
+def test_the_parse_cache_keeps_what_reconcile_reads(tmp_path):
+    """xian-2019-budget-2 prints one table the catalogue does not know (财政拨款结转资金支出表,
+    kept as ``raw_tables``, which the claims check reads). Read back from the parse cache it
+    is the document freshly parsed, in everything reconcile reads: the same digest (so the
+    report kernel takes its parent's reconciliation) and the same reconciliation. A cache of
+    the previous format (without those tables) is parsed again, never read as it is."""
+    from conftest import CORPUS
+
+    from budgetlib.export import FORMAT_VERSION
+
+    source, processed = CORPUS / "national" / "xian-2019-budget-2.pdf", tmp_path / "processed"
+    fresh = budgetlib.load(source, cache=processed)
+    back = budgetlib.load(source, cache=processed)
+    assert [r.title for r in fresh.raw_tables] == ["2019年部门综合预算财政拨款结转资金支出表"]
+    assert back.raw_tables == fresh.raw_tables
+    assert reconcile_module.document_digest(back) == reconcile_module.document_digest(fresh)
+    assert reconcile_module.reconcile(back).frame.equals(reconcile_module.reconcile(fresh).frame)
+
+    # the same folder as the previous format wrote it: no raw tables, format_version one less
+    meta_path = processed / source.stem / "document.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    del meta["raw_tables"]
+    meta["format_version"] = FORMAT_VERSION - 1
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    again = budgetlib.load(source, cache=processed)
+    assert again.raw_tables == fresh.raw_tables
+    assert json.loads(meta_path.read_text(encoding="utf-8"))["format_version"] == FORMAT_VERSION
