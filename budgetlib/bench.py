@@ -159,8 +159,9 @@ def _ratio_markdown(title: str, r: pd.DataFrame) -> list[str]:
     return [f"## Reading against the floor: {title}\n",
             "floor = PyMuPDF words + drawings of every page, in the same child process kind; "
             "ratio = `load` ms/page ÷ floor ms/page (target ≤ 2); calls = the PyMuPDF calls `load` "
-            "itself makes (the unclipped text page and its glyphs, the clipped text page's words, the "
-            "line art: `pdf_mupdf.engine_calls`), calls_ratio = calls ÷ floor, load_over_calls = "
+            "itself makes (the line art, the unclipped text page and its glyphs, the clipped text "
+            "page's words; on a page without rulings for a table the clipped text page's glyphs "
+            "alone: `pdf_mupdf.engine_calls`), calls_ratio = calls ÷ floor, load_over_calls = "
             "`load` ÷ calls (the share that is budgetlib's own Python); cpu_ratio and cpu_calls_ratio: "
             "the same ratios on the child process's CPU time\n", markdown_table(r), "\n"]
 
