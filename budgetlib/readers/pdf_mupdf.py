@@ -231,10 +231,11 @@ def page_chars(page, dirs: dict | None = None, prose: dict | None = None) -> lis
     return _turned_chars(page, {} if dirs is None else dirs, prose)[0]
 
 
-def _turned_chars(page, dirs: dict, prose: dict | None, ruled: bool = True) -> tuple[list[Char], object]:
-    """``page_chars`` and the turn it made (``_display``), worked out once; without ``ruled``
-    (see ``ruled``) the visible glyphs only."""
-    chars = _page_chars(page, dirs, prose) if ruled else _visible_chars(page, dirs, prose)
+def _turned_chars(page, dirs: dict, prose: dict | None,
+                  has_rulings: bool = True) -> tuple[list[Char], object]:
+    """``page_chars`` and the turn it made (``_display``), worked out once; without
+    ``has_rulings`` (see ``ruled``) the visible glyphs only."""
+    chars = _page_chars(page, dirs, prose) if has_rulings else _visible_chars(page, dirs, prose)
     m = _display(page, dirs)
     if m is None:
         return chars, m
