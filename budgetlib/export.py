@@ -94,7 +94,6 @@ def write_document(doc: BudgetDocument, out_root: Path) -> Path:
         (tmp / "document.json").write_text(
             json.dumps({**doc.meta, "warnings": doc.warnings,
                         "problems": [p.to_dict() for p in doc.problems],
-                        "unrecognised_tables": [r.title for r in doc.raw_tables],
                         "raw_tables": [dataclasses.asdict(r) for r in doc.raw_tables],
                         "tables_meta": tables_meta, "format_version": FORMAT_VERSION,
                         "narrative": _narrative_json(doc)},
@@ -226,8 +225,7 @@ def _read_document(folder: Path) -> BudgetDocument:
     problems = [Problem(**p) for p in meta.pop("problems", [])]
     n = meta.pop("narrative", None)
     raw_tables = [RawTable(**r) for r in meta.pop("raw_tables", [])]
-    for key in ("unrecognised_tables", "format_version"):
-        meta.pop(key, None)
+    meta.pop("format_version", None)
     narrative = Narrative(n["source"], {int(p): t for p, t in n["pages"].items()}, n["sections"]) if n else None
     return BudgetDocument(meta=meta, tables=tables, raw_tables=raw_tables, warnings=warnings, problems=problems,
                           narrative=narrative)
